@@ -1,0 +1,225 @@
+//! Account, CredentialAccount, Relationship.
+
+use parley_app::Settings;
+use parley_core::AccountId;
+use parley_core::model::{self, Role as DomainRole};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub verified_at: Option<String>,
+}
+
+/// A highlighted role (Mastodon 4.x `AccountRole`). Parley shows official
+/// accounts' organisation label here, so every client displays it as a badge.
+#[derive(Debug, Clone, Serialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub acct: String,
+    pub display_name: String,
+    pub locked: bool,
+    pub bot: bool,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub group: bool,
+    pub hide_collections: bool,
+    pub noindex: bool,
+    pub created_at: String,
+    pub note: String,
+    pub url: String,
+    pub uri: String,
+    pub avatar: String,
+    pub avatar_static: String,
+    pub header: String,
+    pub header_static: String,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub statuses_count: i64,
+    pub last_status_at: Option<String>,
+    pub emojis: Vec<serde_json::Value>,
+    pub fields: Vec<Field>,
+    pub roles: Vec<Role>,
+    /// Parley's own: the organisation an official account speaks for.
+    pub organisation: Option<String>,
+}
+
+/// The organisation badge's colour: a deep blue that reads on light and dark themes.
+const ORGANISATION_COLOR: &str = "#1d4ed8";
+
+impl Account {
+    pub fn from_domain(a: &model::Account, s: &Settings) -> Account {
+        let mut roles = Vec::new();
+        if let Some(label) = &a.organisation {
+            roles.push(Role {
+                id: "organisation".into(),
+                name: label.clone(),
+                color: ORGANISATION_COLOR.into(),
+            });
+        }
+        if a.role == DomainRole::Admin {
+            roles.push(Role {
+                id: "admin".into(),
+                name: "Admin".into(),
+                color: String::new(),
+            });
+        }
+        let avatar = format!("{}/avatars/original/missing.png", s.public_url);
+        let header = format!("{}/headers/original/missing.png", s.public_url);
+        Account {
+            id: a.id.to_string(),
+            username: a.username.clone(),
+            acct: a.username.clone(),
+            display_name: a.display_name.clone(),
+            locked: a.locked,
+            bot: a.bot,
+            discoverable: true,
+            indexable: true,
+            group: false,
+            hide_collections: false,
+            noindex: false,
+            // Mastodon rounds account creation to the day.
+            created_at: format!("{}T00:00:00.000Z", a.created_at.format("%Y-%m-%d")),
+            note: a.note_html.clone(),
+            url: s.account_url(&a.username),
+            uri: format!("{}/users/{}", s.public_url, a.username),
+            avatar_static: avatar.clone(),
+            avatar,
+            header_static: header.clone(),
+            header,
+            followers_count: a.followers_count,
+            following_count: a.following_count,
+            statuses_count: a.statuses_count,
+            last_status_at: a.last_status_at.map(|t| t.format("%Y-%m-%d").to_string()),
+            emojis: Vec::new(),
+            fields: a
+                .fields
+                .iter()
+                .map(|f| Field {
+                    name: f.name.clone(),
+                    value: parley_core::text::sanitize_html(&escape(&f.value)),
+                    verified_at: None,
+                })
+                .collect(),
+            roles,
+            organisation: a.organisation.clone(),
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub privacy: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub note: String,
+    pub fields: Vec<Field>,
+    pub follow_requests_count: i64,
+}
+
+/// The signed-in user's own account, with `source` and `role`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    pub source: Source,
+    pub role: Role,
+}
+
+impl CredentialAccount {
+    pub fn from_domain(
+        a: &model::Account,
+        s: &Settings,
+        follow_requests_count: i64,
+    ) -> CredentialAccount {
+        CredentialAccount {
+            account: Account::from_domain(a, s),
+            source: Source {
+                privacy: "public".into(),
+                sensitive: false,
+                language: None,
+                note: a.note.clone(),
+                fields: a
+                    .fields
+                    .iter()
+                    .map(|f| Field {
+                        name: f.name.clone(),
+                        value: f.value.clone(),
+                        verified_at: None,
+                    })
+                    .collect(),
+                follow_requests_count,
+            },
+            role: Role {
+                id: if a.role == DomainRole::Admin {
+                    "3".into()
+                } else {
+                    "-99".into()
+                },
+                name: if a.role == DomainRole::Admin {
+                    "Admin".into()
+                } else {
+                    String::new()
+                },
+                color: String::new(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Relationship {
+    pub id: String,
+    pub following: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+    pub languages: Option<Vec<String>>,
+    pub followed_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub domain_blocking: bool,
+    pub endorsed: bool,
+    pub note: String,
+}
+
+impl Relationship {
+    pub fn from_domain(id: AccountId, r: &model::Relationship) -> Relationship {
+        Relationship {
+            id: id.to_string(),
+            following: r.following,
+            showing_reblogs: r.following && r.showing_reblogs,
+            notifying: r.notifying,
+            languages: None,
+            followed_by: r.followed_by,
+            blocking: r.blocking,
+            blocked_by: r.blocked_by,
+            muting: r.muting,
+            muting_notifications: r.muting_notifications,
+            requested: r.requested,
+            requested_by: r.requested_by,
+            domain_blocking: false,
+            endorsed: false,
+            note: String::new(),
+        }
+    }
+}

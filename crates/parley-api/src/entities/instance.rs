@@ -1,0 +1,143 @@
+//! Instance (v1 and v2) and nodeinfo documents.
+
+use parley_app::Settings;
+use parley_app::instance::InstanceStats;
+use serde_json::{Value, json};
+
+/// Mastodon's version this API matches, and Parley's own; clients gate
+/// features on the first number.
+pub const VERSION: &str = concat!("4.3.0 (compatible; Parley ", env!("CARGO_PKG_VERSION"), ")");
+
+/// Poll limits until the polls work makes them configurable (Mastodon's defaults).
+fn polls_configuration() -> Value {
+    json!({
+        "max_options": 4,
+        "max_characters_per_option": 50,
+        "min_expiration": 300,
+        "max_expiration": 2629746
+    })
+}
+
+fn statuses_configuration(s: &Settings) -> Value {
+    json!({
+        "max_characters": s.max_characters,
+        "max_media_attachments": 4,
+        "characters_reserved_per_url": 23
+    })
+}
+
+fn media_configuration() -> Value {
+    // No media uploads yet: nothing is accepted, and clients read the limits as such.
+    json!({
+        "supported_mime_types": [],
+        "description_limit": 1500,
+        "image_size_limit": 0,
+        "image_matrix_limit": 0,
+        "video_size_limit": 0,
+        "video_frame_rate_limit": 0,
+        "video_matrix_limit": 0
+    })
+}
+
+fn streaming_url(s: &Settings) -> String {
+    s.public_url
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1)
+}
+
+fn registrations_open(s: &Settings) -> bool {
+    s.registrations != parley_app::RegistrationsMode::Closed
+}
+
+fn approval_required(s: &Settings) -> bool {
+    s.registrations == parley_app::RegistrationsMode::Approval
+}
+
+pub fn instance_v1(s: &Settings, stats: InstanceStats) -> Value {
+    json!({
+        "uri": s.domain,
+        "title": s.title,
+        "short_description": s.description,
+        "description": s.description,
+        "email": s.contact_email,
+        "version": VERSION,
+        "urls": { "streaming_api": streaming_url(s) },
+        "stats": {
+            "user_count": stats.user_count,
+            "status_count": stats.status_count,
+            "domain_count": stats.domain_count
+        },
+        "thumbnail": null,
+        "languages": ["en"],
+        "registrations": registrations_open(s),
+        "approval_required": approval_required(s),
+        "invites_enabled": false,
+        "configuration": {
+            "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
+            "statuses": statuses_configuration(s),
+            "media_attachments": media_configuration(),
+            "polls": polls_configuration()
+        },
+        "contact_account": null,
+        "rules": []
+    })
+}
+
+pub fn instance_v2(s: &Settings, stats: InstanceStats) -> Value {
+    json!({
+        "domain": s.domain,
+        "title": s.title,
+        "version": VERSION,
+        "source_url": "https://github.com/parley-social/parley",
+        "description": s.description,
+        "usage": { "users": { "active_month": stats.user_count } },
+        "thumbnail": { "url": format!("{}/headers/original/missing.png", s.public_url) },
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {
+                "streaming": streaming_url(s),
+                "status": null,
+                "about": format!("{}/about", s.public_url),
+                "privacy_policy": null,
+                "terms_of_service": null
+            },
+            "vapid": { "public_key": "" },
+            "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5, "max_profile_fields": s.max_profile_fields },
+            "statuses": statuses_configuration(s),
+            "media_attachments": media_configuration(),
+            "polls": polls_configuration(),
+            "translation": { "enabled": false }
+        },
+        "registrations": {
+            "enabled": registrations_open(s),
+            "approval_required": approval_required(s),
+            "reason_required": false,
+            "message": null,
+            "url": null
+        },
+        "api_versions": { "mastodon": 2 },
+        "contact": { "email": s.contact_email, "account": null },
+        "rules": []
+    })
+}
+
+pub fn nodeinfo(s: &Settings, stats: InstanceStats) -> Value {
+    json!({
+        "version": "2.0",
+        "software": { "name": "parley", "version": env!("CARGO_PKG_VERSION") },
+        // Federation is not built yet, so no protocol is claimed.
+        "protocols": [],
+        "services": { "outbound": [], "inbound": [] },
+        "usage": {
+            "users": {
+                "total": stats.user_count,
+                "activeMonth": stats.user_count,
+                "activeHalfyear": stats.user_count
+            },
+            "localPosts": stats.status_count
+        },
+        "openRegistrations": registrations_open(s),
+        "metadata": { "nodeName": s.title }
+    })
+}

@@ -1,0 +1,19 @@
+//! Mastodon's entities, named and shaped as in docs.joinmastodon.org, and
+//! the conversions from Parley's domain types and views to them.
+
+mod account;
+mod instance;
+mod misc;
+mod status;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub use account::{Account, CredentialAccount, Relationship, Role};
+pub use instance::{instance_v1, instance_v2, nodeinfo};
+pub use misc::{Application, Notification, Token};
+pub use status::{Status, StatusEdit, StatusSource};
+
+/// Mastodon's timestamp format: `2019-12-08T03:48:33.901Z`.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}

@@ -1,0 +1,36 @@
+//! Parley's HTTP edge: the Mastodon client API (`/api/v1`, `/api/v2`),
+//! OAuth 2 (`/oauth`), instance discovery (`/.well-known`, nodeinfo).
+//!
+//! Handlers read parameters ([`params`]), find the caller ([`auth`]), call
+//! one `parley-app` service and convert its answer to Mastodon entities
+//! ([`entities`]). Errors become Mastodon's JSON in one place ([`error`]).
+//! Depends on `parley-app` and `parley-core`, never on the store.
+
+pub mod auth;
+pub mod entities;
+pub mod error;
+pub mod pagination;
+pub mod params;
+mod routes;
+
+use axum::Router;
+use parley_app::Services;
+
+pub use error::{ApiError, ApiResult};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+}
+
+impl AppState {
+    pub fn settings(&self) -> &parley_app::Settings {
+        self.services.settings()
+    }
+}
+
+/// The whole API as one router, ready to be served.
+pub fn router(services: Services) -> Router {
+    routes::router().with_state(AppState { services })
+}

@@ -1,0 +1,98 @@
+//! Page parameters and the `Link` header, exactly as Mastodon pages lists:
+//! `rel="next"` carries `max_id` of the oldest item, `rel="prev"` carries
+//! `min_id` of the newest, other query parameters are kept.
+
+use axum::Json;
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use parley_core::page::PageRequest;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// `max_id`, `since_id`, `min_id`, `limit` as a client sends them.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    pub max_id: Option<String>,
+    pub since_id: Option<String>,
+    pub min_id: Option<String>,
+    pub limit: Option<i64>,
+}
+
+fn cursor(name: &str, raw: &Option<String>) -> Result<Option<i64>, ApiError> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::InvalidParam(format!("Validation failed: {name} is not a valid ID"))
+        }),
+    }
+}
+
+impl PageParams {
+    /// The request, with `limit` defaulting to `default` and capped at `max`.
+    pub fn request(&self, default: usize, max: usize) -> Result<PageRequest, ApiError> {
+        Ok(PageRequest::new(
+            cursor("max_id", &self.max_id)?,
+            cursor("since_id", &self.since_id)?,
+            cursor("min_id", &self.min_id)?,
+            self.limit,
+            default,
+            max,
+        ))
+    }
+}
+
+/// A JSON list with its `Link` header.
+pub struct Paged<T>(pub Vec<T>, pub Option<HeaderValue>);
+
+impl<T: Serialize> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        let mut response = Json(self.0).into_response();
+        if let Some(link) = self.1 {
+            response.headers_mut().insert(header::LINK, link);
+        }
+        response
+    }
+}
+
+/// Builds the `Link` header for a page whose cursors run from `newest` to `oldest`.
+pub fn link_header(
+    public_url: &str,
+    uri: &Uri,
+    cursors: Option<(i64, i64)>,
+) -> Option<HeaderValue> {
+    let (oldest, newest) = cursors?;
+    let kept: Vec<(String, String)> = uri
+        .query()
+        .map(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_ref(),
+                        "max_id" | "min_id" | "since_id" | "access_token"
+                    )
+                })
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let url = |key: &str, id: i64| {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &kept {
+            q.append_pair(k, v);
+        }
+        q.append_pair(key, &id.to_string());
+        format!("{}{}?{}", public_url, uri.path(), q.finish())
+    };
+    let value = format!(
+        "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
+        url("max_id", oldest),
+        url("min_id", newest)
+    );
+    HeaderValue::from_str(&value).ok()
+}
+
+/// Cursors of a list whose items carry their own cursor, newest first.
+pub fn cursors_of<T>(items: &[T], cursor: impl Fn(&T) -> i64) -> Option<(i64, i64)> {
+    Some((cursor(items.last()?), cursor(items.first()?)))
+}

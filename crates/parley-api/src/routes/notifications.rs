@@ -1,0 +1,99 @@
+//! `/api/v1/notifications` — https://docs.joinmastodon.org/methods/notifications/
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use parley_core::model::NotificationKind;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::path_id;
+use crate::auth::Auth;
+use crate::entities::Notification;
+use crate::pagination::{PageParams, Paged, cursors_of, link_header};
+use crate::params::Query;
+use crate::{ApiResult, AppState};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    exclude_types: Vec<String>,
+}
+
+/// `GET /api/v1/notifications` (`types[]` keeps, `exclude_types[]` drops; unknown types are ignored).
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(page): Query<PageParams>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Paged<Notification>> {
+    let me = auth.user("read:notifications")?;
+    let mut kinds: Vec<NotificationKind> = if q.types.is_empty() {
+        NotificationKind::ALL.to_vec()
+    } else {
+        q.types
+            .iter()
+            .filter_map(|t| NotificationKind::parse(t))
+            .collect()
+    };
+    kinds.retain(|k| !q.exclude_types.iter().any(|x| x == k.as_str()));
+    if kinds.is_empty() {
+        return Ok(Paged(Vec::new(), None));
+    }
+    let views = state
+        .services
+        .notifications
+        .list(me.id, &kinds, page.request(40, 80)?)
+        .await?;
+    let link = link_header(
+        &state.settings().public_url,
+        &uri,
+        cursors_of(&views, |v| v.notification.id.get()),
+    );
+    Ok(Paged(
+        views
+            .iter()
+            .map(|v| Notification::from_view(v, state.settings()))
+            .collect(),
+        link,
+    ))
+}
+
+/// `GET /api/v1/notifications/:id`
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Notification>> {
+    let me = auth.user("read:notifications")?;
+    let view = state
+        .services
+        .notifications
+        .get(me.id, path_id(&id)?)
+        .await?;
+    Ok(Json(Notification::from_view(&view, state.settings())))
+}
+
+/// `POST /api/v1/notifications/:id/dismiss`
+pub async fn dismiss(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let me = auth.user("write:notifications")?;
+    state
+        .services
+        .notifications
+        .dismiss(me.id, path_id(&id)?)
+        .await?;
+    Ok(Json(json!({})))
+}
+
+/// `POST /api/v1/notifications/clear`
+pub async fn clear(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let me = auth.user("write:notifications")?;
+    state.services.notifications.clear(me.id).await?;
+    Ok(Json(json!({})))
+}

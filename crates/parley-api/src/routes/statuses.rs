@@ -1,0 +1,428 @@
+//! `/api/v1/statuses` — https://docs.joinmastodon.org/methods/statuses/
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, Uri};
+use parley_app::statuses::{CreateStatus, UpdateStatus};
+use parley_app::views::StatusView;
+use parley_core::model::Visibility;
+use parley_core::{AccountId, StatusId};
+use serde::Deserialize;
+
+use super::accounts::account_page;
+use super::path_id;
+use crate::auth::{Auth, MaybeAuth};
+use crate::entities::{Account, Status, StatusEdit, StatusSource};
+use crate::error::ApiError;
+use crate::pagination::{PageParams, Paged, cursors_of, link_header};
+use crate::params::{Params, Query};
+use crate::{ApiResult, AppState};
+
+/// Statuses as a paged list, with `Link` cursors from their IDs.
+pub(crate) fn status_list(
+    state: &AppState,
+    uri: &Uri,
+    viewer: Option<AccountId>,
+    views: &[StatusView],
+) -> Paged<Status> {
+    let link = link_header(
+        &state.settings().public_url,
+        uri,
+        cursors_of(views, |v| v.status.id.get()),
+    );
+    Paged(
+        views
+            .iter()
+            .map(|v| Status::from_view(v, state.settings(), viewer))
+            .collect(),
+        link,
+    )
+}
+
+fn visibility(raw: Option<String>) -> Result<Option<Visibility>, ApiError> {
+    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => Visibility::parse(v).map(Some).ok_or_else(|| {
+            ApiError::InvalidParam(
+                "Validation failed: Visibility is not included in the list".into(),
+            )
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreateStatusForm {
+    status: Option<String>,
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    sensitive: bool,
+    spoiler_text: Option<String>,
+    visibility: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    media_ids: Vec<String>,
+}
+
+/// `POST /api/v1/statuses`
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Params(form): Params<CreateStatusForm>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:statuses")?;
+    if !form.media_ids.is_empty() {
+        return Err(ApiError::InvalidParam(
+            "Validation failed: Media attachments are not supported yet".into(),
+        ));
+    }
+    let in_reply_to_id = match form.in_reply_to_id.as_deref() {
+        Some(raw) => Some(path_id::<StatusId>(raw)?),
+        None => None,
+    };
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| k.chars().take(128).collect::<String>())
+        .filter(|k| !k.is_empty());
+    let view = state
+        .services
+        .statuses
+        .create(
+            me,
+            CreateStatus {
+                text: form.status.unwrap_or_default(),
+                in_reply_to_id,
+                visibility: visibility(form.visibility)?,
+                spoiler_text: form.spoiler_text.unwrap_or_default(),
+                sensitive: form.sensitive,
+                language: form.language,
+                idempotency_key,
+                app: Some(auth.0.app.id),
+                created_at: None,
+            },
+        )
+        .await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `GET /api/v1/statuses/:id`
+pub async fn get(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let view = state.services.statuses.get(viewer, path_id(&id)?).await?;
+    Ok(Json(Status::from_view(&view, state.settings(), viewer)))
+}
+
+#[derive(Deserialize)]
+pub struct IdsQuery {
+    #[serde(default)]
+    id: Vec<String>,
+}
+
+/// `GET /api/v1/statuses?id[]=`
+pub async fn get_many(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Query(q): Query<IdsQuery>,
+) -> ApiResult<Json<Vec<Status>>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let ids: Vec<StatusId> =
+        q.id.iter()
+            .filter_map(|i| i.parse().ok())
+            .take(20)
+            .collect();
+    let views = state.services.statuses.get_many(viewer, &ids).await?;
+    Ok(Json(
+        views
+            .iter()
+            .map(|v| Status::from_view(v, state.settings(), viewer))
+            .collect(),
+    ))
+}
+
+/// `DELETE /api/v1/statuses/:id`: the deleted status, with `text` for redrafting.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:statuses")?;
+    let view = state.services.statuses.delete(me, path_id(&id)?).await?;
+    let mut status = Status::from_view(&view, state.settings(), Some(me.id));
+    status.text = Some(view.status.text.clone());
+    Ok(Json(status))
+}
+
+#[derive(Deserialize)]
+pub struct EditStatusForm {
+    status: Option<String>,
+    #[serde(default)]
+    sensitive: bool,
+    spoiler_text: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    media_ids: Vec<String>,
+}
+
+/// `PUT /api/v1/statuses/:id`
+pub async fn edit(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(form): Params<EditStatusForm>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:statuses")?;
+    if !form.media_ids.is_empty() {
+        return Err(ApiError::InvalidParam(
+            "Validation failed: Media attachments are not supported yet".into(),
+        ));
+    }
+    let view = state
+        .services
+        .statuses
+        .edit(
+            me,
+            path_id(&id)?,
+            UpdateStatus {
+                text: form.status.unwrap_or_default(),
+                spoiler_text: form.spoiler_text.unwrap_or_default(),
+                sensitive: form.sensitive,
+                language: form.language,
+            },
+        )
+        .await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `GET /api/v1/statuses/:id/history`
+pub async fn history(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<StatusEdit>>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let (view, edits) = state
+        .services
+        .statuses
+        .history(viewer, path_id(&id)?)
+        .await?;
+    let account = Account::from_domain(&view.account, state.settings());
+    Ok(Json(
+        edits
+            .iter()
+            .map(|e| StatusEdit::from_domain(e, &account))
+            .collect(),
+    ))
+}
+
+/// `GET /api/v1/statuses/:id/source`: only for the author.
+pub async fn source(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StatusSource>> {
+    let me = auth.user("read:statuses")?;
+    let view = state
+        .services
+        .statuses
+        .get(Some(me.id), path_id(&id)?)
+        .await?;
+    if view.status.account_id != me.id {
+        return Err(parley_app::AppError::NotFound.into());
+    }
+    Ok(Json(StatusSource {
+        id: view.status.id.to_string(),
+        text: view.status.text,
+        spoiler_text: view.status.spoiler_text,
+    }))
+}
+
+#[derive(serde::Serialize)]
+pub struct Context {
+    ancestors: Vec<Status>,
+    descendants: Vec<Status>,
+}
+
+/// `GET /api/v1/statuses/:id/context`
+pub async fn context(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Context>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let (ancestors, descendants) = state
+        .services
+        .statuses
+        .context(viewer, path_id(&id)?)
+        .await?;
+    let s = state.settings();
+    Ok(Json(Context {
+        ancestors: ancestors
+            .iter()
+            .map(|v| Status::from_view(v, s, viewer))
+            .collect(),
+        descendants: descendants
+            .iter()
+            .map(|v| Status::from_view(v, s, viewer))
+            .collect(),
+    }))
+}
+
+/// `GET /api/v1/statuses/:id/favourited_by`
+pub async fn favourited_by(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Paged<Account>> {
+    let viewer = auth.viewer("read:accounts")?.map(|a| a.id);
+    let pairs = state
+        .services
+        .statuses
+        .favourited_by(viewer, path_id(&id)?, q.request(40, 80)?)
+        .await?;
+    Ok(account_page(&state, &uri, pairs))
+}
+
+/// `GET /api/v1/statuses/:id/reblogged_by`
+pub async fn reblogged_by(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Paged<Account>> {
+    let viewer = auth.viewer("read:accounts")?.map(|a| a.id);
+    let pairs = state
+        .services
+        .statuses
+        .reblogged_by(viewer, path_id(&id)?, q.request(40, 80)?)
+        .await?;
+    Ok(account_page(&state, &uri, pairs))
+}
+
+/// `POST /api/v1/statuses/:id/favourite`
+pub async fn favourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:favourites")?;
+    let view = state.services.statuses.favourite(me, path_id(&id)?).await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `POST /api/v1/statuses/:id/unfavourite`
+pub async fn unfavourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:favourites")?;
+    let view = state
+        .services
+        .statuses
+        .unfavourite(me, path_id(&id)?)
+        .await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct ReblogForm {
+    visibility: Option<String>,
+}
+
+/// `POST /api/v1/statuses/:id/reblog`
+pub async fn reblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(form): Params<ReblogForm>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:statuses")?;
+    let view = state
+        .services
+        .statuses
+        .reblog(
+            me,
+            path_id(&id)?,
+            visibility(form.visibility)?,
+            Some(auth.0.app.id),
+        )
+        .await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `POST /api/v1/statuses/:id/unreblog`
+pub async fn unreblog(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:statuses")?;
+    let view = state.services.statuses.unreblog(me, path_id(&id)?).await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `POST /api/v1/statuses/:id/pin`
+pub async fn pin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:accounts")?;
+    let view = state.services.statuses.pin(me, path_id(&id)?, true).await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}
+
+/// `POST /api/v1/statuses/:id/unpin`
+pub async fn unpin(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Status>> {
+    let me = auth.user("write:accounts")?;
+    let view = state
+        .services
+        .statuses
+        .pin(me, path_id(&id)?, false)
+        .await?;
+    Ok(Json(Status::from_view(
+        &view,
+        state.settings(),
+        Some(me.id),
+    )))
+}

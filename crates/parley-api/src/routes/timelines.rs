@@ -1,0 +1,83 @@
+//! `/api/v1/timelines` — https://docs.joinmastodon.org/methods/timelines/
+
+use axum::extract::{OriginalUri, Path, State};
+use serde::Deserialize;
+
+use super::statuses::status_list;
+use crate::auth::{Auth, MaybeAuth};
+use crate::entities::Status;
+use crate::pagination::{PageParams, Paged};
+use crate::params::Query;
+use crate::{ApiResult, AppState};
+
+/// `GET /api/v1/timelines/home`
+pub async fn home(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Paged<Status>> {
+    let me = auth.user("read:statuses")?;
+    let views = state
+        .services
+        .timelines
+        .home(me.id, q.request(20, 40)?)
+        .await?;
+    Ok(status_list(&state, &uri, Some(me.id), &views))
+}
+
+#[derive(Deserialize)]
+pub struct PublicQuery {
+    #[serde(default)]
+    local: bool,
+    #[serde(default)]
+    remote: bool,
+    #[serde(default)]
+    only_media: bool,
+}
+
+/// `GET /api/v1/timelines/public`
+pub async fn public(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    OriginalUri(uri): OriginalUri,
+    Query(page): Query<PageParams>,
+    Query(q): Query<PublicQuery>,
+) -> ApiResult<Paged<Status>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let page = page.request(20, 40)?;
+    // Every status here is local, so `remote` and `only_media` (no media yet) select nothing.
+    let views = if q.remote || q.only_media {
+        Vec::new()
+    } else {
+        state
+            .services
+            .timelines
+            .public(viewer, q.local, page)
+            .await?
+    };
+    Ok(status_list(&state, &uri, viewer, &views))
+}
+
+/// `GET /api/v1/timelines/tag/:hashtag`
+pub async fn tag(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(hashtag): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(page): Query<PageParams>,
+    Query(q): Query<PublicQuery>,
+) -> ApiResult<Paged<Status>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let page = page.request(20, 40)?;
+    let views = if q.remote || q.only_media {
+        Vec::new()
+    } else {
+        state
+            .services
+            .timelines
+            .tag(viewer, hashtag.trim_start_matches('#'), page)
+            .await?
+    };
+    Ok(status_list(&state, &uri, viewer, &views))
+}

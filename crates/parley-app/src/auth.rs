@@ -1,0 +1,607 @@
+//! Apps, OAuth 2 grants, access tokens, registration, and who a request is.
+//!
+//! Secrets (client secrets, codes, tokens) are random and stored only as
+//! SHA-256 hashes; passwords as Argon2id.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use parley_core::model::{Account, App, Role};
+use parley_core::scope::Scopes;
+use parley_store::{NewApp, NewGrant, NewToken};
+
+use crate::accounts::{AccountSpec, validate_new_account};
+use crate::password::{self, pkce_s256_matches, random_secret, secret_hash};
+use crate::{AppError, Context, RegistrationsMode, Result};
+
+/// The redirect URI that shows the code on a page instead of redirecting.
+pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
+
+/// How long an authorization code may wait to be exchanged.
+const CODE_LIFETIME_MINUTES: i64 = 10;
+
+/// Who is making a request: the app, the account (unless app-only), the scopes.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub app: App,
+    pub account: Option<Account>,
+    pub scopes: Scopes,
+}
+
+impl Identity {
+    /// 403 unless the token was granted `scope` (or a scope covering it).
+    pub fn require_scope(&self, scope: &str) -> Result<()> {
+        if self.scopes.allows(scope) {
+            Ok(())
+        } else {
+            Err(AppError::MissingScope)
+        }
+    }
+
+    /// The signed-in account, if it may act: approved and not suspended.
+    pub fn user(&self) -> Result<&Account> {
+        let account = self.account.as_ref().ok_or(AppError::UserRequired)?;
+        if account.suspended {
+            return Err(AppError::Suspended);
+        }
+        if !account.approved {
+            return Err(AppError::PendingApproval);
+        }
+        Ok(account)
+    }
+}
+
+/// The kinds of OAuth error (RFC 6749 §5.2); the HTTP edge picks the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthErrorKind {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+}
+
+impl OAuthErrorKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            OAuthErrorKind::InvalidRequest => "invalid_request",
+            OAuthErrorKind::InvalidClient => "invalid_client",
+            OAuthErrorKind::InvalidGrant => "invalid_grant",
+            OAuthErrorKind::UnauthorizedClient => "unauthorized_client",
+            OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthErrorKind::InvalidScope => "invalid_scope",
+            OAuthErrorKind::AccessDenied => "access_denied",
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{description}")]
+pub struct OAuthError {
+    pub kind: OAuthErrorKind,
+    pub description: String,
+}
+
+fn oauth(kind: OAuthErrorKind, description: &str) -> OAuthError {
+    OAuthError {
+        kind,
+        description: description.to_string(),
+    }
+}
+
+/// A token request (`POST /oauth/token`), fields as sent.
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub scope: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// An issued access token (the plain value exists only in this answer).
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub scopes: Scopes,
+    pub created_at: i64,
+}
+
+/// A validated `GET /oauth/authorize` request, ready to show the consent page.
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    pub app: App,
+    pub redirect_uri: String,
+    pub scopes: Scopes,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct AuthService {
+    ctx: Arc<Context>,
+}
+
+impl AuthService {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        AuthService { ctx }
+    }
+
+    /// `POST /api/v1/apps`: returns the app and its client secret (shown once).
+    pub async fn register_app(
+        &self,
+        name: &str,
+        redirect_uris: Vec<String>,
+        scopes: Option<&str>,
+        website: Option<String>,
+    ) -> Result<(App, String)> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::validation(
+                "Validation failed: Application name can't be blank",
+            ));
+        }
+        if name.chars().count() > 60 {
+            return Err(AppError::validation(
+                "Validation failed: Application name is too long (maximum is 60 characters)",
+            ));
+        }
+        let redirect_uris: Vec<String> = redirect_uris
+            .iter()
+            .flat_map(|u| u.split('\n'))
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
+        if redirect_uris.is_empty() {
+            return Err(AppError::validation(
+                "Validation failed: Redirect URI can't be blank",
+            ));
+        }
+        for uri in &redirect_uris {
+            if !valid_redirect_uri(uri) {
+                return Err(AppError::validation(
+                    "Validation failed: Redirect URI must be an absolute URI.",
+                ));
+            }
+        }
+        let scopes = Scopes::parse(scopes.unwrap_or("read"))
+            .map_err(|e| AppError::validation(format!("Validation failed: Scopes {e}")))?;
+        let website = website
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty());
+        let client_id = random_secret();
+        let client_secret = random_secret();
+        let app = self
+            .ctx
+            .store
+            .create_app(NewApp {
+                name: name.to_string(),
+                website,
+                redirect_uris,
+                scopes: scopes.to_string(),
+                client_id,
+                client_secret_hash: secret_hash(&client_secret),
+            })
+            .await?;
+        Ok((app, client_secret))
+    }
+
+    /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
+    pub async fn authenticate(&self, token: &str) -> Result<Identity> {
+        let info = self
+            .ctx
+            .store
+            .find_token(&secret_hash(token))
+            .await?
+            .ok_or(AppError::InvalidToken)?;
+        let app = self
+            .ctx
+            .store
+            .find_app(info.app_id)
+            .await?
+            .ok_or(AppError::InvalidToken)?;
+        let account = match info.account_id {
+            Some(id) => Some(
+                self.ctx
+                    .store
+                    .find_account(id)
+                    .await?
+                    .ok_or(AppError::InvalidToken)?,
+            ),
+            None => None,
+        };
+        let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
+        Ok(Identity {
+            app,
+            account,
+            scopes,
+        })
+    }
+
+    /// Checks a `GET /oauth/authorize` request before the consent page is shown.
+    pub async fn check_authorize(
+        &self,
+        response_type: &str,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: Option<&str>,
+        code_challenge: Option<String>,
+        code_challenge_method: Option<String>,
+    ) -> Result<AuthorizeRequest, OAuthError> {
+        let (app, _) = self
+            .ctx
+            .store
+            .find_app_by_client_id(client_id)
+            .await
+            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The server could not look up the client."))?
+            .ok_or_else(|| oauth(OAuthErrorKind::InvalidClient, "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."))?;
+        if !app.redirect_uris.iter().any(|u| u == redirect_uri) {
+            return Err(oauth(
+                OAuthErrorKind::InvalidRequest,
+                "The requested redirect uri is malformed or doesn't match client redirect URI.",
+            ));
+        }
+        if response_type != "code" {
+            return Err(oauth(
+                OAuthErrorKind::InvalidRequest,
+                "The authorization server does not support this response type.",
+            ));
+        }
+        let scopes = self.requested_scopes(&app, scope)?;
+        let method = match (&code_challenge, code_challenge_method.as_deref()) {
+            (None, _) => None,
+            (Some(_), None | Some("S256")) => Some("S256".to_string()),
+            (Some(_), Some("plain")) => Some("plain".to_string()),
+            (Some(_), Some(_)) => {
+                return Err(oauth(
+                    OAuthErrorKind::InvalidRequest,
+                    "Code challenge method must be plain or S256.",
+                ));
+            }
+        };
+        Ok(AuthorizeRequest {
+            app,
+            redirect_uri: redirect_uri.to_string(),
+            scopes,
+            code_challenge,
+            code_challenge_method: method,
+        })
+    }
+
+    /// The user signed in on the consent page and approved: issue a code.
+    pub async fn approve(
+        &self,
+        req: &AuthorizeRequest,
+        login: &str,
+        password: &str,
+    ) -> Result<String> {
+        let account = self.check_password(login, password).await?;
+        let code = random_secret();
+        self.ctx
+            .store
+            .create_grant(NewGrant {
+                code_hash: secret_hash(&code),
+                app_id: req.app.id,
+                account_id: account.id,
+                scopes: req.scopes.to_string(),
+                redirect_uri: req.redirect_uri.clone(),
+                code_challenge: req.code_challenge.clone(),
+                code_challenge_method: req.code_challenge_method.clone(),
+                expires_at: Utc::now() + Duration::minutes(CODE_LIFETIME_MINUTES),
+            })
+            .await?;
+        Ok(code)
+    }
+
+    /// Signs in with e-mail (or username) and password. Unknown login and wrong
+    /// password take the same time and give the same answer.
+    pub async fn check_password(&self, login: &str, password: &str) -> Result<Account> {
+        let Some(creds) = self.ctx.store.find_credentials(login.trim()).await? else {
+            password::burn_time(password.to_string()).await;
+            return Err(AppError::Forbidden("Invalid email or password.".into()));
+        };
+        if !password::verify(password.to_string(), creds.password_hash).await {
+            return Err(AppError::Forbidden("Invalid email or password.".into()));
+        }
+        let account = self
+            .ctx
+            .store
+            .find_account(creds.account_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if account.suspended {
+            return Err(AppError::Suspended);
+        }
+        Ok(account)
+    }
+
+    /// `POST /oauth/token`
+    pub async fn token(&self, req: TokenRequest) -> Result<IssuedToken, OAuthError> {
+        let (app, secret_hash_stored) = self
+            .ctx
+            .store
+            .find_app_by_client_id(&req.client_id)
+            .await
+            .map_err(|_| {
+                oauth(
+                    OAuthErrorKind::InvalidRequest,
+                    "The server could not look up the client.",
+                )
+            })?
+            .ok_or_else(invalid_client)?;
+        let secret_ok = req
+            .client_secret
+            .as_deref()
+            .is_some_and(|s| secret_hash(s) == secret_hash_stored);
+        match req.grant_type.as_str() {
+            "authorization_code" => {
+                let code = req
+                    .code
+                    .as_deref()
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| {
+                        oauth(
+                            OAuthErrorKind::InvalidRequest,
+                            "The request is missing a required parameter: code.",
+                        )
+                    })?;
+                let grant = self
+                    .ctx
+                    .store
+                    .take_grant(&secret_hash(code))
+                    .await
+                    .map_err(|_| invalid_grant())?
+                    .ok_or_else(invalid_grant)?;
+                if grant.app_id != app.id || grant.expires_at < Utc::now() {
+                    return Err(invalid_grant());
+                }
+                if req.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
+                    return Err(invalid_grant());
+                }
+                match (&grant.code_challenge, req.code_verifier.as_deref()) {
+                    (Some(challenge), Some(verifier)) => {
+                        let ok = match grant.code_challenge_method.as_deref() {
+                            Some("plain") => verifier == challenge,
+                            _ => pkce_s256_matches(verifier, challenge),
+                        };
+                        if !ok {
+                            return Err(invalid_grant());
+                        }
+                    }
+                    (Some(_), None) => return Err(invalid_grant()),
+                    (None, _) if !secret_ok => return Err(invalid_client()),
+                    (None, _) => {}
+                }
+                if req.client_secret.is_some() && !secret_ok {
+                    return Err(invalid_client());
+                }
+                let scopes = Scopes::parse(&grant.scopes).map_err(|_| invalid_grant())?;
+                self.issue(&app, Some(grant.account_id), scopes).await
+            }
+            "client_credentials" => {
+                if !secret_ok {
+                    return Err(invalid_client());
+                }
+                let scopes = self.requested_scopes(&app, req.scope.as_deref())?;
+                self.issue(&app, None, scopes).await
+            }
+            "password" if self.ctx.settings.password_grant => {
+                if !secret_ok {
+                    return Err(invalid_client());
+                }
+                let scopes = self.requested_scopes(&app, req.scope.as_deref())?;
+                let account = self
+                    .check_password(req.username.as_deref().unwrap_or(""), req.password.as_deref().unwrap_or(""))
+                    .await
+                    .map_err(|_| oauth(OAuthErrorKind::InvalidGrant, "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."))?;
+                self.issue(&app, Some(account.id), scopes).await
+            }
+            "" => Err(oauth(
+                OAuthErrorKind::InvalidRequest,
+                "The request is missing a required parameter: grant_type.",
+            )),
+            _ => Err(oauth(
+                OAuthErrorKind::UnsupportedGrantType,
+                "The authorization grant type is not supported by the authorization server.",
+            )),
+        }
+    }
+
+    /// `POST /oauth/revoke`: revoking an unknown token succeeds (RFC 7009).
+    pub async fn revoke(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        token: &str,
+    ) -> Result<(), OAuthError> {
+        let (app, stored) = self
+            .ctx
+            .store
+            .find_app_by_client_id(client_id)
+            .await
+            .map_err(|_| invalid_client())?
+            .ok_or_else(invalid_client)?;
+        if client_secret.map(secret_hash).as_deref() != Some(stored.as_str()) {
+            return Err(oauth(
+                OAuthErrorKind::UnauthorizedClient,
+                "You are not authorized to revoke this token",
+            ));
+        }
+        self.ctx
+            .store
+            .revoke_token(&secret_hash(token), app.id)
+            .await
+            .map_err(|_| {
+                oauth(
+                    OAuthErrorKind::InvalidRequest,
+                    "The token could not be revoked.",
+                )
+            })?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/accounts` with an app token: creates the account and a user token.
+    pub async fn register(
+        &self,
+        identity: &Identity,
+        form: Registration,
+    ) -> Result<(IssuedToken, Account)> {
+        match self.ctx.settings.registrations {
+            RegistrationsMode::Closed => return Err(AppError::forbidden()),
+            RegistrationsMode::Open | RegistrationsMode::Approval => {}
+        }
+        if !form.agreement {
+            return Err(AppError::FieldValidation {
+                message: "Validation failed: Agreement must be accepted".into(),
+                details: vec![(
+                    "agreement".into(),
+                    "ERR_ACCEPTED".into(),
+                    "must be accepted".into(),
+                )],
+            });
+        }
+        validate_new_account(&form.username, &form.email, &form.password)?;
+        let approved = self.ctx.settings.registrations == RegistrationsMode::Open;
+        let account = crate::accounts::AccountService::new(self.ctx.clone())
+            .create(AccountSpec {
+                username: form.username,
+                email: form.email,
+                password: form.password,
+                role: Role::User,
+                organisation: None,
+                approved,
+                display_name: None,
+            })
+            .await?;
+        let token = self
+            .issue(&identity.app, Some(account.id), identity.scopes.clone())
+            .await
+            .map_err(|e| AppError::Internal(e.description))?;
+        Ok((token, account))
+    }
+
+    fn requested_scopes(&self, app: &App, scope: Option<&str>) -> Result<Scopes, OAuthError> {
+        let app_scopes = Scopes::parse(&app.scopes).unwrap_or_default();
+        let requested = match scope.map(str::trim).filter(|s| !s.is_empty()) {
+            None => return Ok(app_scopes),
+            Some(s) => Scopes::parse(s).map_err(|_| invalid_scope())?,
+        };
+        if !app_scopes.contains_all(&requested) {
+            return Err(invalid_scope());
+        }
+        Ok(requested)
+    }
+
+    async fn issue(
+        &self,
+        app: &App,
+        account: Option<parley_core::AccountId>,
+        scopes: Scopes,
+    ) -> Result<IssuedToken, OAuthError> {
+        let token = random_secret();
+        self.ctx
+            .store
+            .create_token(NewToken {
+                token_hash: secret_hash(&token),
+                app_id: app.id,
+                account_id: account,
+                scopes: scopes.to_string(),
+            })
+            .await
+            .map_err(|_| {
+                oauth(
+                    OAuthErrorKind::InvalidRequest,
+                    "The token could not be issued.",
+                )
+            })?;
+        Ok(IssuedToken {
+            access_token: token,
+            scopes,
+            created_at: Utc::now().timestamp(),
+        })
+    }
+}
+
+/// The fields of `POST /api/v1/accounts`.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub agreement: bool,
+    pub locale: Option<String>,
+    pub reason: Option<String>,
+}
+
+fn invalid_client() -> OAuthError {
+    oauth(
+        OAuthErrorKind::InvalidClient,
+        "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
+    )
+}
+
+fn invalid_grant() -> OAuthError {
+    oauth(
+        OAuthErrorKind::InvalidGrant,
+        "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+    )
+}
+
+fn invalid_scope() -> OAuthError {
+    oauth(
+        OAuthErrorKind::InvalidScope,
+        "The requested scope is invalid, unknown, or malformed.",
+    )
+}
+
+/// An absolute URI with a scheme that cannot run code in a browser, or the OOB marker.
+fn valid_redirect_uri(uri: &str) -> bool {
+    if uri == OOB_REDIRECT {
+        return true;
+    }
+    let Some((scheme, rest)) = uri.split_once(':') else {
+        return false;
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let scheme_ok = !scheme.is_empty()
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    scheme_ok
+        && !matches!(scheme.as_str(), "javascript" | "data" | "vbscript")
+        && !rest.is_empty()
+        && !uri.contains('#')
+        && !uri.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_must_be_absolute_and_harmless() {
+        assert!(valid_redirect_uri("https://app.example/callback"));
+        assert!(valid_redirect_uri("com.tapbots.ivory:/request_token"));
+        assert!(valid_redirect_uri(OOB_REDIRECT));
+        for bad in [
+            "/relative",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "VBScript:x",
+            "https://a/b#frag",
+            "no scheme",
+        ] {
+            assert!(!valid_redirect_uri(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The settings the use cases read, built by the binary from its configuration.
+
+use serde::{Deserialize, Serialize};
+
+/// Who may sign up through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationsMode {
+    /// Anyone; the account works at once.
+    Open,
+    /// Anyone, but an admin must approve the account before it works.
+    Approval,
+    /// Nobody.
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The public origin every emitted URL starts with, without a trailing slash.
+    pub public_url: String,
+    /// The host name users are known by (`@user@domain`).
+    pub domain: String,
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+    pub registrations: RegistrationsMode,
+    pub password_grant: bool,
+    pub max_characters: usize,
+    pub max_profile_fields: usize,
+}
+
+impl Settings {
+    /// Settings for tests and examples: a loopback origin, open registrations.
+    pub fn for_origin(public_url: &str) -> Settings {
+        let domain = public_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        Settings {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            domain,
+            title: "Parley".into(),
+            description: "A Parley server".into(),
+            contact_email: String::new(),
+            registrations: RegistrationsMode::Open,
+            password_grant: false,
+            max_characters: 500,
+            max_profile_fields: 4,
+        }
+    }
+
+    pub fn account_url(&self, username: &str) -> String {
+        format!("{}/@{}", self.public_url, username)
+    }
+
+    pub fn status_url(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/@{}/{}", self.public_url, username, id)
+    }
+
+    pub fn status_uri(&self, username: &str, id: impl std::fmt::Display) -> String {
+        format!("{}/users/{}/statuses/{}", self.public_url, username, id)
+    }
+
+    pub fn tag_url(&self, tag: &str) -> String {
+        format!("{}/tags/{}", self.public_url, tag)
+    }
+}

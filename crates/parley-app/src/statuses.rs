@@ -1,0 +1,471 @@
+//! Posting, reading, editing and deleting statuses; favourites and boosts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parley_core::model::{Account, Status, StatusEdit, Visibility};
+use parley_core::page::PageRequest;
+use parley_core::text::{self, MentionRef, ResolvedMention};
+use parley_core::visibility::{Viewer, can_view};
+use parley_core::{AccountId, AppId, StatusId};
+use parley_store::{EditStatus, NewReblog, NewStatus};
+
+use crate::views::{StatusView, status_view, status_views, visible_status};
+use crate::{AppError, Context, Result};
+
+/// What a client sends to post a status.
+#[derive(Debug, Clone, Default)]
+pub struct CreateStatus {
+    pub text: String,
+    pub in_reply_to_id: Option<StatusId>,
+    pub visibility: Option<Visibility>,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub app: Option<AppId>,
+    /// Statuses created by the demo and seeding tools may be back-dated.
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// What a client sends to edit a status.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateStatus {
+    pub text: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
+/// Text rendered and its mentions and tags resolved.
+pub(crate) struct Rendered {
+    pub html: String,
+    pub mentions: Vec<AccountId>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct StatusService {
+    ctx: Arc<Context>,
+}
+
+impl StatusService {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        StatusService { ctx }
+    }
+
+    /// `POST /api/v1/statuses`
+    pub async fn create(&self, author: &Account, req: CreateStatus) -> Result<StatusView> {
+        let ctx = &self.ctx;
+        if let Some(key) = &req.idempotency_key {
+            if let Some(id) = ctx.store.find_idempotent_status(author.id, key).await? {
+                if let Some(existing) = ctx.store.find_status(id).await? {
+                    return status_view(ctx, Some(author.id), existing).await;
+                }
+            }
+        }
+        let text = req.text.trim().to_string();
+        if text.is_empty() {
+            return Err(AppError::validation(
+                "Validation failed: Text can't be blank",
+            ));
+        }
+        self.check_length(&text, &req.spoiler_text)?;
+        let language = check_language(req.language)?;
+        let in_reply_to = match req.in_reply_to_id {
+            Some(id) => {
+                let parent = visible_status(ctx, Some(author.id), id).await?;
+                if parent.reblog_of.is_some() {
+                    return Err(AppError::NotFound);
+                }
+                Some((parent.id, parent.account_id))
+            }
+            None => None,
+        };
+        let rendered = render_text(&self.ctx, &text).await?;
+        let status = ctx
+            .store
+            .insert_status(NewStatus {
+                account_id: author.id,
+                text,
+                content_html: rendered.html,
+                sensitive: req.sensitive || !req.spoiler_text.trim().is_empty(),
+                spoiler_text: req.spoiler_text.trim().to_string(),
+                visibility: req.visibility.unwrap_or(Visibility::Public),
+                language,
+                in_reply_to,
+                mentions: rendered.mentions,
+                tags: rendered.tags,
+                app: req.app,
+                idempotency_key: req.idempotency_key,
+                created_at: req.created_at,
+            })
+            .await?;
+        status_view(ctx, Some(author.id), status).await
+    }
+
+    /// `GET /api/v1/statuses/:id`
+    pub async fn get(&self, viewer: Option<AccountId>, id: StatusId) -> Result<StatusView> {
+        let status = visible_status(&self.ctx, viewer, id).await?;
+        status_view(&self.ctx, viewer, status).await
+    }
+
+    /// Several statuses, keeping those the viewer may see (`GET /api/v1/statuses?id[]=`).
+    pub async fn get_many(
+        &self,
+        viewer: Option<AccountId>,
+        ids: &[StatusId],
+    ) -> Result<Vec<StatusView>> {
+        let statuses = self.ctx.store.find_statuses(ids).await?;
+        let visible = filter_visible(&self.ctx, viewer, statuses).await?;
+        status_views(&self.ctx, viewer, visible).await
+    }
+
+    /// `DELETE /api/v1/statuses/:id`: returns the status as it was, with its source text.
+    pub async fn delete(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = visible_status(&self.ctx, Some(actor.id), id).await?;
+        if status.account_id != actor.id || status.reblog_of.is_some() {
+            return Err(AppError::forbidden());
+        }
+        let view = status_view(&self.ctx, Some(actor.id), status).await?;
+        self.ctx.store.delete_status(id).await?;
+        Ok(view)
+    }
+
+    /// `PUT /api/v1/statuses/:id`
+    pub async fn edit(
+        &self,
+        actor: &Account,
+        id: StatusId,
+        req: UpdateStatus,
+    ) -> Result<StatusView> {
+        let status = visible_status(&self.ctx, Some(actor.id), id).await?;
+        if status.account_id != actor.id || status.reblog_of.is_some() {
+            return Err(AppError::forbidden());
+        }
+        let text = req.text.trim().to_string();
+        if text.is_empty() {
+            return Err(AppError::validation(
+                "Validation failed: Text can't be blank",
+            ));
+        }
+        self.check_length(&text, &req.spoiler_text)?;
+        let language = match req.language {
+            Some(l) => check_language(Some(l))?,
+            None => status.language.clone(),
+        };
+        let rendered = render_text(&self.ctx, &text).await?;
+        let edited = self
+            .ctx
+            .store
+            .edit_status(
+                id,
+                EditStatus {
+                    text,
+                    content_html: rendered.html,
+                    sensitive: req.sensitive || !req.spoiler_text.trim().is_empty(),
+                    spoiler_text: req.spoiler_text.trim().to_string(),
+                    language,
+                    mentions: rendered.mentions,
+                    tags: rendered.tags,
+                },
+            )
+            .await?;
+        status_view(&self.ctx, Some(actor.id), edited).await
+    }
+
+    /// `GET /api/v1/statuses/:id/history`
+    pub async fn history(
+        &self,
+        viewer: Option<AccountId>,
+        id: StatusId,
+    ) -> Result<(StatusView, Vec<StatusEdit>)> {
+        let view = self.get(viewer, id).await?;
+        let edits = self.ctx.store.status_history(id).await?;
+        Ok((view, edits))
+    }
+
+    /// `GET /api/v1/statuses/:id/context`: ancestors and descendants the viewer may see.
+    pub async fn context(
+        &self,
+        viewer: Option<AccountId>,
+        id: StatusId,
+    ) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
+        visible_status(&self.ctx, viewer, id).await?;
+        let (ancestors, descendants) = self.ctx.store.thread(id).await?;
+        let ancestors = filter_visible(&self.ctx, viewer, ancestors).await?;
+        let descendants = filter_visible(&self.ctx, viewer, descendants).await?;
+        Ok((
+            status_views(&self.ctx, viewer, ancestors).await?,
+            status_views(&self.ctx, viewer, descendants).await?,
+        ))
+    }
+
+    /// `POST /api/v1/statuses/:id/favourite` (a boost's original is what gets favourited).
+    pub async fn favourite(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        let notify = (status.account_id != actor.id).then_some(status.account_id);
+        self.ctx
+            .store
+            .favourite(actor.id, status.id, notify)
+            .await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
+    pub async fn unfavourite(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.unfavourite(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
+    /// `POST /api/v1/statuses/:id/reblog`: returns the boost, wrapping the original.
+    pub async fn reblog(
+        &self,
+        actor: &Account,
+        id: StatusId,
+        visibility: Option<Visibility>,
+        app: Option<AppId>,
+    ) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        if !status.visibility.is_boostable() {
+            return Err(AppError::forbidden());
+        }
+        let visibility = match visibility {
+            Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => v,
+            _ => Visibility::Public,
+        };
+        let reblog = self
+            .ctx
+            .store
+            .reblog(NewReblog {
+                account_id: actor.id,
+                status_id: status.id,
+                visibility,
+                app,
+            })
+            .await?;
+        status_view(&self.ctx, Some(actor.id), reblog).await
+    }
+
+    /// `POST /api/v1/statuses/:id/unreblog`: returns the original.
+    pub async fn unreblog(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.unreblog(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
+    pub async fn pin(&self, actor: &Account, id: StatusId, pinned: bool) -> Result<StatusView> {
+        let status = visible_status(&self.ctx, Some(actor.id), id).await?;
+        if status.account_id != actor.id || status.reblog_of.is_some() {
+            return Err(AppError::validation(
+                "Validation failed: You can only pin your own statuses",
+            ));
+        }
+        if pinned {
+            if !matches!(
+                status.visibility,
+                Visibility::Public | Visibility::Unlisted | Visibility::Private
+            ) {
+                return Err(AppError::validation(
+                    "Validation failed: Direct messages cannot be pinned",
+                ));
+            }
+            self.ctx.store.pin(actor.id, id).await?;
+        } else {
+            self.ctx.store.unpin(actor.id, id).await?;
+        }
+        self.get(Some(actor.id), id).await
+    }
+
+    /// `GET /api/v1/statuses/:id/favourited_by`: (cursor, account) pairs.
+    pub async fn favourited_by(
+        &self,
+        viewer: Option<AccountId>,
+        id: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, Account)>> {
+        visible_status(&self.ctx, viewer, id).await?;
+        let pairs = self.ctx.store.favourited_by(id, page).await?;
+        accounts_for(&self.ctx, pairs).await
+    }
+
+    pub async fn reblogged_by(
+        &self,
+        viewer: Option<AccountId>,
+        id: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, Account)>> {
+        visible_status(&self.ctx, viewer, id).await?;
+        let pairs = self.ctx.store.reblogged_by(id, page).await?;
+        accounts_for(&self.ctx, pairs).await
+    }
+
+    /// The status an interaction applies to: the original, for a boost.
+    async fn target_of(&self, actor: &Account, id: StatusId) -> Result<Status> {
+        let status = visible_status(&self.ctx, Some(actor.id), id).await?;
+        match status.reblog_of {
+            Some(original) => visible_status(&self.ctx, Some(actor.id), original).await,
+            None => Ok(status),
+        }
+    }
+
+    fn check_length(&self, text: &str, spoiler: &str) -> Result<()> {
+        let max = self.ctx.settings.max_characters;
+        if text::status_length(text) + spoiler.trim().chars().count() > max {
+            return Err(AppError::validation(format!(
+                "Validation failed: Text character limit of {max} exceeded"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Renders text to HTML, linking mentions of accounts that exist here.
+pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
+    let settings = &ctx.settings;
+    let mut resolved: HashMap<String, (AccountId, ResolvedMention)> = HashMap::new();
+    for m in text::extract_mentions(text) {
+        let local = m
+            .domain
+            .as_deref()
+            .is_none_or(|d| d.eq_ignore_ascii_case(&settings.domain));
+        if !local {
+            continue;
+        }
+        if let Some(account) = ctx.store.find_account_by_username(&m.username).await? {
+            if account.suspended {
+                continue;
+            }
+            resolved.insert(
+                mention_key(&m),
+                (
+                    account.id,
+                    ResolvedMention {
+                        url: settings.account_url(&account.username),
+                        acct: account.username.clone(),
+                        username: account.username,
+                    },
+                ),
+            );
+        }
+    }
+    let html = text::render_html(
+        text,
+        &|m: &MentionRef| resolved.get(&mention_key(m)).map(|(_, r)| r.clone()),
+        &|tag: &str| settings.tag_url(&tag.to_lowercase()),
+    );
+    let mut mentions: Vec<AccountId> = Vec::new();
+    for m in text::extract_mentions(text) {
+        if let Some((id, _)) = resolved.get(&mention_key(&m)) {
+            if !mentions.contains(id) {
+                mentions.push(*id);
+            }
+        }
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for t in text::extract_hashtags(text) {
+        let t = t.to_lowercase();
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    Ok(Rendered {
+        html,
+        mentions,
+        tags,
+    })
+}
+
+fn mention_key(m: &MentionRef) -> String {
+    format!(
+        "{}@{}",
+        m.username.to_lowercase(),
+        m.domain.as_deref().unwrap_or("").to_lowercase()
+    )
+}
+
+/// ISO 639 codes are two or three lower-case letters.
+fn check_language(language: Option<String>) -> Result<Option<String>> {
+    match language
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+    {
+        None => Ok(None),
+        Some(l) if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            Ok(Some(l.to_ascii_lowercase()))
+        }
+        Some(_) => Err(AppError::validation(
+            "Validation failed: Language is not a valid ISO 639 code",
+        )),
+    }
+}
+
+/// Keeps the statuses `viewer` may see and has not hidden (blocked or muted authors).
+pub(crate) async fn filter_visible(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Status>,
+) -> Result<Vec<Status>> {
+    let mut authors: Vec<AccountId> = statuses.iter().map(|s| s.account_id).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let accounts: HashMap<AccountId, Account> = ctx
+        .store
+        .find_accounts(&authors)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let relations = match viewer {
+        Some(me) => {
+            let rels = ctx.store.relationships(me, &authors).await?;
+            authors.iter().copied().zip(rels).collect::<HashMap<_, _>>()
+        }
+        None => HashMap::new(),
+    };
+    Ok(statuses
+        .into_iter()
+        .filter(|s| {
+            let Some(author) = accounts.get(&s.account_id) else {
+                return false;
+            };
+            if viewer == Some(s.account_id) {
+                return true;
+            }
+            if author.suspended {
+                return false;
+            }
+            let rel = relations.get(&s.account_id).cloned().unwrap_or_default();
+            if rel.blocking || rel.muting {
+                return false;
+            }
+            let v = Viewer {
+                signed_in: viewer.is_some(),
+                is_author: false,
+                follows_author: rel.following,
+                mentioned: viewer.is_some_and(|me| s.mentions.contains(&me)),
+                blocked_by_author: rel.blocked_by,
+            };
+            can_view(s.visibility, v)
+        })
+        .collect())
+}
+
+/// Pairs of (cursor, account ID) to (cursor, account), skipping missing accounts.
+pub(crate) async fn accounts_for(
+    ctx: &Context,
+    pairs: Vec<(i64, AccountId)>,
+) -> Result<Vec<(i64, Account)>> {
+    let ids: Vec<AccountId> = pairs.iter().map(|(_, a)| *a).collect();
+    let accounts: HashMap<AccountId, Account> = ctx
+        .store
+        .find_accounts(&ids)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(cursor, id)| accounts.get(&id).map(|a| (cursor, a.clone())))
+        .collect())
+}

@@ -1,0 +1,218 @@
+//! Domain types shared by the store, the use cases and the HTTP edge.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AccountId, AppId, NotificationId, PollId, StatusId};
+
+/// Who may see a status (Mastodon's four levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Unlisted => "unlisted",
+            Visibility::Private => "private",
+            Visibility::Direct => "direct",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "public" => Visibility::Public,
+            "unlisted" => Visibility::Unlisted,
+            "private" => Visibility::Private,
+            "direct" => Visibility::Direct,
+            _ => return None,
+        })
+    }
+
+    /// Public and unlisted statuses can be boosted; private and direct ones cannot.
+    pub fn is_boostable(self) -> bool {
+        matches!(self, Visibility::Public | Visibility::Unlisted)
+    }
+}
+
+/// An account's standing on this server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Role::User),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A profile field ("Website", "https://…"), as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileField {
+    pub name: String,
+    pub value: String,
+}
+
+/// An account with its profile and counters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: AccountId,
+    pub username: String,
+    pub display_name: String,
+    /// The bio as typed; `note_html` is its rendering.
+    pub note: String,
+    pub note_html: String,
+    pub fields: Vec<ProfileField>,
+    pub locked: bool,
+    pub bot: bool,
+    pub created_at: DateTime<Utc>,
+    pub role: Role,
+    /// Set for official accounts: "Embassy of … in the USA".
+    pub organisation: Option<String>,
+    pub approved: bool,
+    pub suspended: bool,
+    pub followers_count: i64,
+    pub following_count: i64,
+    pub statuses_count: i64,
+    pub last_status_at: Option<DateTime<Utc>>,
+}
+
+/// A status (or a boost, when `reblog_of` is set).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub id: StatusId,
+    pub account_id: AccountId,
+    pub in_reply_to_id: Option<StatusId>,
+    pub in_reply_to_account_id: Option<AccountId>,
+    pub reblog_of: Option<StatusId>,
+    /// The text as typed (returned on delete for redrafting, and as `source`).
+    pub text: String,
+    pub content_html: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub replies_count: i64,
+    pub reblogs_count: i64,
+    pub favourites_count: i64,
+    /// Accounts mentioned, in order of appearance.
+    pub mentions: Vec<AccountId>,
+    /// Hashtags, lower-cased.
+    pub tags: Vec<String>,
+    pub application: Option<AppId>,
+    pub poll_id: Option<PollId>,
+}
+
+/// One earlier (or the current) version of an edited status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusEdit {
+    pub status_id: StatusId,
+    pub text: String,
+    pub content_html: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The kinds of notification Mastodon clients know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    Mention,
+    Status,
+    Reblog,
+    Follow,
+    FollowRequest,
+    Favourite,
+    Poll,
+    Update,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 8] = [
+        NotificationKind::Mention,
+        NotificationKind::Status,
+        NotificationKind::Reblog,
+        NotificationKind::Follow,
+        NotificationKind::FollowRequest,
+        NotificationKind::Favourite,
+        NotificationKind::Poll,
+        NotificationKind::Update,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Mention => "mention",
+            NotificationKind::Status => "status",
+            NotificationKind::Reblog => "reblog",
+            NotificationKind::Follow => "follow",
+            NotificationKind::FollowRequest => "follow_request",
+            NotificationKind::Favourite => "favourite",
+            NotificationKind::Poll => "poll",
+            NotificationKind::Update => "update",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A notification for `account_id`, caused by `from_account_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub account_id: AccountId,
+    pub from_account_id: AccountId,
+    pub kind: NotificationKind,
+    pub status_id: Option<StatusId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How one account stands towards another (Mastodon's Relationship entity).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Relationship {
+    pub following: bool,
+    pub followed_by: bool,
+    pub requested: bool,
+    pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
+    pub muting_notifications: bool,
+    pub showing_reblogs: bool,
+    pub notifying: bool,
+}
+
+/// A registered OAuth client application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub id: AppId,
+    pub name: String,
+    pub website: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: String,
+    pub client_id: String,
+    pub created_at: DateTime<Utc>,
+}

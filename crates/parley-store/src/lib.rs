@@ -1,0 +1,190 @@
+//! Parley's storage layer: the [`Store`] trait with coarse, use-case-sized
+//! methods, its error type, and the SQLite implementation.
+//!
+//! Layers above talk only to `dyn Store`; rows and SQL never leave this crate.
+//! Depends on `parley-core` for the domain types it returns.
+//!
+//! Writes are durable when a method returns: the SQLite implementation queues
+//! them to one writer thread that commits in groups (see [`sqlite::writer`]).
+
+mod error;
+pub mod sqlite;
+mod types;
+
+use async_trait::async_trait;
+use parley_core::model::{
+    Account, App, Notification, NotificationKind, Relationship, Status, StatusEdit,
+};
+use parley_core::page::PageRequest;
+use parley_core::{AccountId, AppId, NotificationId, StatusId};
+
+pub use error::{Conflict, StoreError};
+pub use types::*;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything the use cases need from storage. Implementations must make
+/// each method atomic: it either happened, durably, or it did not.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- accounts ----
+    async fn create_account(&self, new: NewAccount) -> Result<Account>;
+    async fn find_account(&self, id: AccountId) -> Result<Option<Account>>;
+    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
+    async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>>;
+    /// The stored password hash of a local account, found by e-mail or username.
+    async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>>;
+    async fn update_profile(&self, id: AccountId, update: ProfileUpdate) -> Result<Account>;
+    async fn update_account_admin(&self, id: AccountId, update: AdminUpdate) -> Result<Account>;
+    /// Sets a new password hash and revokes every token of the account, atomically.
+    async fn reset_password(&self, id: AccountId, password_hash: String) -> Result<()>;
+    async fn list_accounts(&self, page: PageRequest) -> Result<Vec<Account>>;
+    async fn search_accounts(&self, query: &str, limit: usize) -> Result<Vec<Account>>;
+    async fn count_local_accounts(&self) -> Result<i64>;
+
+    // ---- OAuth ----
+    async fn create_app(&self, new: NewApp) -> Result<App>;
+    async fn find_app(&self, id: AppId) -> Result<Option<App>>;
+    async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>>;
+    async fn create_grant(&self, grant: NewGrant) -> Result<()>;
+    /// Removes and returns an authorization code grant: each code works once.
+    async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>>;
+    async fn create_token(&self, token: NewToken) -> Result<()>;
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>>;
+    /// Revokes a token if it belongs to `app`; Ok(false) when there was none.
+    async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool>;
+
+    // ---- statuses ----
+    async fn insert_status(&self, new: NewStatus) -> Result<Status>;
+    async fn find_status(&self, id: StatusId) -> Result<Option<Status>>;
+    /// Statuses by ID, in the order of `ids`; missing ones are skipped.
+    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>>;
+    async fn find_idempotent_status(
+        &self,
+        account: AccountId,
+        key: &str,
+    ) -> Result<Option<StatusId>>;
+    /// Deletes a status with its boosts; returns it as it was.
+    async fn delete_status(&self, id: StatusId) -> Result<Option<Status>>;
+    async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status>;
+    /// Every version of a status, oldest first, the current one last.
+    async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>>;
+    /// Ancestors (oldest first) and all descendants (in thread order) of a status.
+    async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)>;
+    /// Ok(true) when the favourite is new.
+    async fn favourite(
+        &self,
+        account: AccountId,
+        status: StatusId,
+        notify: Option<AccountId>,
+    ) -> Result<bool>;
+    async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    /// Boosts `status`; returns the boost (existing one if already boosted).
+    async fn reblog(&self, new: NewReblog) -> Result<Status>;
+    /// Removes `account`'s boost of `status`; returns it if there was one.
+    async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>>;
+    async fn favourited_by(
+        &self,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
+    async fn reblogged_by(
+        &self,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
+    /// Which of `statuses` the viewer has favourited, boosted, pinned.
+    async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
+    async fn pin(&self, account: AccountId, status: StatusId) -> Result<()>;
+    async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()>;
+
+    // ---- timelines (each returns statuses the viewer may see, newest first) ----
+    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>>;
+    async fn public_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        local_only: bool,
+        page: PageRequest,
+    ) -> Result<Vec<Status>>;
+    async fn tag_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        page: PageRequest,
+    ) -> Result<Vec<Status>>;
+    async fn account_statuses(
+        &self,
+        viewer: Option<AccountId>,
+        account: AccountId,
+        filter: AccountStatusesFilter,
+        page: PageRequest,
+    ) -> Result<Vec<Status>>;
+    async fn search_statuses(
+        &self,
+        viewer: AccountId,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Status>>;
+    async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>>;
+    async fn count_local_statuses(&self) -> Result<i64>;
+
+    // ---- relationships ----
+    /// Follows `target`, or asks to when `request` is set. Idempotent.
+    async fn follow(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        request: bool,
+        options: FollowOptions,
+    ) -> Result<()>;
+    async fn unfollow(&self, account: AccountId, target: AccountId) -> Result<()>;
+    /// Turns a pending request from `requester` into a follow. Ok(false) if none was pending.
+    async fn authorize_follow_request(
+        &self,
+        target: AccountId,
+        requester: AccountId,
+    ) -> Result<bool>;
+    async fn reject_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool>;
+    async fn follow_requests(
+        &self,
+        target: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
+    async fn followers(
+        &self,
+        account: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
+    async fn following(
+        &self,
+        account: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
+    /// Blocks `target`: severs follows and requests both ways.
+    async fn block(&self, account: AccountId, target: AccountId) -> Result<()>;
+    async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()>;
+    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
+    async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
+    async fn relationships(
+        &self,
+        account: AccountId,
+        targets: &[AccountId],
+    ) -> Result<Vec<Relationship>>;
+
+    // ---- notifications ----
+    async fn list_notifications(
+        &self,
+        account: AccountId,
+        kinds: &[NotificationKind],
+        page: PageRequest,
+    ) -> Result<Vec<Notification>>;
+    async fn find_notification(
+        &self,
+        account: AccountId,
+        id: NotificationId,
+    ) -> Result<Option<Notification>>;
+    async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool>;
+    async fn clear_notifications(&self, account: AccountId) -> Result<()>;
+    /// Records notifications (recipients who block or mute the sender are skipped).
+    async fn notify(&self, notes: Vec<NewNotification>) -> Result<()>;
+}

@@ -1,0 +1,208 @@
+//! Accounts and their credentials.
+
+use parley_core::model::Account;
+use parley_core::page::PageRequest;
+use parley_core::{AccountId, IdGenerator};
+use rusqlite::{Connection, OptionalExtension, named_params, params};
+
+use super::rows::{ACCOUNT_COLUMNS, Window, account_from_row, conflict, json_ids, ms, now_ms};
+use crate::types::{AdminUpdate, Credentials, NewAccount, ProfileUpdate};
+use crate::{Result, StoreError};
+
+pub fn create(c: &Connection, ids: &IdGenerator, new: NewAccount) -> Result<Account> {
+    let id = ids.next_raw();
+    let created = new.created_at.map(ms).unwrap_or_else(now_ms);
+    c.prepare_cached(
+        "INSERT INTO accounts (id, username, email, password_hash, display_name, created_at, role, organisation, approved)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        id,
+        new.username,
+        new.email,
+        new.password_hash,
+        new.display_name,
+        created,
+        new.role.as_str(),
+        new.organisation,
+        new.approved
+    ])
+    .map_err(conflict)?;
+    find(c, AccountId(id))?.ok_or(StoreError::NotFound)
+}
+
+pub fn find(c: &Connection, id: AccountId) -> Result<Option<Account>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
+    ))?
+    .query_row([id.0], account_from_row)
+    .optional()?)
+}
+
+pub fn find_many(c: &Connection, ids: &[AccountId]) -> Result<Vec<Account>> {
+    let list = json_ids(ids.iter().map(|i| i.0));
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let found = stmt
+        .query_map([list], account_from_row)?
+        .collect::<rusqlite::Result<Vec<Account>>>()?;
+    // Keep the caller's order.
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|a| a.id == *id).cloned())
+        .collect())
+}
+
+pub fn find_by_username(c: &Connection, username: &str) -> Result<Option<Account>> {
+    Ok(c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1 COLLATE NOCASE"
+    ))?
+    .query_row([username], account_from_row)
+    .optional()?)
+}
+
+pub fn find_credentials(c: &Connection, login: &str) -> Result<Option<Credentials>> {
+    Ok(c.prepare_cached(
+        "SELECT id, password_hash FROM accounts
+         WHERE (email = ?1 COLLATE NOCASE OR username = ?1 COLLATE NOCASE) AND password_hash IS NOT NULL",
+    )?
+    .query_row([login], |r| {
+        Ok(Credentials {
+            account_id: AccountId(r.get(0)?),
+            password_hash: r.get(1)?,
+        })
+    })
+    .optional()?)
+}
+
+pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result<Account> {
+    if let Some(name) = u.display_name {
+        c.execute(
+            "UPDATE accounts SET display_name = ?2 WHERE id = ?1",
+            params![id.0, name],
+        )?;
+    }
+    if let Some((note, html)) = u.note {
+        c.execute(
+            "UPDATE accounts SET note = ?2, note_html = ?3 WHERE id = ?1",
+            params![id.0, note, html],
+        )?;
+    }
+    if let Some(fields) = u.fields {
+        let json =
+            serde_json::to_string(&fields).map_err(|e| StoreError::Backend(e.to_string()))?;
+        c.execute(
+            "UPDATE accounts SET fields = ?2 WHERE id = ?1",
+            params![id.0, json],
+        )?;
+    }
+    if let Some(locked) = u.locked {
+        c.execute(
+            "UPDATE accounts SET locked = ?2 WHERE id = ?1",
+            params![id.0, locked],
+        )?;
+    }
+    if let Some(bot) = u.bot {
+        c.execute(
+            "UPDATE accounts SET bot = ?2 WHERE id = ?1",
+            params![id.0, bot],
+        )?;
+    }
+    find(c, id)?.ok_or(StoreError::NotFound)
+}
+
+pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Account> {
+    if find(c, id)?.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(role) = u.role {
+        c.execute(
+            "UPDATE accounts SET role = ?2 WHERE id = ?1",
+            params![id.0, role.as_str()],
+        )?;
+    }
+    if let Some(org) = u.organisation {
+        c.execute(
+            "UPDATE accounts SET organisation = ?2 WHERE id = ?1",
+            params![id.0, org],
+        )?;
+    }
+    if let Some(approved) = u.approved {
+        c.execute(
+            "UPDATE accounts SET approved = ?2 WHERE id = ?1",
+            params![id.0, approved],
+        )?;
+    }
+    if let Some(suspended) = u.suspended {
+        c.execute(
+            "UPDATE accounts SET suspended = ?2 WHERE id = ?1",
+            params![id.0, suspended],
+        )?;
+        if suspended {
+            // A suspended account's sessions end at once.
+            c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
+        }
+    }
+    find(c, id)?.ok_or(StoreError::NotFound)
+}
+
+pub fn reset_password(c: &Connection, id: AccountId, hash: &str) -> Result<()> {
+    let changed = c.execute(
+        "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
+        params![id.0, hash],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
+    c.execute("DELETE FROM oauth_grants WHERE account_id = ?1", [id.0])?;
+    Ok(())
+}
+
+pub fn list(c: &Connection, page: PageRequest) -> Result<Vec<Account>> {
+    let w = Window::new(page);
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {}",
+        w.clause("id")
+    ))?;
+    let rows = stmt
+        .query_map(
+            named_params! {":max": w.max, ":min": w.min, ":limit": w.limit},
+            account_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(w.finish(rows))
+}
+
+/// Accounts whose username or display name starts with (or contains) the query,
+/// exact username matches first.
+pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>> {
+    let q = query.trim().trim_start_matches('@');
+    let q = q.split('@').next().unwrap_or_default();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts
+         WHERE suspended = 0 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
+         ORDER BY (username = ?3 COLLATE NOCASE) DESC, (username LIKE ?1 ESCAPE '\\') DESC, followers_count DESC, id
+         LIMIT ?4"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![
+                format!("{escaped}%"),
+                format!("%{escaped}%"),
+                q,
+                limit as i64
+            ],
+            account_from_row,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

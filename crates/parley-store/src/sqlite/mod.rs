@@ -1,0 +1,531 @@
+//! The SQLite implementation of [`Store`]: one database file in WAL mode, one
+//! writer thread committing in groups ([`writer`]), a small pool of read-only
+//! connections for queries.
+//!
+//! Each submodule holds the SQL of one concern as plain functions over a
+//! `&Connection`; this file only routes trait methods to them, so which
+//! thread runs a query (writer or reader) is decided in one place.
+
+mod accounts;
+mod notifications;
+mod oauth;
+mod rows;
+mod social;
+mod statuses;
+mod timelines;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use parley_core::IdGenerator;
+use parley_core::model::{
+    Account, App, Notification, NotificationKind, Relationship, Status, StatusEdit,
+};
+use parley_core::page::PageRequest;
+use parley_core::{AccountId, AppId, NotificationId, StatusId};
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use self::writer::Writer;
+use crate::types::*;
+use crate::{Result, Store, StoreError};
+
+/// Migrations, in order. Each runs once, in its own transaction.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_core.sql"))];
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Read-only connections in the pool (and reads running at once).
+    pub readers: usize,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { readers: 4 }
+    }
+}
+
+/// The SQLite store. Cheap to clone; all clones share the writer and the pool.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Writer,
+    readers: Mutex<Vec<Connection>>,
+    read_slots: Arc<Semaphore>,
+    ids: Arc<IdGenerator>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path, options: SqliteOptions) -> Result<SqliteStore> {
+        let mut conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrate(&mut conn)?;
+        let ids = Arc::new(IdGenerator::new());
+        ids.observe(rows::max_id(&conn)?);
+        let mut readers = Vec::with_capacity(options.readers);
+        for _ in 0..options.readers.max(1) {
+            readers.push(open_reader(path)?);
+        }
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Writer::start(conn)?,
+                read_slots: Arc::new(Semaphore::new(readers.len())),
+                readers: Mutex::new(readers),
+                ids,
+            }),
+        })
+    }
+
+    /// The ID generator this store assigns IDs from.
+    pub fn ids(&self) -> Arc<IdGenerator> {
+        self.inner.ids.clone()
+    }
+
+    /// Runs a query on a pooled read-only connection, off the async threads.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let permit = self
+            .inner
+            .read_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Backend("reader pool closed".into()))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().map_err(|_| poisoned())?.pop();
+            // A connection is lost only if a query panicked; open a fresh one.
+            let conn = match pooled {
+                Some(c) => c,
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&conn);
+            inner.readers.lock().map_err(|_| poisoned())?.push(conn);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+
+    /// Runs a write on the writer thread; resolves once it is durable.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &IdGenerator) -> Result<T> + Send + 'static,
+    {
+        let ids = self.inner.ids.clone();
+        self.inner.writer.write(move |c| f(c, &ids)).await
+    }
+
+    /// Runs arbitrary SQL on the writer (admin tools and tests only).
+    pub async fn execute_admin_sql(&self, sql: String) -> Result<()> {
+        self.write(move |c, _| Ok(c.execute_batch(&sql)?)).await
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    pub async fn integrity_check(&self) -> Result<String> {
+        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+            .await
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Backend("reader pool lock poisoned".into())
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let applied: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if applied {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+            rusqlite::params![version, chrono::Utc::now().timestamp_millis()],
+        )?;
+        tx.commit()?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}
+
+/// The versions of the bundled migrations (a test checks every backend lists the same).
+pub fn migration_versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|(v, _)| *v).collect()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        self.write(move |c, ids| accounts::create(c, ids, new))
+            .await
+    }
+    async fn find_account(&self, id: AccountId) -> Result<Option<Account>> {
+        self.read(move |c| accounts::find(c, id)).await
+    }
+    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+        let ids = ids.to_vec();
+        self.read(move |c| accounts::find_many(c, &ids)).await
+    }
+    async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        let username = username.to_string();
+        self.read(move |c| accounts::find_by_username(c, &username))
+            .await
+    }
+    async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>> {
+        let login = login.to_string();
+        self.read(move |c| accounts::find_credentials(c, &login))
+            .await
+    }
+    async fn update_profile(&self, id: AccountId, update: ProfileUpdate) -> Result<Account> {
+        self.write(move |c, _| accounts::update_profile(c, id, update))
+            .await
+    }
+    async fn update_account_admin(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
+        self.write(move |c, _| accounts::update_admin(c, id, update))
+            .await
+    }
+    async fn reset_password(&self, id: AccountId, password_hash: String) -> Result<()> {
+        self.write(move |c, _| accounts::reset_password(c, id, &password_hash))
+            .await
+    }
+    async fn list_accounts(&self, page: PageRequest) -> Result<Vec<Account>> {
+        self.read(move |c| accounts::list(c, page)).await
+    }
+    async fn search_accounts(&self, query: &str, limit: usize) -> Result<Vec<Account>> {
+        let query = query.to_string();
+        self.read(move |c| accounts::search(c, &query, limit)).await
+    }
+    async fn count_local_accounts(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn create_app(&self, new: NewApp) -> Result<App> {
+        self.write(move |c, ids| oauth::create_app(c, ids, new))
+            .await
+    }
+    async fn find_app(&self, id: AppId) -> Result<Option<App>> {
+        self.read(move |c| oauth::find_app(c, id)).await
+    }
+    async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>> {
+        let client_id = client_id.to_string();
+        self.read(move |c| oauth::find_app_by_client_id(c, &client_id))
+            .await
+    }
+    async fn create_grant(&self, grant: NewGrant) -> Result<()> {
+        self.write(move |c, _| oauth::create_grant(c, grant)).await
+    }
+    async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>> {
+        let code_hash = code_hash.to_string();
+        self.write(move |c, _| oauth::take_grant(c, &code_hash))
+            .await
+    }
+    async fn create_token(&self, token: NewToken) -> Result<()> {
+        self.write(move |c, ids| oauth::create_token(c, ids, token))
+            .await
+    }
+    async fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| oauth::find_token(c, &token_hash)).await
+    }
+    async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
+        let token_hash = token_hash.to_string();
+        self.write(move |c, _| oauth::revoke_token(c, &token_hash, app))
+            .await
+    }
+
+    async fn insert_status(&self, new: NewStatus) -> Result<Status> {
+        self.write(move |c, ids| statuses::insert(c, ids, new))
+            .await
+    }
+    async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
+        self.read(move |c| statuses::find(c, id)).await
+    }
+    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>> {
+        let ids = ids.to_vec();
+        self.read(move |c| statuses::find_many(c, &ids)).await
+    }
+    async fn find_idempotent_status(
+        &self,
+        account: AccountId,
+        key: &str,
+    ) -> Result<Option<StatusId>> {
+        let key = key.to_string();
+        self.read(move |c| statuses::find_idempotent(c, account, &key))
+            .await
+    }
+    async fn delete_status(&self, id: StatusId) -> Result<Option<Status>> {
+        self.write(move |c, _| statuses::delete(c, id)).await
+    }
+    async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status> {
+        self.write(move |c, ids| statuses::edit(c, ids, id, edit))
+            .await
+    }
+    async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
+        self.read(move |c| statuses::history(c, id)).await
+    }
+    async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
+        self.read(move |c| statuses::thread(c, id)).await
+    }
+    async fn favourite(
+        &self,
+        account: AccountId,
+        status: StatusId,
+        notify: Option<AccountId>,
+    ) -> Result<bool> {
+        self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify))
+            .await
+    }
+    async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |c, _| statuses::unfavourite(c, account, status))
+            .await
+    }
+    async fn reblog(&self, new: NewReblog) -> Result<Status> {
+        self.write(move |c, ids| statuses::reblog(c, ids, new))
+            .await
+    }
+    async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>> {
+        self.write(move |c, _| statuses::unreblog(c, account, status))
+            .await
+    }
+    async fn favourited_by(
+        &self,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::favourited_by(c, status, page))
+            .await
+    }
+    async fn reblogged_by(
+        &self,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::reblogged_by(c, status, page))
+            .await
+    }
+    async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
+        let ids = statuses.to_vec();
+        self.read(move |c| statuses::flags(c, viewer, &ids)).await
+    }
+    async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
+        self.write(move |c, ids| statuses::pin(c, ids, account, status))
+            .await
+    }
+    async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()> {
+        self.write(move |c, _| statuses::unpin(c, account, status))
+            .await
+    }
+
+    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
+        self.read(move |c| timelines::home(c, viewer, page)).await
+    }
+    async fn public_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        local_only: bool,
+        page: PageRequest,
+    ) -> Result<Vec<Status>> {
+        let _ = local_only; // every account is local until federation arrives
+        self.read(move |c| timelines::public(c, viewer, None, page))
+            .await
+    }
+    async fn tag_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        page: PageRequest,
+    ) -> Result<Vec<Status>> {
+        let tag = tag.to_lowercase();
+        self.read(move |c| timelines::public(c, viewer, Some(&tag), page))
+            .await
+    }
+    async fn account_statuses(
+        &self,
+        viewer: Option<AccountId>,
+        account: AccountId,
+        filter: AccountStatusesFilter,
+        page: PageRequest,
+    ) -> Result<Vec<Status>> {
+        self.read(move |c| timelines::account(c, viewer, account, filter, page))
+            .await
+    }
+    async fn search_statuses(
+        &self,
+        viewer: AccountId,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Status>> {
+        let query = query.to_string();
+        self.read(move |c| timelines::search(c, viewer, &query, limit))
+            .await
+    }
+    async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>> {
+        let query = query.to_string();
+        self.read(move |c| timelines::search_tags(c, &query, limit))
+            .await
+    }
+    async fn count_local_statuses(&self) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn follow(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        request: bool,
+        options: FollowOptions,
+    ) -> Result<()> {
+        self.write(move |c, ids| social::follow(c, ids, account, target, request, options))
+            .await
+    }
+    async fn unfollow(&self, account: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, _| social::unfollow(c, account, target))
+            .await
+    }
+    async fn authorize_follow_request(
+        &self,
+        target: AccountId,
+        requester: AccountId,
+    ) -> Result<bool> {
+        self.write(move |c, ids| social::authorize_request(c, ids, target, requester))
+            .await
+    }
+    async fn reject_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool> {
+        self.write(move |c, _| social::reject_request(c, target, requester))
+            .await
+    }
+    async fn follow_requests(
+        &self,
+        target: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::follow_requests(c, target, page))
+            .await
+    }
+    async fn followers(
+        &self,
+        account: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::followers(c, account, page))
+            .await
+    }
+    async fn following(
+        &self,
+        account: AccountId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::following(c, account, page))
+            .await
+    }
+    async fn block(&self, account: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, ids| social::block(c, ids, account, target))
+            .await
+    }
+    async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, _| social::unblock(c, account, target))
+            .await
+    }
+    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()> {
+        self.write(move |c, ids| social::mute(c, ids, account, target, notifications))
+            .await
+    }
+    async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, _| social::unmute(c, account, target))
+            .await
+    }
+    async fn relationships(
+        &self,
+        account: AccountId,
+        targets: &[AccountId],
+    ) -> Result<Vec<Relationship>> {
+        let targets = targets.to_vec();
+        self.read(move |c| social::relationships(c, account, &targets))
+            .await
+    }
+
+    async fn list_notifications(
+        &self,
+        account: AccountId,
+        kinds: &[NotificationKind],
+        page: PageRequest,
+    ) -> Result<Vec<Notification>> {
+        let kinds = kinds.to_vec();
+        self.read(move |c| notifications::list(c, account, &kinds, page))
+            .await
+    }
+    async fn find_notification(
+        &self,
+        account: AccountId,
+        id: NotificationId,
+    ) -> Result<Option<Notification>> {
+        self.read(move |c| notifications::find(c, account, id))
+            .await
+    }
+    async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool> {
+        self.write(move |c, _| notifications::dismiss(c, account, id))
+            .await
+    }
+    async fn clear_notifications(&self, account: AccountId) -> Result<()> {
+        self.write(move |c, _| notifications::clear(c, account))
+            .await
+    }
+    async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
+        self.write(move |c, ids| notifications::insert_all(c, ids, &notes))
+            .await
+    }
+}

@@ -1,0 +1,481 @@
+//! Statuses: posting, editing, deleting, favourites, boosts, pins, threads.
+
+use std::collections::HashMap;
+
+use parley_core::model::{NotificationKind, Status, StatusEdit};
+use parley_core::page::PageRequest;
+use parley_core::{AccountId, IdGenerator, StatusId};
+use rusqlite::{Connection, OptionalExtension, named_params, params};
+
+use super::notifications::notify_filtered;
+use super::rows::{Window, json_ids, load_statuses, ms, now_ms, query_pairs, time};
+use crate::types::{EditStatus, NewReblog, NewStatus, StatusFlags};
+use crate::{Result, StoreError};
+
+/// Deepest reply chain walked for ancestors, and most descendants returned.
+const MAX_ANCESTORS: i64 = 256;
+const MAX_DESCENDANTS: i64 = 4096;
+
+pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Status> {
+    if let Some(key) = &new.idempotency_key {
+        if let Some(existing) = find_idempotent(c, new.account_id, key)? {
+            return find(c, existing)?.ok_or(StoreError::NotFound);
+        }
+    }
+    let id = ids.next_raw();
+    let created = new.created_at.map(ms).unwrap_or_else(now_ms);
+    let (reply_id, reply_account) = match new.in_reply_to {
+        Some((s, a)) => (Some(s.0), Some(a.0)),
+        None => (None, None),
+    };
+    c.prepare_cached(
+        "INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, text, content_html,
+                               spoiler_text, sensitive, visibility, language, created_at, app_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        id,
+        new.account_id.0,
+        reply_id,
+        reply_account,
+        new.text,
+        new.content_html,
+        new.spoiler_text,
+        new.sensitive,
+        new.visibility.as_str(),
+        new.language,
+        created,
+        new.app.map(|a| a.0),
+    ])?;
+    write_mentions_and_tags(c, id, &new.mentions, &new.tags)?;
+    c.prepare_cached(
+        "UPDATE accounts SET statuses_count = statuses_count + 1,
+                             last_status_at = max(coalesce(last_status_at, 0), ?2) WHERE id = ?1",
+    )?
+    .execute(params![new.account_id.0, created])?;
+    if let Some(parent) = reply_id {
+        c.prepare_cached("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1")?
+            .execute([parent])?;
+    }
+    if let Some(key) = &new.idempotency_key {
+        c.execute(
+            "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![new.account_id.0, key, id, now_ms()],
+        )?;
+    }
+    for mentioned in new.mentions.iter().filter(|m| **m != new.account_id) {
+        notify_filtered(
+            c,
+            ids,
+            *mentioned,
+            new.account_id,
+            NotificationKind::Mention,
+            Some(StatusId(id)),
+        )?;
+    }
+    find(c, StatusId(id))?.ok_or(StoreError::NotFound)
+}
+
+fn write_mentions_and_tags(
+    c: &Connection,
+    id: i64,
+    mentions: &[AccountId],
+    tags: &[String],
+) -> Result<()> {
+    let mut m = c.prepare_cached(
+        "INSERT OR IGNORE INTO mentions (status_id, account_id, position) VALUES (?1, ?2, ?3)",
+    )?;
+    for (i, a) in mentions.iter().enumerate() {
+        m.execute(params![id, a.0, i as i64])?;
+    }
+    let mut t = c.prepare_cached(
+        "INSERT OR IGNORE INTO status_tags (tag, status_id, position) VALUES (?1, ?2, ?3)",
+    )?;
+    for (i, tag) in tags.iter().enumerate() {
+        t.execute(params![tag.to_lowercase(), id, i as i64])?;
+    }
+    Ok(())
+}
+
+pub fn find(c: &Connection, id: StatusId) -> Result<Option<Status>> {
+    Ok(load_statuses(c, &[id.0])?.pop())
+}
+
+pub fn find_many(c: &Connection, ids: &[StatusId]) -> Result<Vec<Status>> {
+    let raw: Vec<i64> = ids.iter().map(|s| s.0).collect();
+    load_statuses(c, &raw)
+}
+
+pub fn find_idempotent(c: &Connection, account: AccountId, key: &str) -> Result<Option<StatusId>> {
+    Ok(c.prepare_cached(
+        "SELECT status_id FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
+    )?
+    .query_row(params![account.0, key], |r| r.get(0))
+    .optional()?
+    .map(StatusId))
+}
+
+pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
+    let Some(status) = find(c, id)? else {
+        return Ok(None);
+    };
+    // Boosts of it go with it; their authors' counters drop.
+    c.execute(
+        "UPDATE accounts SET statuses_count = statuses_count - 1
+         WHERE id IN (SELECT account_id FROM statuses WHERE reblog_of_id = ?1)",
+        [id.0],
+    )?;
+    c.execute("DELETE FROM statuses WHERE reblog_of_id = ?1", [id.0])?;
+    if let Some(parent) = status.in_reply_to_id {
+        c.execute(
+            "UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1",
+            [parent.0],
+        )?;
+    }
+    if let Some(original) = status.reblog_of {
+        c.execute(
+            "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?1",
+            [original.0],
+        )?;
+    }
+    c.execute(
+        "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1",
+        [status.account_id.0],
+    )?;
+    c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
+    c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
+    Ok(Some(status))
+}
+
+pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> Result<Status> {
+    let current = find(c, id)?.ok_or(StoreError::NotFound)?;
+    let now = now_ms();
+    let has_history: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = ?1)",
+        [id.0],
+        |r| r.get(0),
+    )?;
+    let mut version = c.prepare_cached(
+        "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    if !has_history {
+        // The first edit also records the original, so history starts at the beginning.
+        version.execute(params![
+            ids.next_raw(),
+            id.0,
+            current.text,
+            current.content_html,
+            current.spoiler_text,
+            current.sensitive,
+            ms(current.created_at)
+        ])?;
+    }
+    version.execute(params![
+        ids.next_raw(),
+        id.0,
+        e.text,
+        e.content_html,
+        e.spoiler_text,
+        e.sensitive,
+        now
+    ])?;
+    c.execute(
+        "UPDATE statuses SET text = ?2, content_html = ?3, spoiler_text = ?4, sensitive = ?5, language = ?6,
+                             edited_at = ?7 WHERE id = ?1",
+        params![id.0, e.text, e.content_html, e.spoiler_text, e.sensitive, e.language, now],
+    )?;
+    c.execute("DELETE FROM mentions WHERE status_id = ?1", [id.0])?;
+    c.execute("DELETE FROM status_tags WHERE status_id = ?1", [id.0])?;
+    write_mentions_and_tags(c, id.0, &e.mentions, &e.tags)?;
+    // Everyone who boosted it learns that what they shared has changed.
+    let boosters: Vec<i64> = {
+        let mut stmt =
+            c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
+        stmt.query_map([id.0], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for b in boosters {
+        notify_filtered(
+            c,
+            ids,
+            AccountId(b),
+            current.account_id,
+            NotificationKind::Update,
+            Some(id),
+        )?;
+    }
+    find(c, id)?.ok_or(StoreError::NotFound)
+}
+
+pub fn history(c: &Connection, id: StatusId) -> Result<Vec<StatusEdit>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT text, content_html, spoiler_text, sensitive, created_at FROM status_edits
+         WHERE status_id = ?1 ORDER BY id",
+    )?;
+    let edits = stmt
+        .query_map([id.0], |r| {
+            Ok(StatusEdit {
+                status_id: id,
+                text: r.get(0)?,
+                content_html: r.get(1)?,
+                spoiler_text: r.get(2)?,
+                sensitive: r.get(3)?,
+                created_at: time(r.get(4)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if !edits.is_empty() {
+        return Ok(edits);
+    }
+    // Never edited: its history is itself.
+    Ok(find(c, id)?
+        .map(|s| StatusEdit {
+            status_id: id,
+            text: s.text,
+            content_html: s.content_html,
+            spoiler_text: s.spoiler_text,
+            sensitive: s.sensitive,
+            created_at: s.created_at,
+        })
+        .into_iter()
+        .collect())
+}
+
+pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
+    let ancestors: Vec<i64> = {
+        let mut stmt = c.prepare_cached(
+            "WITH RECURSIVE up(id, depth) AS (
+                 SELECT in_reply_to_id, 1 FROM statuses WHERE id = ?1 AND in_reply_to_id IS NOT NULL
+                 UNION ALL
+                 SELECT s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.id
+                 WHERE s.in_reply_to_id IS NOT NULL AND up.depth < ?2)
+             SELECT id FROM up ORDER BY depth DESC",
+        )?;
+        stmt.query_map(params![id.0, MAX_ANCESTORS], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let edges: Vec<(i64, i64)> = {
+        let mut stmt = c.prepare_cached(
+            "WITH RECURSIVE down(id, parent) AS (
+                 SELECT id, in_reply_to_id FROM statuses WHERE in_reply_to_id = ?1
+                 UNION
+                 SELECT s.id, s.in_reply_to_id FROM statuses s JOIN down ON s.in_reply_to_id = down.id)
+             SELECT id, parent FROM down LIMIT ?2",
+        )?;
+        stmt.query_map(params![id.0, MAX_DESCENDANTS], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    // Depth-first, each level oldest first: the order Mastodon shows a thread in.
+    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (child, parent) in &edges {
+        children.entry(*parent).or_default().push(*child);
+    }
+    children.values_mut().for_each(|v| v.sort_unstable());
+    let mut order = Vec::with_capacity(edges.len());
+    let mut stack: Vec<i64> = children
+        .get(&id.0)
+        .map(|v| v.iter().rev().copied().collect())
+        .unwrap_or_default();
+    while let Some(next) = stack.pop() {
+        order.push(next);
+        if let Some(kids) = children.get(&next) {
+            stack.extend(kids.iter().rev());
+        }
+    }
+    Ok((load_statuses(c, &ancestors)?, load_statuses(c, &order)?))
+}
+
+pub fn favourite(
+    c: &Connection,
+    ids: &IdGenerator,
+    account: AccountId,
+    status: StatusId,
+    notify: Option<AccountId>,
+) -> Result<bool> {
+    let added = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO favourites (id, account_id, status_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![ids.next_raw(), account.0, status.0])?
+        > 0;
+    if added {
+        c.prepare_cached(
+            "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?1",
+        )?
+        .execute([status.0])?;
+        if let Some(author) = notify {
+            notify_filtered(
+                c,
+                ids,
+                author,
+                account,
+                NotificationKind::Favourite,
+                Some(status),
+            )?;
+        }
+    }
+    Ok(added)
+}
+
+pub fn unfavourite(c: &Connection, account: AccountId, status: StatusId) -> Result<bool> {
+    let removed = c.execute(
+        "DELETE FROM favourites WHERE account_id = ?1 AND status_id = ?2",
+        params![account.0, status.0],
+    )? > 0;
+    if removed {
+        c.execute(
+            "UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?1",
+            [status.0],
+        )?;
+        c.execute(
+            "DELETE FROM notifications WHERE kind = 'favourite' AND from_account_id = ?1 AND status_id = ?2",
+            params![account.0, status.0],
+        )?;
+    }
+    Ok(removed)
+}
+
+pub fn reblog(c: &Connection, ids: &IdGenerator, new: NewReblog) -> Result<Status> {
+    let existing: Option<i64> = c
+        .query_row(
+            "SELECT id FROM statuses WHERE account_id = ?1 AND reblog_of_id = ?2",
+            params![new.account_id.0, new.status_id.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return find(c, StatusId(id))?.ok_or(StoreError::NotFound);
+    }
+    let original = find(c, new.status_id)?.ok_or(StoreError::NotFound)?;
+    let id = ids.next_raw();
+    let now = now_ms();
+    c.execute(
+        "INSERT INTO statuses (id, account_id, reblog_of_id, text, content_html, visibility, created_at, app_id)
+         VALUES (?1, ?2, ?3, '', '', ?4, ?5, ?6)",
+        params![id, new.account_id.0, new.status_id.0, new.visibility.as_str(), now, new.app.map(|a| a.0)],
+    )?;
+    c.execute(
+        "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?1",
+        [new.status_id.0],
+    )?;
+    c.execute(
+        "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?2 WHERE id = ?1",
+        params![new.account_id.0, now],
+    )?;
+    if original.account_id != new.account_id {
+        notify_filtered(
+            c,
+            ids,
+            original.account_id,
+            new.account_id,
+            NotificationKind::Reblog,
+            Some(new.status_id),
+        )?;
+    }
+    find(c, StatusId(id))?.ok_or(StoreError::NotFound)
+}
+
+pub fn unreblog(c: &Connection, account: AccountId, status: StatusId) -> Result<Option<Status>> {
+    let existing: Option<i64> = c
+        .query_row(
+            "SELECT id FROM statuses WHERE account_id = ?1 AND reblog_of_id = ?2",
+            params![account.0, status.0],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = existing else {
+        return Ok(None);
+    };
+    let removed = delete(c, StatusId(id))?;
+    c.execute(
+        "DELETE FROM notifications WHERE kind = 'reblog' AND from_account_id = ?1 AND status_id = ?2",
+        params![account.0, status.0],
+    )?;
+    Ok(removed)
+}
+
+pub fn favourited_by(
+    c: &Connection,
+    status: StatusId,
+    page: PageRequest,
+) -> Result<Vec<(i64, AccountId)>> {
+    let w = Window::new(page);
+    let sql = format!(
+        "SELECT f.id, f.account_id FROM favourites f JOIN accounts a ON a.id = f.account_id
+         WHERE f.status_id = :status AND a.suspended = 0 AND {}",
+        w.clause("f.id")
+    );
+    let rows = query_pairs(
+        c,
+        &sql,
+        named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
+    )?;
+    Ok(w.finish(rows))
+}
+
+pub fn reblogged_by(
+    c: &Connection,
+    status: StatusId,
+    page: PageRequest,
+) -> Result<Vec<(i64, AccountId)>> {
+    let w = Window::new(page);
+    let sql = format!(
+        "SELECT s.id, s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
+         WHERE s.reblog_of_id = :status AND a.suspended = 0 AND {}",
+        w.clause("s.id")
+    );
+    let rows = query_pairs(
+        c,
+        &sql,
+        named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
+    )?;
+    Ok(w.finish(rows))
+}
+
+pub fn flags(c: &Connection, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
+    let list = json_ids(statuses.iter().map(|s| s.0));
+    let mut flags = StatusFlags::default();
+    let collect = |sql: &str| -> Result<Vec<StatusId>> {
+        let mut stmt = c.prepare_cached(sql)?;
+        let ids = stmt
+            .query_map(params![viewer.0, list], |r| r.get::<_, i64>(0))?
+            .map(|r| r.map(StatusId))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    };
+    flags.favourited = collect(
+        "SELECT status_id FROM favourites WHERE account_id = ?1 AND status_id IN (SELECT value FROM json_each(?2))",
+    )?
+    .into_iter()
+    .collect();
+    flags.reblogged = collect(
+        "SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IN (SELECT value FROM json_each(?2))",
+    )?
+    .into_iter()
+    .collect();
+    flags.pinned = collect(
+        "SELECT status_id FROM pins WHERE account_id = ?1 AND status_id IN (SELECT value FROM json_each(?2))",
+    )?
+    .into_iter()
+    .collect();
+    Ok(flags)
+}
+
+pub fn pin(c: &Connection, ids: &IdGenerator, account: AccountId, status: StatusId) -> Result<()> {
+    c.execute(
+        "INSERT OR IGNORE INTO pins (id, account_id, status_id) VALUES (?1, ?2, ?3)",
+        params![ids.next_raw(), account.0, status.0],
+    )?;
+    Ok(())
+}
+
+pub fn unpin(c: &Connection, account: AccountId, status: StatusId) -> Result<()> {
+    c.execute(
+        "DELETE FROM pins WHERE account_id = ?1 AND status_id = ?2",
+        params![account.0, status.0],
+    )?;
+    Ok(())
+}

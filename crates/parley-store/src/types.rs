@@ -1,0 +1,181 @@
+//! The inputs and outputs of [`crate::Store`] methods that are not domain types.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use parley_core::model::{NotificationKind, ProfileField, Role, Visibility};
+use parley_core::{AccountId, AppId, StatusId};
+
+/// A local account to create.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation: Option<String>,
+    pub approved: bool,
+    /// For bulk seeding and the demo; `None` means now.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// What sign-in needs to check a password.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub account_id: AccountId,
+    pub password_hash: String,
+}
+
+/// A change to the profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub note: Option<(String, String)>,
+    pub fields: Option<Vec<ProfileField>>,
+    pub locked: Option<bool>,
+    pub bot: Option<bool>,
+}
+
+/// An administrator's change to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AdminUpdate {
+    pub role: Option<Role>,
+    pub organisation: Option<Option<String>>,
+    pub approved: Option<bool>,
+    pub suspended: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    pub name: String,
+    pub website: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: String,
+    pub client_id: String,
+    pub client_secret_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub code_hash: String,
+    pub app_id: AppId,
+    pub account_id: AccountId,
+    pub scopes: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An authorization code, as taken (once) by the token endpoint.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub app_id: AppId,
+    pub account_id: AccountId,
+    pub scopes: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub app_id: AppId,
+    pub account_id: Option<AccountId>,
+    pub scopes: String,
+}
+
+/// What a bearer token stands for.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub app_id: AppId,
+    /// `None` for client-credentials (app-only) tokens.
+    pub account_id: Option<AccountId>,
+    pub scopes: String,
+}
+
+/// A status to post. The store assigns its ID and time, bumps the counters,
+/// and notifies the mentioned accounts (but the author) in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewStatus {
+    pub account_id: AccountId,
+    pub text: String,
+    pub content_html: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub visibility: Visibility,
+    pub language: Option<String>,
+    /// The parent status and its author.
+    pub in_reply_to: Option<(StatusId, AccountId)>,
+    pub mentions: Vec<AccountId>,
+    pub tags: Vec<String>,
+    pub app: Option<AppId>,
+    /// Remembered so a retried request returns the same status.
+    pub idempotency_key: Option<String>,
+    /// For the demo and seeding; `None` means now.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A new version of a status's text; the store keeps the previous one in the
+/// history and tells everyone who boosted it (`update` notifications).
+#[derive(Debug, Clone)]
+pub struct EditStatus {
+    pub text: String,
+    pub content_html: String,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+    pub language: Option<String>,
+    pub mentions: Vec<AccountId>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewReblog {
+    pub account_id: AccountId,
+    pub status_id: StatusId,
+    pub visibility: Visibility,
+    pub app: Option<AppId>,
+}
+
+/// The viewer's own marks on a set of statuses.
+#[derive(Debug, Clone, Default)]
+pub struct StatusFlags {
+    pub favourited: HashSet<StatusId>,
+    pub reblogged: HashSet<StatusId>,
+    pub pinned: HashSet<StatusId>,
+}
+
+/// The filters of `GET /api/v1/accounts/:id/statuses`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountStatusesFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    pub only_media: bool,
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FollowOptions {
+    pub show_reblogs: bool,
+    pub notify: bool,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        FollowOptions {
+            show_reblogs: true,
+            notify: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub account_id: AccountId,
+    pub from_account_id: AccountId,
+    pub kind: NotificationKind,
+    pub status_id: Option<StatusId>,
+}

@@ -1,0 +1,282 @@
+//! Parley's configuration: defaults, then a TOML file, then `PARLEY_*`
+//! environment variables (nested keys joined by `__`), then command-line
+//! flags. Validated once at start; passed down as plain values, never global.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use parley_app::{RegistrationsMode, Settings};
+use serde::{Deserialize, Serialize};
+
+/// Every setting, with its default. `parley config example` prints [`EXAMPLE`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Where the database and keys live.
+    pub data_dir: PathBuf,
+    /// The public origin (scheme, host, port) every emitted URL starts with.
+    /// Default: `http://` plus the listen address.
+    pub public_url: Option<String>,
+    /// Log filter (`info`, `parley=debug,tower_http=info`, …).
+    pub log: String,
+    pub instance: InstanceConfig,
+    pub registrations: RegistrationsConfig,
+    pub oauth: OAuthConfig,
+    pub statuses: StatusesConfig,
+    pub storage: StorageConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrationsConfig {
+    /// `open`, `approval` or `closed`. Default: `open` while listening only on
+    /// a loopback address (a local trial), `approval` otherwise.
+    pub mode: Option<RegistrationsMode>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OAuthConfig {
+    /// Allow the OAuth password grant (off by default, as in Mastodon 4.4).
+    pub password_grant: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatusesConfig {
+    /// Longest status, in characters (URLs count 23).
+    pub max_characters: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Read-only SQLite connections in the pool.
+    pub readers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("parley-data"),
+            public_url: None,
+            log: "info".into(),
+            instance: InstanceConfig::default(),
+            registrations: RegistrationsConfig::default(),
+            oauth: OAuthConfig::default(),
+            statuses: StatusesConfig::default(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig {
+            title: "Parley".into(),
+            description: "Official voices, public questions, verifiable answers.".into(),
+            contact_email: String::new(),
+        }
+    }
+}
+
+impl Default for StatusesConfig {
+    fn default() -> Self {
+        StatusesConfig {
+            max_characters: 500,
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig { readers: 4 }
+    }
+}
+
+/// Values given on the command line, which win over everything else.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Loads and validates the configuration.
+    pub fn load(file: Option<&PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("PARLEY_").ignore(&["CONFIG"]).split("__"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .context("public_url must start with http:// or https://")?;
+            let host = rest.trim_end_matches('/');
+            if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {
+                bail!(
+                    "public_url must be an origin like https://parley.example, without a path (got {url:?})"
+                );
+            }
+        }
+        if !(1..=100_000).contains(&self.statuses.max_characters) {
+            bail!(
+                "statuses.max_characters must be between 1 and 100000 (got {})",
+                self.statuses.max_characters
+            );
+        }
+        if !(1..=64).contains(&self.storage.readers) {
+            bail!(
+                "storage.readers must be between 1 and 64 (got {})",
+                self.storage.readers
+            );
+        }
+        Ok(())
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Open for a local trial (loopback only), approval for anything reachable.
+    pub fn registrations_mode(&self) -> RegistrationsMode {
+        self.registrations
+            .mode
+            .unwrap_or(if self.listen.ip().is_loopback() {
+                RegistrationsMode::Open
+            } else {
+                RegistrationsMode::Approval
+            })
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("parley.sqlite3")
+    }
+
+    pub fn settings(&self) -> Settings {
+        let mut s = Settings::for_origin(&self.public_url());
+        s.title = self.instance.title.clone();
+        s.description = self.instance.description.clone();
+        s.contact_email = self.instance.contact_email.clone();
+        s.registrations = self.registrations_mode();
+        s.password_grant = self.oauth.password_grant;
+        s.max_characters = self.statuses.max_characters;
+        s
+    }
+}
+
+/// `parley config example`: every setting with its default, commented.
+pub const EXAMPLE: &str = r#"# Parley configuration. Every key may also be set in the environment:
+# PARLEY_LISTEN, PARLEY_DATA_DIR, PARLEY_PUBLIC_URL, and nested keys with "__",
+# e.g. PARLEY_REGISTRATIONS__MODE=approval. Command-line flags win over both.
+
+# Address and port to listen on.
+listen = "127.0.0.1:8080"
+# Where the SQLite database lives.
+data_dir = "parley-data"
+# The public origin every URL Parley emits starts with (statuses' url and uri,
+# accounts' url, Link headers, OAuth metadata). Default: http:// + listen.
+# public_url = "https://parley.example"
+# Log filter: error, warn, info, debug, or per module (parley=debug,tower_http=info).
+log = "info"
+
+[instance]
+title = "Parley"
+description = "Official voices, public questions, verifiable answers."
+contact_email = ""
+
+[registrations]
+# open: anyone may sign up; approval: an admin approves each account
+# (`parley admin account approve NAME`); closed: nobody.
+# Default: open while listening only on loopback, approval otherwise.
+# mode = "approval"
+
+[oauth]
+# The OAuth password grant (off by default, as in Mastodon 4.4).
+password_grant = false
+
+[statuses]
+# Longest status in characters (each URL counts 23, as in Mastodon).
+max_characters = 500
+
+[storage]
+# Read-only SQLite connections.
+readers = 4
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_valid_and_matches_the_defaults() {
+        let example: Config = Figment::from(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let defaults = Config::default();
+        assert_eq!(example.listen, defaults.listen);
+        assert_eq!(example.data_dir, defaults.data_dir);
+        assert_eq!(
+            example.statuses.max_characters,
+            defaults.statuses.max_characters
+        );
+        assert_eq!(example.storage.readers, defaults.storage.readers);
+        assert_eq!(example.oauth.password_grant, defaults.oauth.password_grant);
+    }
+
+    #[test]
+    fn registrations_default_to_open_only_on_loopback() {
+        let mut c = Config::default();
+        assert_eq!(c.registrations_mode(), RegistrationsMode::Open);
+        c.listen = SocketAddr::from(([0, 0, 0, 0], 8080));
+        assert_eq!(c.registrations_mode(), RegistrationsMode::Approval);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_clear_message() {
+        let mut c = Config::default();
+        c.public_url = Some("ftp://x".into());
+        assert!(c.validate().is_err());
+        c.public_url = Some("https://x.example/path".into());
+        assert!(c.validate().is_err());
+        c.public_url = Some("https://x.example".into());
+        assert!(c.validate().is_ok());
+        c.statuses.max_characters = 0;
+        assert!(c.validate().is_err());
+    }
+}

@@ -1,0 +1,265 @@
+//! `parley`: the command line. Each subcommand builds only what it needs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use parley::config::{Config, EXAMPLE, Overrides};
+use parley::{admin, demo, server};
+use parley_app::AdminUpdate;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "parley",
+    version,
+    about = "A Mastodon-compatible microblogging server with exact, citable polls"
+)]
+struct Cli {
+    /// A TOML configuration file (see `parley config example`).
+    #[arg(long, global = true, env = "PARLEY_CONFIG")]
+    config: Option<PathBuf>,
+    /// The data directory (overrides PARLEY_DATA_DIR and the file).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Mastodon API (and, later, the web interface).
+    Serve(ServeArgs),
+    /// Administer accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Fill the data directory with the demo story, then serve it.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// How many ordinary accounts to create.
+        #[arg(long, default_value_t = 3000)]
+        voters: usize,
+        /// Seed only; do not start the server.
+        #[arg(long)]
+        no_serve: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on (overrides PARLEY_LISTEN).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Public origin of this server (overrides PARLEY_PUBLIC_URL).
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Local accounts.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account (approved at once).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// `admin` or `user`.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// Mark the account as an official organisation with this label.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// List every account.
+    List,
+    /// Approve an account waiting for approval.
+    Approve { username: String },
+    /// Suspend an account (its tokens are revoked); `--undo` lifts it.
+    Suspend {
+        username: String,
+        #[arg(long)]
+        undo: bool,
+    },
+    /// Set (or with no label, clear) the organisation an account speaks for.
+    Organisation {
+        username: String,
+        label: Option<String>,
+    },
+    /// Set a new password (generated if not given) and revoke every token.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example configuration.
+    Example,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config {
+        command: ConfigCommand::Example,
+    } = cli.command
+    {
+        print!("{EXAMPLE}");
+        return std::process::ExitCode::SUCCESS;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn overrides(cli_data_dir: Option<PathBuf>, serve: Option<&ServeArgs>) -> Overrides {
+    Overrides {
+        listen: serve.and_then(|s| s.listen),
+        data_dir: cli_data_dir,
+        public_url: serve.and_then(|s| s.public_url.clone()),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let serve_args = match &cli.command {
+        Command::Serve(s) | Command::Demo { serve: s, .. } => Some(s.clone()),
+        _ => None,
+    };
+    let config = Config::load(
+        cli.config.as_ref(),
+        overrides(cli.data_dir.clone(), serve_args.as_ref()),
+    )?;
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve(_) => server::serve(config).await,
+        Command::Demo {
+            voters, no_serve, ..
+        } => {
+            let (store, services) = server::open(&config)?;
+            let started = std::time::Instant::now();
+            demo::seed(&services, &store, voters).await?;
+            println!(
+                "demo ready in {:.1}s: official accounts @RusEmbUSA, @GK_Seattle, @StateDept, @PressSec, @MFA_Russia; sign in as \"demo\" with password {}",
+                started.elapsed().as_secs_f64(),
+                demo::DEMO_PASSWORD
+            );
+            drop(services);
+            drop(store);
+            if no_serve {
+                Ok(())
+            } else {
+                server::serve(config).await
+            }
+        }
+        Command::Admin {
+            command: AdminCommand::Account { command },
+        } => {
+            let (_store, services) = server::open(&config)?;
+            match command {
+                AccountCommand::Create {
+                    username,
+                    email,
+                    password,
+                    role,
+                    organisation,
+                } => {
+                    let admin = match role.as_str() {
+                        "admin" => true,
+                        "user" => false,
+                        other => anyhow::bail!("--role must be admin or user (got {other:?})"),
+                    };
+                    admin::create(
+                        &services,
+                        admin::CreateArgs {
+                            username,
+                            email,
+                            password,
+                            admin,
+                            organisation,
+                        },
+                    )
+                    .await
+                }
+                AccountCommand::List => admin::list(&services).await,
+                AccountCommand::Approve { username } => {
+                    admin::update(
+                        &services,
+                        &username,
+                        AdminUpdate {
+                            approved: Some(true),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                }
+                AccountCommand::Suspend { username, undo } => {
+                    admin::update(
+                        &services,
+                        &username,
+                        AdminUpdate {
+                            suspended: Some(!undo),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                }
+                AccountCommand::Organisation { username, label } => {
+                    let label = label
+                        .map(|l| l.trim().to_string())
+                        .filter(|l| !l.is_empty());
+                    admin::update(
+                        &services,
+                        &username,
+                        AdminUpdate {
+                            organisation: Some(label),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                }
+                AccountCommand::ResetPassword { username, password } => {
+                    admin::reset_password(&services, &username, password).await
+                }
+            }
+        }
+        Command::Config { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,122 @@
+//! Wiring and life cycle: open the store, build the services and the router,
+//! listen, and shut down gracefully (in-flight requests finish; queued writes
+//! are committed before the process exits).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use parley_app::Services;
+use parley_store::sqlite::{SqliteOptions, SqliteStore};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Opens the data directory's database (creating both if needed) and builds the services.
+pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let store = SqliteStore::open(
+        &config.database_path(),
+        SqliteOptions {
+            readers: config.storage.readers,
+        },
+    )
+    .with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config.database_path().display()
+        )
+    })?;
+    let services = Services::new(Arc::new(store.clone()), config.settings());
+    Ok((store, services))
+}
+
+/// A server running in this process (tests, `demo`).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub services: Services,
+    pub store: SqliteStore,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Binds `config.listen` (port 0 picks a free one) and serves in the background.
+/// When the port was 0 and no public URL is configured, the URL uses the real port.
+pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    config.listen = addr;
+    let (store, services) = open(&config)?;
+    let router = parley_api::router(services.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    Ok(Running {
+        addr,
+        url: config.public_url(),
+        services,
+        store,
+        shutdown: Some(tx),
+        task,
+    })
+}
+
+/// `parley serve`: runs until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let running = spawn(config).await?;
+    println!(
+        "Parley is listening on {} (open it in a browser, or point a Mastodon app at it)",
+        running.url
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
