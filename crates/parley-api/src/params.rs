@@ -127,23 +127,19 @@ pub fn decode<T: DeserializeOwned>(root: Map<String, Value>) -> Result<T, ApiErr
     let value = normalize(Value::Object(root));
     serde_path_to_error::deserialize(Lenient(value)).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." {
-            "parameters".to_string()
-        } else {
-            path
-        };
+        let at_root = path == "." || path.is_empty();
         let inner = e.into_inner().to_string();
         if let Some(field) = inner
             .strip_prefix("missing field `")
             .and_then(|r| r.split('`').next())
         {
-            let full = if path == "." || path.is_empty() {
+            ApiError::MissingParam(if at_root {
                 field.to_string()
             } else {
                 format!("{path}.{field}")
-            };
-            ApiError::MissingParam(full)
+            })
         } else {
+            let path = if at_root { "parameters" } else { path.as_str() };
             ApiError::InvalidParam(format!("Validation failed: {path} {inner}"))
         }
     })
