@@ -18,11 +18,7 @@ pub struct Auth(pub Identity);
 pub struct MaybeAuth(pub Option<Identity>);
 
 fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(value) = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let value = value.trim();
         if value.len() > 7 && value[..7].eq_ignore_ascii_case("bearer ") {
             return Some(value[7..].trim().to_string());
@@ -41,9 +37,7 @@ impl FromRequestParts<AppState> for MaybeAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match bearer(parts) {
             None => Ok(MaybeAuth(None)),
-            Some(token) => Ok(MaybeAuth(Some(
-                state.services.auth.authenticate(&token).await?,
-            ))),
+            Some(token) => Ok(MaybeAuth(Some(state.services.auth.authenticate(&token).await?))),
         }
     }
 }

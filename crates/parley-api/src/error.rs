@@ -50,22 +50,15 @@ impl IntoResponse for ApiError {
                 // RFC 6749 §5.2: an unauthenticated client is 401, every other refusal 400.
                 let status = match e.kind {
                     OAuthErrorKind::InvalidClient => StatusCode::UNAUTHORIZED,
-                    OAuthErrorKind::UnauthorizedClient | OAuthErrorKind::AccessDenied => {
-                        StatusCode::FORBIDDEN
-                    }
+                    OAuthErrorKind::UnauthorizedClient | OAuthErrorKind::AccessDenied => StatusCode::FORBIDDEN,
                     _ => StatusCode::BAD_REQUEST,
                 };
-                (
-                    status,
-                    Json(json!({ "error": e.kind.code(), "error_description": e.description })),
-                )
-                    .into_response()
+                (status, Json(json!({ "error": e.kind.code(), "error_description": e.description }))).into_response()
             }
             ApiError::Malformed(msg) => error_body(StatusCode::BAD_REQUEST, &msg),
-            ApiError::MissingParam(name) => error_body(
-                StatusCode::BAD_REQUEST,
-                &format!("param is missing or the value is empty: {name}"),
-            ),
+            ApiError::MissingParam(name) => {
+                error_body(StatusCode::BAD_REQUEST, &format!("param is missing or the value is empty: {name}"))
+            }
             ApiError::InvalidParam(msg) => error_body(StatusCode::UNPROCESSABLE_ENTITY, &msg),
             ApiError::RouteNotFound => error_body(StatusCode::NOT_FOUND, "Record not found"),
         }
@@ -77,13 +70,10 @@ fn app_error_response(e: AppError) -> Response {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::InvalidToken => StatusCode::UNAUTHORIZED,
         AppError::UserRequired => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::MissingScope
-        | AppError::Forbidden(_)
-        | AppError::PendingApproval
-        | AppError::Suspended => StatusCode::FORBIDDEN,
-        AppError::Validation(_) | AppError::FieldValidation { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
+        AppError::MissingScope | AppError::Forbidden(_) | AppError::PendingApproval | AppError::Suspended => {
+            StatusCode::FORBIDDEN
         }
+        AppError::Validation(_) | AppError::FieldValidation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
@@ -93,16 +83,9 @@ fn app_error_response(e: AppError) -> Response {
     if let AppError::FieldValidation { message, details } = &e {
         let mut fields = Map::new();
         for (field, code, description) in details {
-            fields.insert(
-                field.clone(),
-                json!([{ "error": code, "description": description }]),
-            );
+            fields.insert(field.clone(), json!([{ "error": code, "description": description }]));
         }
-        return (
-            status,
-            Json(json!({ "error": message, "details": Value::Object(fields) })),
-        )
-            .into_response();
+        return (status, Json(json!({ "error": message, "details": Value::Object(fields) }))).into_response();
     }
     error_body(status, &e.to_string())
 }

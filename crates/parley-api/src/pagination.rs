@@ -22,9 +22,10 @@ pub struct PageParams {
 fn cursor(name: &str, raw: &Option<String>) -> Result<Option<i64>, ApiError> {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::InvalidParam(format!("Validation failed: {name} is not a valid ID"))
-        }),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::InvalidParam(format!("Validation failed: {name} is not a valid ID"))),
     }
 }
 
@@ -56,22 +57,13 @@ impl<T: Serialize> IntoResponse for Paged<T> {
 }
 
 /// Builds the `Link` header for a page whose cursors run from `newest` to `oldest`.
-pub fn link_header(
-    public_url: &str,
-    uri: &Uri,
-    cursors: Option<(i64, i64)>,
-) -> Option<HeaderValue> {
+pub fn link_header(public_url: &str, uri: &Uri, cursors: Option<(i64, i64)>) -> Option<HeaderValue> {
     let (oldest, newest) = cursors?;
     let kept: Vec<(String, String)> = uri
         .query()
         .map(|q| {
             form_urlencoded::parse(q.as_bytes())
-                .filter(|(k, _)| {
-                    !matches!(
-                        k.as_ref(),
-                        "max_id" | "min_id" | "since_id" | "access_token"
-                    )
-                })
+                .filter(|(k, _)| !matches!(k.as_ref(), "max_id" | "min_id" | "since_id" | "access_token"))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect()
         })
@@ -84,11 +76,7 @@ pub fn link_header(
         q.append_pair(key, &id.to_string());
         format!("{}{}?{}", public_url, uri.path(), q.finish())
     };
-    let value = format!(
-        "<{}>; rel=\"next\", <{}>; rel=\"prev\"",
-        url("max_id", oldest),
-        url("min_id", newest)
-    );
+    let value = format!("<{}>; rel=\"next\", <{}>; rel=\"prev\"", url("max_id", oldest), url("min_id", newest));
     HeaderValue::from_str(&value).ok()
 }
 

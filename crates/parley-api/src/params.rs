@@ -15,9 +15,7 @@
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::error::ApiError;
@@ -34,34 +32,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let mut root = Map::new();
         if let Some(q) = req.uri().query() {
-            merge_pairs(
-                &mut root,
-                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
-            );
+            merge_pairs(&mut root, form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
         }
-        let content_type = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let content_type =
+            req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         if content_type.starts_with("multipart/form-data") {
-            let mut multipart = Multipart::from_request(req, state).await.map_err(|e| {
-                ApiError::Malformed(format!(
-                    "Error occurred while parsing request parameters: {e}"
-                ))
-            })?;
+            let mut multipart = Multipart::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}")))?;
             let mut pairs = Vec::new();
-            while let Some(field) = multipart.next_field().await.map_err(|e| {
-                ApiError::Malformed(format!(
-                    "Error occurred while parsing request parameters: {e}"
-                ))
-            })? {
+            while let Some(field) = multipart
+                .next_field()
+                .await
+                .map_err(|e| ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}")))?
+            {
                 let name = field.name().unwrap_or_default().to_string();
                 let text = field.text().await.map_err(|e| {
-                    ApiError::Malformed(format!(
-                        "Error occurred while parsing request parameters: {e}"
-                    ))
+                    ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}"))
                 })?;
                 pairs.push((name, text));
             }
@@ -69,18 +56,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
         } else {
             let body = axum::body::Bytes::from_request(req, state)
                 .await
-                .map_err(|e| {
-                    ApiError::Malformed(format!(
-                        "Error occurred while reading the request body: {e}"
-                    ))
-                })?;
+                .map_err(|e| ApiError::Malformed(format!("Error occurred while reading the request body: {e}")))?;
             if !body.is_empty() {
                 if content_type.starts_with("application/json") || content_type.ends_with("+json") {
-                    let value: Value = serde_json::from_slice(&body).map_err(|_| {
-                        ApiError::Malformed(
-                            "Error occurred while parsing request parameters".into(),
-                        )
-                    })?;
+                    let value: Value = serde_json::from_slice(&body)
+                        .map_err(|_| ApiError::Malformed("Error occurred while parsing request parameters".into()))?;
                     match value {
                         Value::Object(obj) => {
                             for (k, v) in obj {
@@ -88,17 +68,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
                             }
                         }
                         _ => {
-                            return Err(ApiError::Malformed(
-                                "Error occurred while parsing request parameters".into(),
-                            ));
+                            return Err(ApiError::Malformed("Error occurred while parsing request parameters".into()));
                         }
                     }
                 } else {
                     // Rails parses form bodies without a content type too, as many clients send them.
                     merge_pairs(
                         &mut root,
-                        form_urlencoded::parse(&body)
-                            .map(|(k, v)| (k.into_owned(), v.into_owned())),
+                        form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())),
                     );
                 }
             }
@@ -113,10 +90,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let mut root = Map::new();
         if let Some(q) = parts.uri.query() {
-            merge_pairs(
-                &mut root,
-                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
-            );
+            merge_pairs(&mut root, form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
         }
         decode(root).map(Query)
     }
@@ -129,15 +103,8 @@ pub fn decode<T: DeserializeOwned>(root: Map<String, Value>) -> Result<T, ApiErr
         let path = e.path().to_string();
         let at_root = path == "." || path.is_empty();
         let inner = e.into_inner().to_string();
-        if let Some(field) = inner
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            ApiError::MissingParam(if at_root {
-                field.to_string()
-            } else {
-                format!("{path}.{field}")
-            })
+        if let Some(field) = inner.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+            ApiError::MissingParam(if at_root { field.to_string() } else { format!("{path}.{field}") })
         } else {
             let path = if at_root { "parameters" } else { path.as_str() };
             ApiError::InvalidParam(format!("Validation failed: {path} {inner}"))
@@ -146,10 +113,7 @@ pub fn decode<T: DeserializeOwned>(root: Map<String, Value>) -> Result<T, ApiErr
 }
 
 /// Inserts form pairs into a nested value, following Rails' bracket rules.
-pub fn merge_pairs(
-    root: &mut Map<String, Value>,
-    pairs: impl IntoIterator<Item = (String, String)>,
-) {
+pub fn merge_pairs(root: &mut Map<String, Value>, pairs: impl IntoIterator<Item = (String, String)>) {
     for (key, value) in pairs {
         let segments = split_key(&key);
         let Some((first, rest)) = segments.split_first() else {
@@ -221,14 +185,10 @@ fn normalize(value: Value) -> Value {
     match value {
         Value::Object(map) => {
             let indexed = !map.is_empty()
-                && map.keys().all(|k| {
-                    !k.is_empty() && k.len() < 10 && k.bytes().all(|b| b.is_ascii_digit())
-                });
+                && map.keys().all(|k| !k.is_empty() && k.len() < 10 && k.bytes().all(|b| b.is_ascii_digit()));
             if indexed {
-                let mut items: Vec<(u64, Value)> = map
-                    .into_iter()
-                    .map(|(k, v)| (k.parse::<u64>().unwrap_or(u64::MAX), normalize(v)))
-                    .collect();
+                let mut items: Vec<(u64, Value)> =
+                    map.into_iter().map(|(k, v)| (k.parse::<u64>().unwrap_or(u64::MAX), normalize(v))).collect();
                 items.sort_by_key(|(i, _)| *i);
                 Value::Array(items.into_iter().map(|(_, v)| v).collect())
             } else {
@@ -282,10 +242,7 @@ fn as_number(value: &Value) -> Option<Number> {
             } else if let Ok(u) = s.parse::<u64>() {
                 Some(Number::from(u))
             } else {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .and_then(Number::from_f64)
+                s.parse::<f64>().ok().filter(|f| f.is_finite()).and_then(Number::from_f64)
             }
         }
         _ => None,
@@ -313,10 +270,7 @@ impl<'de> de::Deserializer<'de> for Lenient {
             Value::Number(n) => n.deserialize_any(visitor),
             Value::String(s) => visitor.visit_string(s),
             Value::Array(items) => visitor.visit_seq(LenientSeq(items.into_iter())),
-            Value::Object(map) => visitor.visit_map(LenientMap {
-                iter: map.into_iter(),
-                value: None,
-            }),
+            Value::Object(map) => visitor.visit_map(LenientMap { iter: map.into_iter(), value: None }),
         }
     }
 
@@ -373,14 +327,8 @@ impl<'de> de::Deserializer<'de> for Lenient {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.0 {
-            Value::Object(map) => visitor.visit_map(LenientMap {
-                iter: map.into_iter(),
-                value: None,
-            }),
-            Value::Null => visitor.visit_map(LenientMap {
-                iter: Map::new().into_iter(),
-                value: None,
-            }),
+            Value::Object(map) => visitor.visit_map(LenientMap { iter: map.into_iter(), value: None }),
+            Value::Null => visitor.visit_map(LenientMap { iter: Map::new().into_iter(), value: None }),
             other => Err(invalid(&other, "a hash")),
         }
     }
@@ -406,11 +354,7 @@ impl<'de> de::Deserializer<'de> for Lenient {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, DeError> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -431,10 +375,7 @@ struct LenientSeq(std::vec::IntoIter<Value>);
 
 impl<'de> SeqAccess<'de> for LenientSeq {
     type Error = DeError;
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, DeError> {
         match self.0.next() {
             Some(v) => seed.deserialize(Lenient(v)).map(Some),
             None => Ok(None),
@@ -449,10 +390,7 @@ struct LenientMap {
 
 impl<'de> MapAccess<'de> for LenientMap {
     type Error = DeError;
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -475,10 +413,7 @@ mod tests {
 
     fn form(pairs: &[(&str, &str)]) -> Map<String, Value> {
         let mut root = Map::new();
-        merge_pairs(
-            &mut root,
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())),
-        );
+        merge_pairs(&mut root, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         root
     }
 
@@ -512,14 +447,7 @@ mod tests {
             ("sensitive", "true"),
         ]);
         let post: Post = decode(root).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(
-            post.poll,
-            Some(Poll {
-                options: vec!["a".into(), "b".into()],
-                expires_in: 300,
-                multiple: true
-            })
-        );
+        assert_eq!(post.poll, Some(Poll { options: vec!["a".into(), "b".into()], expires_in: 300, multiple: true }));
         assert!(post.sensitive);
     }
 
@@ -536,12 +464,7 @@ mod tests {
 
     #[test]
     fn array_of_hashes_fills_until_a_key_repeats() {
-        let root = form(&[
-            ("f[][name]", "a"),
-            ("f[][value]", "1"),
-            ("f[][name]", "b"),
-            ("f[][value]", "2"),
-        ]);
+        let root = form(&[("f[][name]", "a"), ("f[][value]", "1"), ("f[][name]", "b"), ("f[][value]", "2")]);
         assert_eq!(
             Value::Object(root)["f"],
             serde_json::json!([{"name": "a", "value": "1"}, {"name": "b", "value": "2"}])
@@ -562,13 +485,10 @@ mod tests {
     #[test]
     fn booleans_in_every_spelling() {
         for (raw, want) in [("true", true), ("1", true), ("false", false), ("0", false)] {
-            let post: Post = decode(form(&[("status", "x"), ("sensitive", raw)]))
-                .unwrap_or_else(|e| panic!("{e:?}"));
+            let post: Post = decode(form(&[("status", "x"), ("sensitive", raw)])).unwrap_or_else(|e| panic!("{e:?}"));
             assert_eq!(post.sensitive, want, "{raw}");
         }
-        let Value::Object(json) = serde_json::json!({"status": "x", "sensitive": 1}) else {
-            panic!()
-        };
+        let Value::Object(json) = serde_json::json!({"status": "x", "sensitive": 1}) else { panic!() };
         assert!(decode::<Post>(json).map(|p| p.sensitive).unwrap_or(false));
     }
 
@@ -586,8 +506,7 @@ mod tests {
 
     #[test]
     fn empty_strings_are_absent_options() {
-        let post: Post = decode(form(&[("status", "x"), ("in_reply_to_id", "")]))
-            .unwrap_or_else(|e| panic!("{e:?}"));
+        let post: Post = decode(form(&[("status", "x"), ("in_reply_to_id", "")])).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(post.in_reply_to_id, None);
     }
 }

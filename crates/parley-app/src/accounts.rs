@@ -80,16 +80,8 @@ impl AccountService {
         }
     }
 
-    pub async fn update_credentials(
-        &self,
-        me: &Account,
-        changes: ProfileChanges,
-    ) -> Result<Account> {
-        let mut update = ProfileUpdate {
-            locked: changes.locked,
-            bot: changes.bot,
-            ..ProfileUpdate::default()
-        };
+    pub async fn update_credentials(&self, me: &Account, changes: ProfileChanges) -> Result<Account> {
+        let mut update = ProfileUpdate { locked: changes.locked, bot: changes.bot, ..ProfileUpdate::default() };
         if let Some(name) = changes.display_name {
             if name.chars().count() > MAX_DISPLAY_NAME {
                 return Err(AppError::validation(format!(
@@ -109,21 +101,18 @@ impl AccountService {
         }
         if let Some(fields) = changes.fields {
             let max = self.ctx.settings.max_profile_fields;
-            let fields: Vec<ProfileField> = fields
-                .into_iter()
-                .filter(|f| !(f.name.trim().is_empty() && f.value.trim().is_empty()))
-                .collect();
+            let fields: Vec<ProfileField> =
+                fields.into_iter().filter(|f| !(f.name.trim().is_empty() && f.value.trim().is_empty())).collect();
             if fields.len() > max {
                 return Err(AppError::validation(format!(
                     "Validation failed: Fields is too long (maximum is {max} fields)"
                 )));
             }
-            if fields.iter().any(|f| {
-                f.name.chars().count() > MAX_FIELD_NAME || f.value.chars().count() > MAX_FIELD_VALUE
-            }) {
-                return Err(AppError::validation(
-                    "Validation failed: Fields are too long",
-                ));
+            if fields
+                .iter()
+                .any(|f| f.name.chars().count() > MAX_FIELD_NAME || f.value.chars().count() > MAX_FIELD_VALUE)
+            {
+                return Err(AppError::validation("Validation failed: Fields are too long"));
             }
             update.fields = Some(fields);
         }
@@ -148,11 +137,7 @@ impl AccountService {
                 }
             }
         }
-        let statuses = self
-            .ctx
-            .store
-            .account_statuses(viewer, account.id, filter, page)
-            .await?;
+        let statuses = self.ctx.store.account_statuses(viewer, account.id, filter, page).await?;
         status_views(&self.ctx, viewer, statuses).await
     }
 
@@ -168,32 +153,17 @@ impl AccountService {
         accounts_for(&self.ctx, pairs).await
     }
 
-    pub async fn relationships(
-        &self,
-        me: AccountId,
-        ids: &[AccountId],
-    ) -> Result<Vec<(AccountId, Relationship)>> {
+    pub async fn relationships(&self, me: AccountId, ids: &[AccountId]) -> Result<Vec<(AccountId, Relationship)>> {
         let rels = self.ctx.store.relationships(me, ids).await?;
         Ok(ids.iter().copied().zip(rels).collect())
     }
 
     pub async fn relationship(&self, me: AccountId, other: AccountId) -> Result<Relationship> {
-        Ok(self
-            .ctx
-            .store
-            .relationships(me, &[other])
-            .await?
-            .pop()
-            .unwrap_or_default())
+        Ok(self.ctx.store.relationships(me, &[other]).await?.pop().unwrap_or_default())
     }
 
     /// `POST /api/v1/accounts/:id/follow`: a request when the target is locked.
-    pub async fn follow(
-        &self,
-        me: &Account,
-        id: AccountId,
-        options: FollowOptions,
-    ) -> Result<Relationship> {
+    pub async fn follow(&self, me: &Account, id: AccountId, options: FollowOptions) -> Result<Relationship> {
         let target = self.get(id).await?;
         if target.id == me.id {
             return Err(AppError::forbidden());
@@ -202,10 +172,7 @@ impl AccountService {
         if rel.blocking || rel.blocked_by {
             return Err(AppError::forbidden());
         }
-        self.ctx
-            .store
-            .follow(me.id, target.id, target.locked, options)
-            .await?;
+        self.ctx.store.follow(me.id, target.id, target.locked, options).await?;
         self.relationship(me.id, target.id).await
     }
 
@@ -228,13 +195,7 @@ impl AccountService {
         self.relationship(me.id, target.id).await
     }
 
-    pub async fn mute(
-        &self,
-        me: &Account,
-        id: AccountId,
-        on: bool,
-        notifications: bool,
-    ) -> Result<Relationship> {
+    pub async fn mute(&self, me: &Account, id: AccountId, on: bool, notifications: bool) -> Result<Relationship> {
         let target = self.get(id).await?;
         if target.id == me.id {
             return Err(AppError::forbidden());
@@ -247,11 +208,7 @@ impl AccountService {
         self.relationship(me.id, target.id).await
     }
 
-    pub async fn follow_requests(
-        &self,
-        me: &Account,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, Account)>> {
+    pub async fn follow_requests(&self, me: &Account, page: PageRequest) -> Result<Vec<(i64, Account)>> {
         let pairs = self.ctx.store.follow_requests(me.id, page).await?;
         accounts_for(&self.ctx, pairs).await
     }
@@ -265,15 +222,9 @@ impl AccountService {
     ) -> Result<Relationship> {
         let requester = self.get(requester).await?;
         let answered = if accept {
-            self.ctx
-                .store
-                .authorize_follow_request(me.id, requester.id)
-                .await?
+            self.ctx.store.authorize_follow_request(me.id, requester.id).await?
         } else {
-            self.ctx
-                .store
-                .reject_follow_request(me.id, requester.id)
-                .await?
+            self.ctx.store.reject_follow_request(me.id, requester.id).await?
         };
         if !answered {
             return Err(AppError::NotFound);
@@ -308,11 +259,7 @@ impl AccountService {
     }
 
     pub async fn find_by_username(&self, username: &str) -> Result<Account> {
-        self.ctx
-            .store
-            .find_account_by_username(username)
-            .await?
-            .ok_or(AppError::NotFound)
+        self.ctx.store.find_account_by_username(username).await?.ok_or(AppError::NotFound)
     }
 
     pub async fn admin_update(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
@@ -342,17 +289,9 @@ fn field_error(field: &str, code: &str, description: &str, message: &str) -> App
 /// address with an `@`, a password of 8 to 72 bytes.
 pub fn validate_new_account(username: &str, email: &str, password: &str) -> Result<()> {
     if username.is_empty() {
-        return Err(field_error(
-            "username",
-            "ERR_BLANK",
-            "can't be blank",
-            "Username can't be blank",
-        ));
+        return Err(field_error("username", "ERR_BLANK", "can't be blank", "Username can't be blank"));
     }
-    if !username
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    {
+    if !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return Err(field_error(
             "username",
             "ERR_INVALID",
@@ -370,19 +309,11 @@ pub fn validate_new_account(username: &str, email: &str, password: &str) -> Resu
     }
     let valid_email = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace);
     if !valid_email {
-        return Err(field_error(
-            "email",
-            "ERR_INVALID",
-            "is invalid",
-            "Email is invalid",
-        ));
+        return Err(field_error("email", "ERR_INVALID", "is invalid", "Email is invalid"));
     }
     check_password(password)
 }

@@ -31,11 +31,7 @@ pub struct Identity {
 impl Identity {
     /// 403 unless the token was granted `scope` (or a scope covering it).
     pub fn require_scope(&self, scope: &str) -> Result<()> {
-        if self.scopes.allows(scope) {
-            Ok(())
-        } else {
-            Err(AppError::MissingScope)
-        }
+        if self.scopes.allows(scope) { Ok(()) } else { Err(AppError::MissingScope) }
     }
 
     /// The signed-in account, if it may act: approved and not suspended.
@@ -85,10 +81,7 @@ pub struct OAuthError {
 }
 
 fn oauth(kind: OAuthErrorKind, description: &str) -> OAuthError {
-    OAuthError {
-        kind,
-        description: description.to_string(),
-    }
+    OAuthError { kind, description: description.to_string() }
 }
 
 /// A token request (`POST /oauth/token`), fields as sent.
@@ -143,9 +136,7 @@ impl AuthService {
     ) -> Result<(App, String)> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(AppError::validation(
-                "Validation failed: Application name can't be blank",
-            ));
+            return Err(AppError::validation("Validation failed: Application name can't be blank"));
         }
         if name.chars().count() > 60 {
             return Err(AppError::validation(
@@ -159,22 +150,16 @@ impl AuthService {
             .filter(|u| !u.is_empty())
             .collect();
         if redirect_uris.is_empty() {
-            return Err(AppError::validation(
-                "Validation failed: Redirect URI can't be blank",
-            ));
+            return Err(AppError::validation("Validation failed: Redirect URI can't be blank"));
         }
         for uri in &redirect_uris {
             if !valid_redirect_uri(uri) {
-                return Err(AppError::validation(
-                    "Validation failed: Redirect URI must be an absolute URI.",
-                ));
+                return Err(AppError::validation("Validation failed: Redirect URI must be an absolute URI."));
             }
         }
         let scopes = Scopes::parse(scopes.unwrap_or("read"))
             .map_err(|e| AppError::validation(format!("Validation failed: Scopes {e}")))?;
-        let website = website
-            .map(|w| w.trim().to_string())
-            .filter(|w| !w.is_empty());
+        let website = website.map(|w| w.trim().to_string()).filter(|w| !w.is_empty());
         let client_id = random_secret();
         let client_secret = random_secret();
         let app = self
@@ -194,34 +179,14 @@ impl AuthService {
 
     /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
     pub async fn authenticate(&self, token: &str) -> Result<Identity> {
-        let info = self
-            .ctx
-            .store
-            .find_token(&secret_hash(token))
-            .await?
-            .ok_or(AppError::InvalidToken)?;
-        let app = self
-            .ctx
-            .store
-            .find_app(info.app_id)
-            .await?
-            .ok_or(AppError::InvalidToken)?;
+        let info = self.ctx.store.find_token(&secret_hash(token)).await?.ok_or(AppError::InvalidToken)?;
+        let app = self.ctx.store.find_app(info.app_id).await?.ok_or(AppError::InvalidToken)?;
         let account = match info.account_id {
-            Some(id) => Some(
-                self.ctx
-                    .store
-                    .find_account(id)
-                    .await?
-                    .ok_or(AppError::InvalidToken)?,
-            ),
+            Some(id) => Some(self.ctx.store.find_account(id).await?.ok_or(AppError::InvalidToken)?),
             None => None,
         };
         let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
-        Ok(Identity {
-            app,
-            account,
-            scopes,
-        })
+        Ok(Identity { app, account, scopes })
     }
 
     /// Checks a `GET /oauth/authorize` request before the consent page is shown.
@@ -259,10 +224,7 @@ impl AuthService {
             (Some(_), None | Some("S256")) => Some("S256".to_string()),
             (Some(_), Some("plain")) => Some("plain".to_string()),
             (Some(_), Some(_)) => {
-                return Err(oauth(
-                    OAuthErrorKind::InvalidRequest,
-                    "Code challenge method must be plain or S256.",
-                ));
+                return Err(oauth(OAuthErrorKind::InvalidRequest, "Code challenge method must be plain or S256."));
             }
         };
         Ok(AuthorizeRequest {
@@ -275,12 +237,7 @@ impl AuthService {
     }
 
     /// The user signed in on the consent page and approved: issue a code.
-    pub async fn approve(
-        &self,
-        req: &AuthorizeRequest,
-        login: &str,
-        password: &str,
-    ) -> Result<String> {
+    pub async fn approve(&self, req: &AuthorizeRequest, login: &str, password: &str) -> Result<String> {
         let account = self.check_password(login, password).await?;
         let code = random_secret();
         self.ctx
@@ -309,12 +266,7 @@ impl AuthService {
         if !password::verify(password.to_string(), creds.password_hash).await {
             return Err(AppError::Forbidden("Invalid email or password.".into()));
         }
-        let account = self
-            .ctx
-            .store
-            .find_account(creds.account_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let account = self.ctx.store.find_account(creds.account_id).await?.ok_or(AppError::NotFound)?;
         if account.suspended {
             return Err(AppError::Suspended);
         }
@@ -328,29 +280,14 @@ impl AuthService {
             .store
             .find_app_by_client_id(&req.client_id)
             .await
-            .map_err(|_| {
-                oauth(
-                    OAuthErrorKind::InvalidRequest,
-                    "The server could not look up the client.",
-                )
-            })?
+            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The server could not look up the client."))?
             .ok_or_else(invalid_client)?;
-        let secret_ok = req
-            .client_secret
-            .as_deref()
-            .is_some_and(|s| secret_hash(s) == secret_hash_stored);
+        let secret_ok = req.client_secret.as_deref().is_some_and(|s| secret_hash(s) == secret_hash_stored);
         match req.grant_type.as_str() {
             "authorization_code" => {
-                let code = req
-                    .code
-                    .as_deref()
-                    .filter(|c| !c.is_empty())
-                    .ok_or_else(|| {
-                        oauth(
-                            OAuthErrorKind::InvalidRequest,
-                            "The request is missing a required parameter: code.",
-                        )
-                    })?;
+                let code = req.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
+                    oauth(OAuthErrorKind::InvalidRequest, "The request is missing a required parameter: code.")
+                })?;
                 let grant = self
                     .ctx
                     .store
@@ -402,10 +339,9 @@ impl AuthService {
                     .map_err(|_| oauth(OAuthErrorKind::InvalidGrant, "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."))?;
                 self.issue(&app, Some(account.id), scopes).await
             }
-            "" => Err(oauth(
-                OAuthErrorKind::InvalidRequest,
-                "The request is missing a required parameter: grant_type.",
-            )),
+            "" => {
+                Err(oauth(OAuthErrorKind::InvalidRequest, "The request is missing a required parameter: grant_type."))
+            }
             _ => Err(oauth(
                 OAuthErrorKind::UnsupportedGrantType,
                 "The authorization grant type is not supported by the authorization server.",
@@ -414,12 +350,7 @@ impl AuthService {
     }
 
     /// `POST /oauth/revoke`: revoking an unknown token succeeds (RFC 7009).
-    pub async fn revoke(
-        &self,
-        client_id: &str,
-        client_secret: Option<&str>,
-        token: &str,
-    ) -> Result<(), OAuthError> {
+    pub async fn revoke(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
         let (app, stored) = self
             .ctx
             .store
@@ -428,30 +359,18 @@ impl AuthService {
             .map_err(|_| invalid_client())?
             .ok_or_else(invalid_client)?;
         if client_secret.map(secret_hash).as_deref() != Some(stored.as_str()) {
-            return Err(oauth(
-                OAuthErrorKind::UnauthorizedClient,
-                "You are not authorized to revoke this token",
-            ));
+            return Err(oauth(OAuthErrorKind::UnauthorizedClient, "You are not authorized to revoke this token"));
         }
         self.ctx
             .store
             .revoke_token(&secret_hash(token), app.id)
             .await
-            .map_err(|_| {
-                oauth(
-                    OAuthErrorKind::InvalidRequest,
-                    "The token could not be revoked.",
-                )
-            })?;
+            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The token could not be revoked."))?;
         Ok(())
     }
 
     /// `POST /api/v1/accounts` with an app token: creates the account and a user token.
-    pub async fn register(
-        &self,
-        identity: &Identity,
-        form: Registration,
-    ) -> Result<(IssuedToken, Account)> {
+    pub async fn register(&self, identity: &Identity, form: Registration) -> Result<(IssuedToken, Account)> {
         match self.ctx.settings.registrations {
             RegistrationsMode::Closed => return Err(AppError::forbidden()),
             RegistrationsMode::Open | RegistrationsMode::Approval => {}
@@ -459,11 +378,7 @@ impl AuthService {
         if !form.agreement {
             return Err(AppError::FieldValidation {
                 message: "Validation failed: Agreement must be accepted".into(),
-                details: vec![(
-                    "agreement".into(),
-                    "ERR_ACCEPTED".into(),
-                    "must be accepted".into(),
-                )],
+                details: vec![("agreement".into(), "ERR_ACCEPTED".into(), "must be accepted".into())],
             });
         }
         validate_new_account(&form.username, &form.email, &form.password)?;
@@ -514,17 +429,8 @@ impl AuthService {
                 scopes: scopes.to_string(),
             })
             .await
-            .map_err(|_| {
-                oauth(
-                    OAuthErrorKind::InvalidRequest,
-                    "The token could not be issued.",
-                )
-            })?;
-        Ok(IssuedToken {
-            access_token: token,
-            scopes,
-            created_at: Utc::now().timestamp(),
-        })
+            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The token could not be issued."))?;
+        Ok(IssuedToken { access_token: token, scopes, created_at: Utc::now().timestamp() })
     }
 }
 
@@ -554,10 +460,7 @@ fn invalid_grant() -> OAuthError {
 }
 
 fn invalid_scope() -> OAuthError {
-    oauth(
-        OAuthErrorKind::InvalidScope,
-        "The requested scope is invalid, unknown, or malformed.",
-    )
+    oauth(OAuthErrorKind::InvalidScope, "The requested scope is invalid, unknown, or malformed.")
 }
 
 /// An absolute URI with a scheme that cannot run code in a browser, or the OOB marker.
@@ -570,13 +473,8 @@ fn valid_redirect_uri(uri: &str) -> bool {
     };
     let scheme = scheme.to_ascii_lowercase();
     let scheme_ok = !scheme.is_empty()
-        && scheme
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     scheme_ok
         && !matches!(scheme.as_str(), "javascript" | "data" | "vbscript")
         && !rest.is_empty()
@@ -593,14 +491,9 @@ mod tests {
         assert!(valid_redirect_uri("https://app.example/callback"));
         assert!(valid_redirect_uri("com.tapbots.ivory:/request_token"));
         assert!(valid_redirect_uri(OOB_REDIRECT));
-        for bad in [
-            "/relative",
-            "javascript:alert(1)",
-            "data:text/html,x",
-            "VBScript:x",
-            "https://a/b#frag",
-            "no scheme",
-        ] {
+        for bad in
+            ["/relative", "javascript:alert(1)", "data:text/html,x", "VBScript:x", "https://a/b#frag", "no scheme"]
+        {
             assert!(!valid_redirect_uri(bad), "{bad}");
         }
     }

@@ -1,7 +1,7 @@
 //! The use cases' error type. Each variant names a situation a client can be
 //! told about; the HTTP edge maps it to a status and Mastodon's wording.
 
-use parley_store::{Conflict, StoreError};
+use parley_store::{Conflict, Rejection, StoreError};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -32,10 +32,7 @@ pub enum AppError {
     Validation(String),
     /// Validation with per-field details, as `POST /api/v1/accounts` answers.
     #[error("{message}")]
-    FieldValidation {
-        message: String,
-        details: Vec<(String, String, String)>,
-    },
+    FieldValidation { message: String, details: Vec<(String, String, String)> },
     /// The request itself is malformed (missing parameter, bad type).
     #[error("{0}")]
     BadRequest(String),
@@ -59,23 +56,25 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(Conflict::UsernameTaken) => AppError::FieldValidation {
                 message: "Validation failed: Username has already been taken".into(),
-                details: vec![(
-                    "username".into(),
-                    "ERR_TAKEN".into(),
-                    "has already been taken".into(),
-                )],
+                details: vec![("username".into(), "ERR_TAKEN".into(), "has already been taken".into())],
             },
             StoreError::Conflict(Conflict::EmailTaken) => AppError::FieldValidation {
                 message: "Validation failed: Email has already been taken".into(),
-                details: vec![(
-                    "email".into(),
-                    "ERR_TAKEN".into(),
-                    "has already been taken".into(),
-                )],
+                details: vec![("email".into(), "ERR_TAKEN".into(), "has already been taken".into())],
             },
-            StoreError::Conflict(Conflict::Other(name)) => {
-                AppError::Internal(format!("unexpected conflict on {name}"))
+            StoreError::Conflict(Conflict::AlreadyVoted) => {
+                AppError::Validation(parley_core::poll::VoteError::AlreadyVoted.to_string())
             }
+            StoreError::Rejected(Rejection::PollExpired) => {
+                AppError::Validation(parley_core::poll::VoteError::Expired.to_string())
+            }
+            StoreError::Rejected(Rejection::InvalidChoice) => {
+                AppError::Validation(parley_core::poll::VoteError::InvalidChoice.to_string())
+            }
+            StoreError::Rejected(Rejection::PollHasVotes) => {
+                AppError::Validation("Validation failed: The text cannot change once the poll has votes".into())
+            }
+            StoreError::Conflict(Conflict::Other(name)) => AppError::Internal(format!("unexpected conflict on {name}")),
             StoreError::Backend(text) => AppError::Internal(text),
         }
     }

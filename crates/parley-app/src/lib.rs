@@ -11,7 +11,9 @@ mod error;
 pub mod instance;
 pub mod notifications;
 mod password;
+pub mod polls;
 pub mod settings;
+pub mod snapshots;
 pub mod statuses;
 pub mod timelines;
 pub mod views;
@@ -23,10 +25,12 @@ use parley_store::Store;
 pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
 pub use settings::{RegistrationsMode, Settings};
 
-/// What every service shares: the store and the settings.
+/// What every service shares: the store, the settings, the live poll state.
 pub struct Context {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
+    pub polls: polls::PollCache,
+    snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
 /// All the use cases, cheap to clone into request handlers.
@@ -39,11 +43,18 @@ pub struct Services {
     pub timelines: timelines::TimelineService,
     pub notifications: notifications::NotificationService,
     pub instance: instance::InstanceService,
+    pub polls: polls::PollService,
+    pub snapshots: snapshots::SnapshotService,
 }
 
 impl Services {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Services {
-        let ctx = Arc::new(Context { store, settings });
+        let ctx = Arc::new(Context {
+            store,
+            settings,
+            polls: polls::PollCache::default(),
+            snapshot_key: tokio::sync::OnceCell::new(),
+        });
         Services {
             auth: auth::AuthService::new(ctx.clone()),
             accounts: accounts::AccountService::new(ctx.clone()),
@@ -51,11 +62,18 @@ impl Services {
             timelines: timelines::TimelineService::new(ctx.clone()),
             notifications: notifications::NotificationService::new(ctx.clone()),
             instance: instance::InstanceService::new(ctx.clone()),
+            polls: polls::PollService::new(ctx.clone()),
+            snapshots: snapshots::SnapshotService::new(ctx.clone()),
             ctx,
         }
     }
 
     pub fn settings(&self) -> &Settings {
         &self.ctx.settings
+    }
+
+    /// Starts the background jobs (poll expiry); they run until the runtime stops.
+    pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(polls::run_poll_closer(self.ctx.clone()))
     }
 }

@@ -27,34 +27,19 @@ impl NotificationService {
         kinds: &[NotificationKind],
         page: PageRequest,
     ) -> Result<Vec<NotificationView>> {
-        let kinds: Vec<NotificationKind> = if kinds.is_empty() {
-            NotificationKind::ALL.to_vec()
-        } else {
-            kinds.to_vec()
-        };
+        let kinds: Vec<NotificationKind> =
+            if kinds.is_empty() { NotificationKind::ALL.to_vec() } else { kinds.to_vec() };
         let notes = self.ctx.store.list_notifications(me, &kinds, page).await?;
         self.views(me, notes).await
     }
 
     pub async fn get(&self, me: AccountId, id: NotificationId) -> Result<NotificationView> {
-        let note = self
-            .ctx
-            .store
-            .find_notification(me, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        self.views(me, vec![note])
-            .await?
-            .pop()
-            .ok_or(AppError::NotFound)
+        let note = self.ctx.store.find_notification(me, id).await?.ok_or(AppError::NotFound)?;
+        self.views(me, vec![note]).await?.pop().ok_or(AppError::NotFound)
     }
 
     pub async fn dismiss(&self, me: AccountId, id: NotificationId) -> Result<()> {
-        if self.ctx.store.dismiss_notification(me, id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound)
-        }
+        if self.ctx.store.dismiss_notification(me, id).await? { Ok(()) } else { Err(AppError::NotFound) }
     }
 
     pub async fn clear(&self, me: AccountId) -> Result<()> {
@@ -67,21 +52,12 @@ impl NotificationService {
         notes: Vec<parley_core::model::Notification>,
     ) -> Result<Vec<NotificationView>> {
         let from: Vec<AccountId> = notes.iter().map(|n| n.from_account_id).collect();
-        let accounts: HashMap<AccountId, Account> = self
-            .ctx
-            .store
-            .find_accounts(&from)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
+        let accounts: HashMap<AccountId, Account> =
+            self.ctx.store.find_accounts(&from).await?.into_iter().map(|a| (a.id, a)).collect();
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
-        let views: HashMap<StatusId, StatusView> = status_views(&self.ctx, Some(me), statuses)
-            .await?
-            .into_iter()
-            .map(|v| (v.status.id, v))
-            .collect();
+        let views: HashMap<StatusId, StatusView> =
+            status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
         Ok(notes
             .into_iter()
             .filter_map(|n| {
@@ -90,11 +66,7 @@ impl NotificationService {
                     Some(id) => Some(views.get(&id)?.clone()),
                     None => None,
                 };
-                Some(NotificationView {
-                    notification: n,
-                    account,
-                    status,
-                })
+                Some(NotificationView { notification: n, account, status })
             })
             .collect())
     }

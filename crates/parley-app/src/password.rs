@@ -26,11 +26,7 @@ pub async fn hash(password: String) -> Result<String> {
 pub async fn verify(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -40,7 +36,8 @@ pub async fn verify(password: String, stored: String) -> bool {
 /// A hash to verify against when the account does not exist, so a wrong
 /// login takes as long as a wrong password.
 pub async fn burn_time(password: String) {
-    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1mM8l7yqvnh3bKPUpGhHTUgkG7/Qm1kMhUbRs2aH6XM";
+    const DUMMY: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1mM8l7yqvnh3bKPUpGhHTUgkG7/Qm1kMhUbRs2aH6XM";
     let _ = verify(password, DUMMY.to_string()).await;
 }
 
@@ -73,10 +70,7 @@ mod tests {
             "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         ));
-        assert!(!pkce_s256_matches(
-            "wrong",
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
+        assert!(!pkce_s256_matches("wrong", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
     }
 
     #[tokio::test]

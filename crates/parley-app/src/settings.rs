@@ -27,16 +27,14 @@ pub struct Settings {
     pub password_grant: bool,
     pub max_characters: usize,
     pub max_profile_fields: usize,
+    pub poll_limits: parley_core::poll::PollLimits,
 }
 
 impl Settings {
     /// Settings for tests and examples: a loopback origin, open registrations.
     pub fn for_origin(public_url: &str) -> Settings {
-        let domain = public_url
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .to_string();
+        let domain =
+            public_url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string();
         Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
             domain,
@@ -47,6 +45,7 @@ impl Settings {
             password_grant: false,
             max_characters: 500,
             max_profile_fields: 4,
+            poll_limits: parley_core::poll::PollLimits::default(),
         }
     }
 

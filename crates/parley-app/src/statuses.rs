@@ -8,7 +8,7 @@ use parley_core::page::PageRequest;
 use parley_core::text::{self, MentionRef, ResolvedMention};
 use parley_core::visibility::{Viewer, can_view};
 use parley_core::{AccountId, AppId, StatusId};
-use parley_store::{EditStatus, NewReblog, NewStatus};
+use parley_store::{EditStatus, NewPoll, NewReblog, NewStatus, PollChange};
 
 use crate::views::{StatusView, status_view, status_views, visible_status};
 use crate::{AppError, Context, Result};
@@ -26,6 +26,17 @@ pub struct CreateStatus {
     pub app: Option<AppId>,
     /// Statuses created by the demo and seeding tools may be back-dated.
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub poll: Option<PollRequest>,
+}
+
+/// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, `poll[hide_totals]`.
+#[derive(Debug, Clone, Default)]
+pub struct PollRequest {
+    pub options: Vec<String>,
+    /// Seconds; required.
+    pub expires_in: Option<i64>,
+    pub multiple: bool,
+    pub hide_totals: bool,
 }
 
 /// What a client sends to edit a status.
@@ -35,6 +46,8 @@ pub struct UpdateStatus {
     pub spoiler_text: String,
     pub sensitive: bool,
     pub language: Option<String>,
+    /// `None` keeps the poll as it is.
+    pub poll: Option<PollRequest>,
 }
 
 /// Text rendered and its mentions and tags resolved.
@@ -66,9 +79,7 @@ impl StatusService {
         }
         let text = req.text.trim().to_string();
         if text.is_empty() {
-            return Err(AppError::validation(
-                "Validation failed: Text can't be blank",
-            ));
+            return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
         let language = check_language(req.language)?;
@@ -80,6 +91,11 @@ impl StatusService {
                 }
                 Some((parent.id, parent.account_id))
             }
+            None => None,
+        };
+        let poll = match &req.poll {
+            // A back-dated status (demo, seeding) has a poll that started back then.
+            Some(p) => Some(self.check_poll(p, req.created_at.unwrap_or_else(chrono::Utc::now))?),
             None => None,
         };
         let rendered = render_text(&self.ctx, &text).await?;
@@ -99,6 +115,7 @@ impl StatusService {
                 app: req.app,
                 idempotency_key: req.idempotency_key,
                 created_at: req.created_at,
+                poll,
             })
             .await?;
         status_view(ctx, Some(author.id), status).await
@@ -111,11 +128,7 @@ impl StatusService {
     }
 
     /// Several statuses, keeping those the viewer may see (`GET /api/v1/statuses?id[]=`).
-    pub async fn get_many(
-        &self,
-        viewer: Option<AccountId>,
-        ids: &[StatusId],
-    ) -> Result<Vec<StatusView>> {
+    pub async fn get_many(&self, viewer: Option<AccountId>, ids: &[StatusId]) -> Result<Vec<StatusView>> {
         let statuses = self.ctx.store.find_statuses(ids).await?;
         let visible = filter_visible(&self.ctx, viewer, statuses).await?;
         status_views(&self.ctx, viewer, visible).await
@@ -129,31 +142,42 @@ impl StatusService {
         }
         let view = status_view(&self.ctx, Some(actor.id), status).await?;
         self.ctx.store.delete_status(id).await?;
+        if let Some(poll_id) = view.status.poll_id {
+            self.ctx.polls.invalidate(poll_id);
+        }
         Ok(view)
     }
 
     /// `PUT /api/v1/statuses/:id`
-    pub async fn edit(
-        &self,
-        actor: &Account,
-        id: StatusId,
-        req: UpdateStatus,
-    ) -> Result<StatusView> {
+    pub async fn edit(&self, actor: &Account, id: StatusId, req: UpdateStatus) -> Result<StatusView> {
         let status = visible_status(&self.ctx, Some(actor.id), id).await?;
         if status.account_id != actor.id || status.reblog_of.is_some() {
             return Err(AppError::forbidden());
         }
         let text = req.text.trim().to_string();
         if text.is_empty() {
-            return Err(AppError::validation(
-                "Validation failed: Text can't be blank",
-            ));
+            return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
         let language = match req.language {
             Some(l) => check_language(Some(l))?,
             None => status.language.clone(),
         };
+        let poll = match (&req.poll, status.poll_id) {
+            (None, _) => PollChange::Keep,
+            (Some(p), None) => PollChange::Create(self.check_poll(p, chrono::Utc::now())?),
+            (Some(p), Some(poll_id)) => {
+                let current = self.ctx.store.find_poll(poll_id).await?.ok_or(AppError::NotFound)?;
+                let same_options: Vec<String> = p.options.iter().map(|o| o.trim().to_string()).collect();
+                if same_options == current.options && p.multiple == current.multiple {
+                    // Same question: votes stay, and the end does not move (no silent extensions).
+                    PollChange::Adjust { hide_totals: p.hide_totals, expires_at: current.expires_at }
+                } else {
+                    PollChange::Reset(self.check_poll(p, chrono::Utc::now())?)
+                }
+            }
+        };
+        let text_changed = text != status.text;
         let rendered = render_text(&self.ctx, &text).await?;
         let edited = self
             .ctx
@@ -168,47 +192,38 @@ impl StatusService {
                     language,
                     mentions: rendered.mentions,
                     tags: rendered.tags,
+                    poll,
+                    text_changed,
                 },
             )
             .await?;
+        if let Some(poll_id) = edited.poll_id {
+            self.ctx.polls.invalidate(poll_id);
+        }
         status_view(&self.ctx, Some(actor.id), edited).await
     }
 
     /// `GET /api/v1/statuses/:id/history`
-    pub async fn history(
-        &self,
-        viewer: Option<AccountId>,
-        id: StatusId,
-    ) -> Result<(StatusView, Vec<StatusEdit>)> {
+    pub async fn history(&self, viewer: Option<AccountId>, id: StatusId) -> Result<(StatusView, Vec<StatusEdit>)> {
         let view = self.get(viewer, id).await?;
         let edits = self.ctx.store.status_history(id).await?;
         Ok((view, edits))
     }
 
     /// `GET /api/v1/statuses/:id/context`: ancestors and descendants the viewer may see.
-    pub async fn context(
-        &self,
-        viewer: Option<AccountId>,
-        id: StatusId,
-    ) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
+    pub async fn context(&self, viewer: Option<AccountId>, id: StatusId) -> Result<(Vec<StatusView>, Vec<StatusView>)> {
         visible_status(&self.ctx, viewer, id).await?;
         let (ancestors, descendants) = self.ctx.store.thread(id).await?;
         let ancestors = filter_visible(&self.ctx, viewer, ancestors).await?;
         let descendants = filter_visible(&self.ctx, viewer, descendants).await?;
-        Ok((
-            status_views(&self.ctx, viewer, ancestors).await?,
-            status_views(&self.ctx, viewer, descendants).await?,
-        ))
+        Ok((status_views(&self.ctx, viewer, ancestors).await?, status_views(&self.ctx, viewer, descendants).await?))
     }
 
     /// `POST /api/v1/statuses/:id/favourite` (a boost's original is what gets favourited).
     pub async fn favourite(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
         let status = self.target_of(actor, id).await?;
         let notify = (status.account_id != actor.id).then_some(status.account_id);
-        self.ctx
-            .store
-            .favourite(actor.id, status.id, notify)
-            .await?;
+        self.ctx.store.favourite(actor.id, status.id, notify).await?;
         self.get(Some(actor.id), status.id).await
     }
 
@@ -234,16 +249,8 @@ impl StatusService {
             Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => v,
             _ => Visibility::Public,
         };
-        let reblog = self
-            .ctx
-            .store
-            .reblog(NewReblog {
-                account_id: actor.id,
-                status_id: status.id,
-                visibility,
-                app,
-            })
-            .await?;
+        let reblog =
+            self.ctx.store.reblog(NewReblog { account_id: actor.id, status_id: status.id, visibility, app }).await?;
         status_view(&self.ctx, Some(actor.id), reblog).await
     }
 
@@ -257,18 +264,11 @@ impl StatusService {
     pub async fn pin(&self, actor: &Account, id: StatusId, pinned: bool) -> Result<StatusView> {
         let status = visible_status(&self.ctx, Some(actor.id), id).await?;
         if status.account_id != actor.id || status.reblog_of.is_some() {
-            return Err(AppError::validation(
-                "Validation failed: You can only pin your own statuses",
-            ));
+            return Err(AppError::validation("Validation failed: You can only pin your own statuses"));
         }
         if pinned {
-            if !matches!(
-                status.visibility,
-                Visibility::Public | Visibility::Unlisted | Visibility::Private
-            ) {
-                return Err(AppError::validation(
-                    "Validation failed: Direct messages cannot be pinned",
-                ));
+            if !matches!(status.visibility, Visibility::Public | Visibility::Unlisted | Visibility::Private) {
+                return Err(AppError::validation("Validation failed: Direct messages cannot be pinned"));
             }
             self.ctx.store.pin(actor.id, id).await?;
         } else {
@@ -309,12 +309,31 @@ impl StatusService {
         }
     }
 
+    /// Mastodon's poll rules with this server's limits.
+    fn check_poll(&self, p: &PollRequest, now: chrono::DateTime<chrono::Utc>) -> Result<NewPoll> {
+        let expires_in =
+            p.expires_in.ok_or_else(|| AppError::validation("Validation failed: Poll expires at can't be blank"))?;
+        let valid = parley_core::poll::validate_new_poll(
+            &p.options,
+            expires_in,
+            p.multiple,
+            p.hide_totals,
+            self.ctx.settings.poll_limits,
+            now,
+        )
+        .map_err(|e| AppError::Validation(e.to_string()))?;
+        Ok(NewPoll {
+            options: valid.options,
+            multiple: valid.multiple,
+            hide_totals: valid.hide_totals,
+            expires_at: valid.expires_at,
+        })
+    }
+
     fn check_length(&self, text: &str, spoiler: &str) -> Result<()> {
         let max = self.ctx.settings.max_characters;
         if text::status_length(text) + spoiler.trim().chars().count() > max {
-            return Err(AppError::validation(format!(
-                "Validation failed: Text character limit of {max} exceeded"
-            )));
+            return Err(AppError::validation(format!("Validation failed: Text character limit of {max} exceeded")));
         }
         Ok(())
     }
@@ -325,10 +344,7 @@ pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
     let settings = &ctx.settings;
     let mut resolved: HashMap<String, (AccountId, ResolvedMention)> = HashMap::new();
     for m in text::extract_mentions(text) {
-        let local = m
-            .domain
-            .as_deref()
-            .is_none_or(|d| d.eq_ignore_ascii_case(&settings.domain));
+        let local = m.domain.as_deref().is_none_or(|d| d.eq_ignore_ascii_case(&settings.domain));
         if !local {
             continue;
         }
@@ -369,34 +385,21 @@ pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
             tags.push(t);
         }
     }
-    Ok(Rendered {
-        html,
-        mentions,
-        tags,
-    })
+    Ok(Rendered { html, mentions, tags })
 }
 
 fn mention_key(m: &MentionRef) -> String {
-    format!(
-        "{}@{}",
-        m.username.to_lowercase(),
-        m.domain.as_deref().unwrap_or("").to_lowercase()
-    )
+    format!("{}@{}", m.username.to_lowercase(), m.domain.as_deref().unwrap_or("").to_lowercase())
 }
 
 /// ISO 639 codes are two or three lower-case letters.
 fn check_language(language: Option<String>) -> Result<Option<String>> {
-    match language
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-    {
+    match language.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()) {
         None => Ok(None),
         Some(l) if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()) => {
             Ok(Some(l.to_ascii_lowercase()))
         }
-        Some(_) => Err(AppError::validation(
-            "Validation failed: Language is not a valid ISO 639 code",
-        )),
+        Some(_) => Err(AppError::validation("Validation failed: Language is not a valid ISO 639 code")),
     }
 }
 
@@ -409,13 +412,8 @@ pub(crate) async fn filter_visible(
     let mut authors: Vec<AccountId> = statuses.iter().map(|s| s.account_id).collect();
     authors.sort_unstable();
     authors.dedup();
-    let accounts: HashMap<AccountId, Account> = ctx
-        .store
-        .find_accounts(&authors)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let accounts: HashMap<AccountId, Account> =
+        ctx.store.find_accounts(&authors).await?.into_iter().map(|a| (a.id, a)).collect();
     let relations = match viewer {
         Some(me) => {
             let rels = ctx.store.relationships(me, &authors).await?;
@@ -452,20 +450,9 @@ pub(crate) async fn filter_visible(
 }
 
 /// Pairs of (cursor, account ID) to (cursor, account), skipping missing accounts.
-pub(crate) async fn accounts_for(
-    ctx: &Context,
-    pairs: Vec<(i64, AccountId)>,
-) -> Result<Vec<(i64, Account)>> {
+pub(crate) async fn accounts_for(ctx: &Context, pairs: Vec<(i64, AccountId)>) -> Result<Vec<(i64, Account)>> {
     let ids: Vec<AccountId> = pairs.iter().map(|(_, a)| *a).collect();
-    let accounts: HashMap<AccountId, Account> = ctx
-        .store
-        .find_accounts(&ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    Ok(pairs
-        .into_iter()
-        .filter_map(|(cursor, id)| accounts.get(&id).map(|a| (cursor, a.clone())))
-        .collect())
+    let accounts: HashMap<AccountId, Account> =
+        ctx.store.find_accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    Ok(pairs.into_iter().filter_map(|(cursor, id)| accounts.get(&id).map(|a| (cursor, a.clone()))).collect())
 }

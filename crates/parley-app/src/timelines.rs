@@ -29,31 +29,17 @@ impl TimelineService {
         local_only: bool,
         page: PageRequest,
     ) -> Result<Vec<StatusView>> {
-        let statuses = self
-            .ctx
-            .store
-            .public_timeline(viewer, local_only, page)
-            .await?;
+        let statuses = self.ctx.store.public_timeline(viewer, local_only, page).await?;
         status_views(&self.ctx, viewer, statuses).await
     }
 
-    pub async fn tag(
-        &self,
-        viewer: Option<AccountId>,
-        tag: &str,
-        page: PageRequest,
-    ) -> Result<Vec<StatusView>> {
+    pub async fn tag(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<StatusView>> {
         let statuses = self.ctx.store.tag_timeline(viewer, tag, page).await?;
         status_views(&self.ctx, viewer, statuses).await
     }
 
     /// `/api/v2/search` over statuses: those the viewer may see.
-    pub async fn search_statuses(
-        &self,
-        me: AccountId,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<StatusView>> {
+    pub async fn search_statuses(&self, me: AccountId, query: &str, limit: usize) -> Result<Vec<StatusView>> {
         let statuses = self.ctx.store.search_statuses(me, query, limit).await?;
         status_views(&self.ctx, Some(me), statuses).await
     }

@@ -20,6 +20,7 @@ pub struct StatusView {
     pub favourited: Option<bool>,
     pub reblogged: Option<bool>,
     pub pinned: Option<bool>,
+    pub poll: Option<crate::polls::PollView>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,27 +31,15 @@ pub struct NotificationView {
 }
 
 /// Loads a status if `viewer` may see it; otherwise the same `NotFound` as a missing one.
-pub async fn visible_status(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    id: StatusId,
-) -> Result<Status> {
+pub async fn visible_status(ctx: &Context, viewer: Option<AccountId>, id: StatusId) -> Result<Status> {
     let status = ctx.store.find_status(id).await?.ok_or(AppError::NotFound)?;
     ensure_visible(ctx, viewer, &status).await?;
     Ok(status)
 }
 
 /// Checks `can_view` for one status (and for a boost, for what it boosts).
-pub async fn ensure_visible(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    status: &Status,
-) -> Result<()> {
-    let author = ctx
-        .store
-        .find_account(status.account_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+pub async fn ensure_visible(ctx: &Context, viewer: Option<AccountId>, status: &Status) -> Result<()> {
+    let author = ctx.store.find_account(status.account_id).await?.ok_or(AppError::NotFound)?;
     if author.suspended && Some(author.id) != viewer {
         return Err(AppError::NotFound);
     }
@@ -58,15 +47,8 @@ pub async fn ensure_visible(
         return Err(AppError::NotFound);
     }
     if let Some(original) = status.reblog_of {
-        let original = ctx
-            .store
-            .find_status(original)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if !can_view(
-            original.visibility,
-            viewer_of(ctx, viewer, &original).await?,
-        ) {
+        let original = ctx.store.find_status(original).await?.ok_or(AppError::NotFound)?;
+        if !can_view(original.visibility, viewer_of(ctx, viewer, &original).await?) {
             return Err(AppError::NotFound);
         }
     }
@@ -78,18 +60,9 @@ async fn viewer_of(ctx: &Context, viewer: Option<AccountId>, status: &Status) ->
         return Ok(Viewer::ANONYMOUS);
     };
     if me == status.account_id {
-        return Ok(Viewer {
-            signed_in: true,
-            is_author: true,
-            ..Viewer::default()
-        });
+        return Ok(Viewer { signed_in: true, is_author: true, ..Viewer::default() });
     }
-    let rel = ctx
-        .store
-        .relationships(me, &[status.account_id])
-        .await?
-        .pop()
-        .unwrap_or_default();
+    let rel = ctx.store.relationships(me, &[status.account_id]).await?.pop().unwrap_or_default();
     Ok(Viewer {
         signed_in: true,
         is_author: false,
@@ -101,21 +74,12 @@ async fn viewer_of(ctx: &Context, viewer: Option<AccountId>, status: &Status) ->
 
 /// Turns statuses into views for `viewer`, loading authors, mentions, boosted
 /// statuses and the viewer's marks in a few batched queries.
-pub async fn status_views(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    statuses: Vec<Status>,
-) -> Result<Vec<StatusView>> {
+pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Vec<Status>) -> Result<Vec<StatusView>> {
     let original_ids: Vec<StatusId> = statuses.iter().filter_map(|s| s.reblog_of).collect();
     let originals: HashMap<StatusId, Status> = if original_ids.is_empty() {
         HashMap::new()
     } else {
-        ctx.store
-            .find_statuses(&original_ids)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect()
+        ctx.store.find_statuses(&original_ids).await?.into_iter().map(|s| (s.id, s)).collect()
     };
     let mut account_ids: HashSet<AccountId> = HashSet::new();
     for s in statuses.iter().chain(originals.values()) {
@@ -123,34 +87,20 @@ pub async fn status_views(
         account_ids.extend(s.mentions.iter().copied());
     }
     let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
-    let accounts: HashMap<AccountId, Account> = ctx
-        .store
-        .find_accounts(&account_ids)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    let accounts: HashMap<AccountId, Account> =
+        ctx.store.find_accounts(&account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
     let flags = match viewer {
         Some(me) => {
-            let ids: Vec<StatusId> = statuses
-                .iter()
-                .map(|s| s.id)
-                .chain(originals.keys().copied())
-                .collect();
+            let ids: Vec<StatusId> = statuses.iter().map(|s| s.id).chain(originals.keys().copied()).collect();
             Some(ctx.store.status_flags(me, &ids).await?)
         }
         None => None,
     };
     let view = |s: Status| -> Option<StatusView> {
         let account = accounts.get(&s.account_id)?.clone();
-        let mentions = s
-            .mentions
-            .iter()
-            .filter_map(|m| accounts.get(m).cloned())
-            .collect();
-        let mark = |set: fn(&parley_store::StatusFlags) -> &HashSet<StatusId>| {
-            flags.as_ref().map(|f| set(f).contains(&s.id))
-        };
+        let mentions = s.mentions.iter().filter_map(|m| accounts.get(m).cloned()).collect();
+        let mark =
+            |set: fn(&parley_store::StatusFlags) -> &HashSet<StatusId>| flags.as_ref().map(|f| set(f).contains(&s.id));
         Some(StatusView {
             favourited: mark(|f| &f.favourited),
             reblogged: mark(|f| &f.reblogged),
@@ -159,6 +109,7 @@ pub async fn status_views(
             account,
             mentions,
             reblog: None,
+            poll: None,
         })
     };
     let mut out = Vec::with_capacity(statuses.len());
@@ -175,16 +126,27 @@ pub async fn status_views(
         }
         out.push(v);
     }
+    for v in &mut out {
+        attach_poll(ctx, viewer, v).await?;
+        if let Some(original) = v.reblog.as_deref_mut() {
+            attach_poll(ctx, viewer, original).await?;
+        }
+    }
     Ok(out)
 }
 
-pub async fn status_view(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    status: Status,
-) -> Result<StatusView> {
-    status_views(ctx, viewer, vec![status])
-        .await?
-        .pop()
-        .ok_or(AppError::NotFound)
+async fn attach_poll(ctx: &Context, viewer: Option<AccountId>, v: &mut StatusView) -> Result<()> {
+    if let Some(poll_id) = v.status.poll_id {
+        v.poll = match ctx.polls.view(ctx, poll_id, viewer).await {
+            Ok(p) => Some(p),
+            // A poll deleted between the two reads: show the status without it.
+            Err(AppError::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(())
+}
+
+pub async fn status_view(ctx: &Context, viewer: Option<AccountId>, status: Status) -> Result<StatusView> {
+    status_views(ctx, viewer, vec![status]).await?.pop().ok_or(AppError::NotFound)
 }

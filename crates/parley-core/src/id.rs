@@ -29,10 +29,7 @@ impl IdGenerator {
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let next = candidate.max(last + 1);
-            match self
-                .last
-                .compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed)
-            {
+            match self.last.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
                 Ok(_) => return next,
                 Err(actual) => last = actual,
             }
@@ -148,15 +145,7 @@ mod tests {
     #[test]
     fn parsing_accepts_only_decimal_ids() {
         assert_eq!("123".parse::<StatusId>(), Ok(StatusId(123)));
-        for bad in [
-            "",
-            "-1",
-            "1e3",
-            "abc",
-            " 1",
-            "99999999999999999999",
-            "9223372036854775808",
-        ] {
+        for bad in ["", "-1", "1e3", "abc", " 1", "99999999999999999999", "9223372036854775808"] {
             assert_eq!(bad.parse::<StatusId>(), Err(BadId), "{bad:?}");
         }
     }

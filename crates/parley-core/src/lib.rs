@@ -8,6 +8,7 @@
 pub mod id;
 pub mod model;
 pub mod page;
+pub mod poll;
 pub mod scope;
 pub mod text;
 pub mod visibility;

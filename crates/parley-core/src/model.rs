@@ -216,3 +216,30 @@ pub struct App {
     pub client_id: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A poll with its tallies as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Poll {
+    pub id: PollId,
+    pub status_id: StatusId,
+    /// The author of the status (who may not vote).
+    pub account_id: AccountId,
+    pub options: Vec<String>,
+    pub option_votes: Vec<i64>,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// The end has been processed (notifications sent).
+    pub closed: bool,
+    pub votes_count: i64,
+    pub voters_count: i64,
+    pub chain_head: String,
+    pub vote_seq: i64,
+}
+
+impl Poll {
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        now >= self.expires_at
+    }
+}

@@ -29,12 +29,7 @@ impl PageRequest {
             Some(_) => 1,
             None => default,
         };
-        PageRequest {
-            max_id,
-            since_id,
-            min_id,
-            limit,
-        }
+        PageRequest { max_id, since_id, min_id, limit }
     }
 
     /// The exclusive lower bound on IDs: `min_id` wins over `since_id` when both are given.
@@ -53,26 +48,13 @@ impl PageRequest {
     /// Selects, from `ids` sorted newest first, the page this request describes.
     /// This is the reference the SQL queries must agree with.
     pub fn select(&self, ids_newest_first: &[i64]) -> Vec<i64> {
-        let within = |id: &i64| {
-            self.max_id.is_none_or(|m| *id < m) && self.lower_bound().is_none_or(|l| *id > l)
-        };
+        let within = |id: &i64| self.max_id.is_none_or(|m| *id < m) && self.lower_bound().is_none_or(|l| *id > l);
         let mut page: Vec<i64> = if self.ascending() {
-            let mut asc: Vec<i64> = ids_newest_first
-                .iter()
-                .rev()
-                .copied()
-                .filter(within)
-                .take(self.limit)
-                .collect();
+            let mut asc: Vec<i64> = ids_newest_first.iter().rev().copied().filter(within).take(self.limit).collect();
             asc.reverse();
             asc
         } else {
-            ids_newest_first
-                .iter()
-                .copied()
-                .filter(within)
-                .take(self.limit)
-                .collect()
+            ids_newest_first.iter().copied().filter(within).take(self.limit).collect()
         };
         page.dedup();
         page
@@ -82,10 +64,7 @@ impl PageRequest {
 /// The cursors of the `Link` header for a page whose items are newest first:
 /// `next` = `max_id` of the oldest item, `prev` = `min_id` of the newest.
 pub fn link_cursors(page_ids_newest_first: &[i64]) -> Option<(i64, i64)> {
-    Some((
-        *page_ids_newest_first.last()?,
-        *page_ids_newest_first.first()?,
-    ))
+    Some((*page_ids_newest_first.last()?, *page_ids_newest_first.first()?))
 }
 
 #[cfg(test)]
@@ -99,15 +78,9 @@ mod tests {
     #[test]
     fn limit_is_clamped() {
         assert_eq!(PageRequest::new(None, None, None, None, 20, 40).limit, 20);
-        assert_eq!(
-            PageRequest::new(None, None, None, Some(500), 20, 40).limit,
-            40
-        );
+        assert_eq!(PageRequest::new(None, None, None, Some(500), 20, 40).limit, 40);
         assert_eq!(PageRequest::new(None, None, None, Some(0), 20, 40).limit, 1);
-        assert_eq!(
-            PageRequest::new(None, None, None, Some(-5), 20, 40).limit,
-            1
-        );
+        assert_eq!(PageRequest::new(None, None, None, Some(-5), 20, 40).limit, 1);
     }
 
     #[test]

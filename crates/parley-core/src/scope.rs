@@ -75,9 +75,7 @@ impl Scopes {
 
     /// Is every scope of `requested` granted by this set (for token requests)?
     pub fn contains_all(&self, requested: &Scopes) -> bool {
-        requested
-            .iter()
-            .all(|r| self.allows(r) || self.iter().any(|g| g == r))
+        requested.iter().all(|r| self.allows(r) || self.iter().any(|g| g == r))
     }
 }
 
@@ -99,12 +97,7 @@ fn covers(granted: &str, required: &str) -> bool {
     granted == "follow"
         && matches!(
             required,
-            "read:follows"
-                | "write:follows"
-                | "read:blocks"
-                | "write:blocks"
-                | "read:mutes"
-                | "write:mutes"
+            "read:follows" | "write:follows" | "read:blocks" | "write:blocks" | "read:mutes" | "write:mutes"
         )
 }
 
@@ -140,14 +133,8 @@ mod tests {
 
     #[test]
     fn parsing_defaults_to_read_and_refuses_unknown() {
-        assert_eq!(
-            Scopes::parse("").map(|s| s.to_string()),
-            Ok("read".to_string())
-        );
-        assert_eq!(
-            Scopes::parse("read+write").map(|s| s.to_string()),
-            Ok("read write".to_string())
-        );
+        assert_eq!(Scopes::parse("").map(|s| s.to_string()), Ok("read".to_string()));
+        assert_eq!(Scopes::parse("read+write").map(|s| s.to_string()), Ok("read write".to_string()));
         assert!(Scopes::parse("read root").is_err());
     }
 

@@ -74,9 +74,7 @@ pub fn render_html(
 
     let mut resolved: HashMap<MentionRef, Option<ResolvedMention>> = HashMap::new();
     for mention in entities.iter().filter_map(|entity| entity.kind.mention()) {
-        resolved
-            .entry(mention_key(&mention))
-            .or_insert_with(|| resolve(&mention));
+        resolved.entry(mention_key(&mention)).or_insert_with(|| resolve(&mention));
     }
     let accounts: Vec<&ResolvedMention> = resolved.values().flatten().collect();
 
@@ -95,11 +93,10 @@ pub fn render_html(
                 html.push_str("</span></a>");
             }
             Kind::Mention { .. } => {
-                let account = entity.kind.mention().and_then(|mention| {
-                    resolved
-                        .get(&mention_key(&mention))
-                        .and_then(Option::as_ref)
-                });
+                let account = entity
+                    .kind
+                    .mention()
+                    .and_then(|mention| resolved.get(&mention_key(&mention)).and_then(Option::as_ref));
                 match account {
                     Some(account) => link_mention(&mut html, account, &accounts),
                     None => escape_into(&mut html, written),
@@ -144,15 +141,13 @@ pub fn status_length(text: &str) -> usize {
 /// every link gets `rel="nofollow noopener" target="_blank"`, replacing any
 /// `rel` (so a sanitised hashtag link loses `rel="tag"`, as in Mastodon).
 pub fn sanitize_html(html: &str) -> String {
-    const LINK_SCHEMES: [&str; 11] = [
-        "http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini",
-    ];
+    const LINK_SCHEMES: [&str; 11] =
+        ["http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp", "magnet", "gemini"];
     // h1–h6 are kept only to be rewritten to <p><strong> by `rewrite_sanitized`.
     let tags = "p br span a del s pre blockquote code b strong u i em ul ol li ruby rt rp \
                 h1 h2 h3 h4 h5 h6";
     // Sanitize's default `remove_contents`: their text is never content.
-    let dropped_with_content =
-        "iframe math noembed noframes noscript plaintext script style svg template xmp";
+    let dropped_with_content = "iframe math noembed noframes noscript plaintext script style svg template xmp";
     let tag_attributes = HashMap::from([
         ("a", HashSet::from(["href", "class", "translate"])),
         ("span", HashSet::from(["class", "translate"])),
@@ -172,11 +167,7 @@ pub fn sanitize_html(html: &str) -> String {
         .strip_comments(true)
         .attribute_filter(|_element, attribute, value| match attribute {
             "class" => Some(Cow::Owned(
-                value
-                    .split_ascii_whitespace()
-                    .filter(|class| allowed_class(class))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                value.split_ascii_whitespace().filter(|class| allowed_class(class)).collect::<Vec<_>>().join(" "),
             )),
             "translate" if value != "no" => None,
             _ => Some(Cow::Borrowed(value)),
@@ -187,13 +178,8 @@ pub fn sanitize_html(html: &str) -> String {
 }
 
 fn allowed_class(class: &str) -> bool {
-    ["h-", "p-", "u-", "dt-", "e-"]
-        .iter()
-        .any(|prefix| class.starts_with(prefix))
-        || matches!(
-            class,
-            "mention" | "hashtag" | "ellipsis" | "invisible" | "quote-inline"
-        )
+    ["h-", "p-", "u-", "dt-", "e-"].iter().any(|prefix| class.starts_with(prefix))
+        || matches!(class, "mention" | "hashtag" | "ellipsis" | "invisible" | "quote-inline")
 }
 
 /// What ammonia cannot do itself: unwrap `<a>` whose `href` it removed (Mastodon
@@ -210,11 +196,8 @@ fn rewrite_sanitized(html: &str) -> String {
         let tag = &rest[lt..lt + tag_len(&rest[lt..])];
         rest = &rest[lt + tag.len()..];
         let closing = tag.starts_with("</");
-        let name = tag
-            .trim_start_matches(['<', '/'])
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or_default();
+        let name =
+            tag.trim_start_matches(['<', '/']).split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default();
         match name {
             "a" if closing => {
                 if !open_links.pop().unwrap_or(false) {
@@ -271,19 +254,15 @@ fn has_href(tag: &str) -> bool {
 enum Kind<'t> {
     Url,
     Hashtag(&'t str),
-    Mention {
-        username: &'t str,
-        domain: Option<&'t str>,
-    },
+    Mention { username: &'t str, domain: Option<&'t str> },
 }
 
 impl Kind<'_> {
     fn mention(&self) -> Option<MentionRef> {
         match *self {
-            Kind::Mention { username, domain } => Some(MentionRef {
-                username: username.to_owned(),
-                domain: domain.map(str::to_owned),
-            }),
+            Kind::Mention { username, domain } => {
+                Some(MentionRef { username: username.to_owned(), domain: domain.map(str::to_owned) })
+            }
             _ => None,
         }
     }
@@ -310,10 +289,7 @@ fn find_entities(text: &str, with_hashtags: bool) -> Vec<Entity<'_>> {
     candidates.sort_by_key(|entity| entity.start);
     let mut kept: Vec<Entity<'_>> = Vec::with_capacity(candidates.len());
     for entity in candidates {
-        if kept
-            .last()
-            .is_none_or(|previous| previous.end <= entity.start)
-        {
+        if kept.last().is_none_or(|previous| previous.end <= entity.start) {
             kept.push(entity);
         }
     }
@@ -351,24 +327,18 @@ fn find_urls(text: &str) -> Vec<Entity<'_>> {
             Some(quote @ ('\'' | '"')) => scheme_start - quote.len_utf8(),
             _ => scheme_start,
         };
-        let candidate_end = text[separator..]
-            .find(char::is_whitespace)
-            .map_or(text.len(), |space| separator + space);
+        let candidate_end = text[separator..].find(char::is_whitespace).map_or(text.len(), |space| separator + space);
         // Look at a window first so that a long run without whitespace and
         // full of `http://` is not rescanned to its end for every one of them.
         let mut window_end = floor_char_boundary(text, (separator + 2048).min(candidate_end));
         let end = loop {
             let found = link_in(&finder, text, context_start, separator, window_end);
             match found {
-                Some((start, end))
-                    if start == scheme_start && end == window_end && window_end < candidate_end =>
-                {
+                Some((start, end)) if start == scheme_start && end == window_end && window_end < candidate_end => {
                     window_end = candidate_end;
                 }
                 _ => {
-                    break found
-                        .filter(|&(start, _)| start == scheme_start)
-                        .map(|(_, end)| end);
+                    break found.filter(|&(start, _)| start == scheme_start).map(|(_, end)| end);
                 }
             }
         };
@@ -377,11 +347,7 @@ fn find_urls(text: &str) -> Vec<Entity<'_>> {
         };
         let url = text[scheme_start..end].trim_end_matches(is_cjk_punctuation);
         if is_web_url(url) {
-            urls.push(Entity {
-                start: scheme_start,
-                end: scheme_start + url.len(),
-                kind: Kind::Url,
-            });
+            urls.push(Entity { start: scheme_start, end: scheme_start + url.len(), kind: Kind::Url });
             searched = searched.max(scheme_start + url.len());
         }
     }
@@ -390,13 +356,7 @@ fn find_urls(text: &str) -> Vec<Entity<'_>> {
 
 /// The first link linkify finds in `text[start..end]`, with non-ASCII
 /// characters after `separator` disguised (see [`find_urls`]).
-fn link_in(
-    finder: &LinkFinder,
-    text: &str,
-    start: usize,
-    separator: usize,
-    end: usize,
-) -> Option<(usize, usize)> {
+fn link_in(finder: &LinkFinder, text: &str, start: usize, separator: usize, end: usize) -> Option<(usize, usize)> {
     let mut candidate = String::with_capacity(end - start);
     candidate.push_str(&text[start..separator]);
     for c in text[separator..end].chars() {
@@ -408,8 +368,7 @@ fn link_in(
     }
     let link = finder.links(&candidate).next()?;
     let (link_start, link_end) = (start + link.start(), start + link.end());
-    text.is_char_boundary(link_end)
-        .then_some((link_start, link_end))
+    text.is_char_boundary(link_end).then_some((link_start, link_end))
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -434,8 +393,7 @@ fn is_web_url(url: &str) -> bool {
     let Some((_, tld)) = host.rsplit_once('.') else {
         return false;
     };
-    tld.chars().next().is_some_and(char::is_alphabetic)
-        && tld.chars().all(|c| c.is_alphanumeric() || c == '-')
+    tld.chars().next().is_some_and(char::is_alphabetic) && tld.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 fn is_cjk_punctuation(c: char) -> bool {
@@ -450,11 +408,7 @@ fn find_hashtags(text: &str) -> Vec<Entity<'_>> {
         if c != '#' {
             continue;
         }
-        if text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|p| is_word_char(p) || p == '/' || p == ')')
-        {
+        if text[..at].chars().next_back().is_some_and(|p| is_word_char(p) || p == '/' || p == ')') {
             continue;
         }
         let name_start = at + 1;
@@ -464,21 +418,15 @@ fn find_hashtags(text: &str) -> Vec<Entity<'_>> {
         let mut name = &text[name_start..name_start + len];
         // Mastodon's Extractor: in `#foohttps://…` the tag is `foo`.
         if text[name_start + len..].starts_with("://") {
-            let without = name
-                .strip_suffix("https")
-                .or_else(|| name.strip_suffix("http"))
-                .filter(|rest| !rest.is_empty());
+            let without =
+                name.strip_suffix("https").or_else(|| name.strip_suffix("http")).filter(|rest| !rest.is_empty());
             match without {
                 Some(rest) if hashtag_name_len(rest) == Some(rest.len()) => name = rest,
                 Some(_) => continue,
                 None => {}
             }
         }
-        tags.push(Entity {
-            start: at,
-            end: name_start + name.len(),
-            kind: Kind::Hashtag(name),
-        });
+        tags.push(Entity { start: at, end: name_start + name.len(), kind: Kind::Hashtag(name) });
     }
     tags
 }
@@ -489,21 +437,14 @@ fn find_hashtags(text: &str) -> Vec<Entity<'_>> {
 /// separator (`_`, `·`, `・`, ZWNJ) inside, e.g. `#foo·bar`, `#1_2`.
 /// Digits alone are not a name.
 fn hashtag_name_len(s: &str) -> Option<usize> {
-    let run: Vec<(usize, char)> = s
-        .char_indices()
-        .take_while(|&(_, c)| is_word_char(c) || is_hashtag_separator(c))
-        .collect();
+    let run: Vec<(usize, char)> =
+        s.char_indices().take_while(|&(_, c)| is_word_char(c) || is_hashtag_separator(c)).collect();
     let end_of = |i: usize| run[i].0 + run[i].1.len_utf8();
-    let first_alternative = run
-        .iter()
-        .rposition(|&(_, c)| is_word_char(c))
-        .filter(|&last| {
-            last >= 2
-                && is_word_char(run[0].1)
-                && run[1..last]
-                    .iter()
-                    .any(|&(_, c)| c.is_alphabetic() || is_hashtag_separator(c))
-        });
+    let first_alternative = run.iter().rposition(|&(_, c)| is_word_char(c)).filter(|&last| {
+        last >= 2
+            && is_word_char(run[0].1)
+            && run[1..last].iter().any(|&(_, c)| c.is_alphabetic() || is_hashtag_separator(c))
+    });
     if let Some(last) = first_alternative {
         return Some(end_of(last));
     }
@@ -528,17 +469,11 @@ fn find_mentions(text: &str) -> Vec<Entity<'_>> {
         if c != '@' {
             continue;
         }
-        if text[..at]
-            .chars()
-            .next_back()
-            .is_some_and(|p| is_word_char(p) || p == '=' || p == '/')
-        {
+        if text[..at].chars().next_back().is_some_and(|p| is_word_char(p) || p == '=' || p == '/') {
             continue;
         }
         let username_start = at + 1;
-        let username_len = dotted_run_len(&text[username_start..], |c| {
-            c.is_ascii_alphanumeric() || c == '_'
-        });
+        let username_len = dotted_run_len(&text[username_start..], |c| c.is_ascii_alphanumeric() || c == '_');
         if username_len == 0 {
             continue;
         }
@@ -561,10 +496,7 @@ fn find_mentions(text: &str) -> Vec<Entity<'_>> {
         mentions.push(Entity {
             start: at,
             end,
-            kind: Kind::Mention {
-                username: &text[username_start..username_start + username_len],
-                domain,
-            },
+            kind: Kind::Mention { username: &text[username_start..username_start + username_len], domain },
         });
     }
     mentions
@@ -612,18 +544,11 @@ fn is_word_char(c: char) -> bool {
 /// treats `\r\n` and `\r` as `\n`.
 fn normalize(text: &str) -> Cow<'_, str> {
     let text = text.trim();
-    if text.contains('\r') {
-        Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(text)
-    }
+    if text.contains('\r') { Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n")) } else { Cow::Borrowed(text) }
 }
 
 fn mention_key(mention: &MentionRef) -> MentionRef {
-    MentionRef {
-        username: mention.username.to_lowercase(),
-        domain: mention.domain.as_deref().map(str::to_lowercase),
-    }
+    MentionRef { username: mention.username.to_lowercase(), domain: mention.domain.as_deref().map(str::to_lowercase) }
 }
 
 /// Rails' `h`: the five characters that matter in text and attribute values.
@@ -645,16 +570,9 @@ fn escape_into(out: &mut String, s: &str) {
 /// single hidden character is shown rather than replaced by an ellipsis.
 fn link_url(out: &mut String, url: &str) {
     const SHOWN: usize = 30;
-    let scheme = ["https://", "http://"]
-        .into_iter()
-        .find(|scheme| url.starts_with(scheme))
-        .unwrap_or_default();
-    let prefix_len = scheme.len()
-        + if !scheme.is_empty() && url[scheme.len()..].starts_with("www.") {
-            "www.".len()
-        } else {
-            0
-        };
+    let scheme = ["https://", "http://"].into_iter().find(|scheme| url.starts_with(scheme)).unwrap_or_default();
+    let prefix_len =
+        scheme.len() + if !scheme.is_empty() && url[scheme.len()..].starts_with("www.") { "www.".len() } else { 0 };
     let (prefix, rest) = url.split_at(prefix_len);
     let (mut shown, mut hidden) = match rest.char_indices().nth(SHOWN) {
         Some((cut, _)) => rest.split_at(cut),
@@ -665,15 +583,9 @@ fn link_url(out: &mut String, url: &str) {
     }
     out.push_str("<a href=\"");
     escape_into(out, url);
-    out.push_str(
-        "\" target=\"_blank\" rel=\"nofollow noopener\" translate=\"no\"><span class=\"invisible\">",
-    );
+    out.push_str("\" target=\"_blank\" rel=\"nofollow noopener\" translate=\"no\"><span class=\"invisible\">");
     escape_into(out, prefix);
-    out.push_str(if hidden.is_empty() {
-        "</span><span class=\"\">"
-    } else {
-        "</span><span class=\"ellipsis\">"
-    });
+    out.push_str(if hidden.is_empty() { "</span><span class=\"\">" } else { "</span><span class=\"ellipsis\">" });
     escape_into(out, shown);
     out.push_str("</span><span class=\"invisible\">");
     escape_into(out, hidden);
@@ -684,20 +596,12 @@ fn link_url(out: &mut String, url: &str) {
 /// same username (e.g. `@alice` and `@alice@example.org`): then the acct.
 fn link_mention(out: &mut String, account: &ResolvedMention, mentioned: &[&ResolvedMention]) {
     let ambiguous = mentioned.iter().any(|other| {
-        other.username.eq_ignore_ascii_case(&account.username)
-            && !other.acct.eq_ignore_ascii_case(&account.acct)
+        other.username.eq_ignore_ascii_case(&account.username) && !other.acct.eq_ignore_ascii_case(&account.acct)
     });
     out.push_str("<span class=\"h-card\" translate=\"no\"><a href=\"");
     escape_into(out, &account.url);
     out.push_str("\" class=\"u-url mention\">@<span>");
-    escape_into(
-        out,
-        if ambiguous {
-            &account.acct
-        } else {
-            &account.username
-        },
-    );
+    escape_into(out, if ambiguous { &account.acct } else { &account.username });
     out.push_str("</span></a></span>");
 }
 
@@ -768,10 +672,7 @@ mod tests {
     }
 
     fn mention(username: &str, domain: Option<&str>) -> MentionRef {
-        MentionRef {
-            username: username.into(),
-            domain: domain.map(Into::into),
-        }
+        MentionRef { username: username.into(), domain: domain.map(Into::into) }
     }
 
     fn hashtag_link(name: &str) -> String {
@@ -816,19 +717,13 @@ mod tests {
 
     #[test]
     fn blank_lines_split_paragraphs_and_newlines_break_lines() {
-        assert_eq!(
-            plain("one\ntwo\n\nthree\n\n\n\nfour"),
-            "<p>one<br />two</p><p>three</p><p>four</p>"
-        );
+        assert_eq!(plain("one\ntwo\n\nthree\n\n\n\nfour"), "<p>one<br />two</p><p>three</p><p>four</p>");
         assert!(!plain("line\nfeed").contains('\n'));
     }
 
     #[test]
     fn surrounding_whitespace_is_trimmed_and_crlf_is_a_newline() {
-        assert_eq!(
-            plain("\n\n  hi\r\nthere\r\n\r\nyou \n\n"),
-            "<p>hi<br />there</p><p>you</p>"
-        );
+        assert_eq!(plain("\n\n  hi\r\nthere\r\n\r\nyou \n\n"), "<p>hi<br />there</p><p>you</p>");
     }
 
     #[test]
@@ -850,10 +745,7 @@ mod tests {
 
     #[test]
     fn unresolved_mention_stays_text() {
-        assert_eq!(
-            render("hi @carol and @carol@nowhere.example"),
-            "<p>hi @carol and @carol@nowhere.example</p>"
-        );
+        assert_eq!(render("hi @carol and @carol@nowhere.example"), "<p>hi @carol and @carol@nowhere.example</p>");
     }
 
     #[test]
@@ -868,10 +760,7 @@ mod tests {
     fn accounts_sharing_a_username_show_their_acct() {
         let html = render("@alice @alice@remote.example");
         assert!(html.contains("@<span>alice</span></a>"), "{html}");
-        assert!(
-            html.contains("@<span>alice@remote.example</span></a>"),
-            "{html}"
-        );
+        assert!(html.contains("@<span>alice@remote.example</span></a>"), "{html}");
     }
 
     #[test]
@@ -903,10 +792,7 @@ mod tests {
             ]
         );
         // Not after `=` or `/`, not followed by `@`, an accented letter or `://`.
-        assert_eq!(
-            extract_mentions("a=@b /@c @d@e@f @josé @g://x @.h @"),
-            vec![]
-        );
+        assert_eq!(extract_mentions("a=@b /@c @d@e@f @josé @g://x @.h @"), vec![]);
     }
 
     #[test]
@@ -921,11 +807,7 @@ mod tests {
     fn extract_mentions_dedups_case_insensitively() {
         assert_eq!(
             extract_mentions("@Alice @bob@Example.org @alice @BOB@example.ORG @bob"),
-            vec![
-                mention("Alice", None),
-                mention("bob", Some("Example.org")),
-                mention("bob", None),
-            ]
+            vec![mention("Alice", None), mention("bob", Some("Example.org")), mention("bob", None),]
         );
     }
 
@@ -933,14 +815,8 @@ mod tests {
 
     #[test]
     fn hashtag_is_linked() {
-        assert_eq!(
-            plain("#hashtag"),
-            format!("<p>{}</p>", hashtag_link("hashtag"))
-        );
-        assert_eq!(
-            plain("so #Fun."),
-            format!("<p>so {}.</p>", hashtag_link("Fun"))
-        );
+        assert_eq!(plain("#hashtag"), format!("<p>{}</p>", hashtag_link("hashtag")));
+        assert_eq!(plain("so #Fun."), format!("<p>so {}.</p>", hashtag_link("Fun")));
     }
 
     #[test]
@@ -963,28 +839,19 @@ mod tests {
     fn hashtag_after_word_char_slash_or_paren_is_not_a_hashtag() {
         assert_eq!(extract_hashtags("foo#bar a/#b (x)#c"), Vec::<String>::new());
         assert_eq!(plain("foo#bar"), "<p>foo#bar</p>");
-        assert_eq!(
-            extract_hashtags("(#ok) \"#yes\" .#fine"),
-            vec!["ok", "yes", "fine"]
-        );
+        assert_eq!(extract_hashtags("(#ok) \"#yes\" .#fine"), vec!["ok", "yes", "fine"]);
     }
 
     #[test]
     fn url_fragment_is_not_a_hashtag() {
         let html = plain("https://example.org/page#section");
         assert!(!html.contains("hashtag"), "{html}");
-        assert_eq!(
-            extract_hashtags("https://example.org/#top https://example.org/?q=#x"),
-            Vec::<String>::new()
-        );
+        assert_eq!(extract_hashtags("https://example.org/#top https://example.org/?q=#x"), Vec::<String>::new());
     }
 
     #[test]
     fn hashtag_separators() {
-        assert_eq!(
-            extract_hashtags("#foo·bar #a・b #snake_case_"),
-            vec!["foo·bar", "a・b", "snake_case_"]
-        );
+        assert_eq!(extract_hashtags("#foo·bar #a・b #snake_case_"), vec!["foo·bar", "a・b", "snake_case_"]);
         // A trailing middle dot is not part of the tag.
         assert_eq!(extract_hashtags("#foo· #·x"), vec!["foo"]);
     }
@@ -996,19 +863,13 @@ mod tests {
 
     #[test]
     fn extract_hashtags_dedups_keeping_first_case() {
-        assert_eq!(
-            extract_hashtags("#Rust #rust #RUST #go #Rust"),
-            vec!["Rust", "go"]
-        );
+        assert_eq!(extract_hashtags("#Rust #rust #RUST #go #Rust"), vec!["Rust", "go"]);
     }
 
     #[test]
     fn hashtag_name_is_escaped_in_tag_url() {
         let html = render_html("#tag", &no_one, &|_| "https://x.test/?a=1&b=\"2\"".into());
-        assert!(
-            html.contains("href=\"https://x.test/?a=1&amp;b=&quot;2&quot;\""),
-            "{html}"
-        );
+        assert!(html.contains("href=\"https://x.test/?a=1&amp;b=&quot;2&quot;\""), "{html}");
     }
 
     // URLs
@@ -1017,16 +878,7 @@ mod tests {
     fn short_url() {
         assert_eq!(
             plain("see https://example.org/path"),
-            format!(
-                "<p>see {}</p>",
-                url_link(
-                    "https://example.org/path",
-                    "https://",
-                    "example.org/path",
-                    "",
-                    ""
-                )
-            )
+            format!("<p>see {}</p>", url_link("https://example.org/path", "https://", "example.org/path", "", ""))
         );
     }
 
@@ -1034,10 +886,7 @@ mod tests {
     fn www_is_hidden_with_the_scheme() {
         assert_eq!(
             plain("http://www.google.com"),
-            format!(
-                "<p>{}</p>",
-                url_link("http://www.google.com", "http://www.", "google.com", "", "")
-            )
+            format!("<p>{}</p>", url_link("http://www.google.com", "http://www.", "google.com", "", ""))
         );
     }
 
@@ -1062,29 +911,14 @@ mod tests {
     #[test]
     fn url_exactly_30_or_31_characters_is_not_shortened() {
         let thirty = "https://example.org/123456789012345678";
-        assert_eq!(
-            plain(thirty),
-            format!(
-                "<p>{}</p>",
-                url_link(thirty, "https://", &thirty[8..], "", "")
-            )
-        );
+        assert_eq!(plain(thirty), format!("<p>{}</p>", url_link(thirty, "https://", &thirty[8..], "", "")));
         // Hiding a single character behind an ellipsis would save nothing.
         let thirty_one = "https://example.org/1234567890123456789";
-        assert_eq!(
-            plain(thirty_one),
-            format!(
-                "<p>{}</p>",
-                url_link(thirty_one, "https://", &thirty_one[8..], "", "")
-            )
-        );
+        assert_eq!(plain(thirty_one), format!("<p>{}</p>", url_link(thirty_one, "https://", &thirty_one[8..], "", "")));
         let thirty_two = "https://example.org/12345678901234567890";
         assert_eq!(
             plain(thirty_two),
-            format!(
-                "<p>{}</p>",
-                url_link(thirty_two, "https://", &thirty_two[8..38], "ellipsis", "90")
-            )
+            format!("<p>{}</p>", url_link(thirty_two, "https://", &thirty_two[8..38], "ellipsis", "90"))
         );
     }
 
@@ -1092,19 +926,13 @@ mod tests {
     fn url_shortening_counts_characters_not_bytes() {
         let url = "https://ja.wikipedia.org/wiki/日本語の記事です";
         let html = plain(url);
-        assert!(
-            html.contains("<span class=\"\">ja.wikipedia.org/wiki/日本語の記事です</span>"),
-            "{html}"
-        );
+        assert!(html.contains("<span class=\"\">ja.wikipedia.org/wiki/日本語の記事です</span>"), "{html}");
     }
 
     #[test]
     fn trailing_punctuation_and_enclosing_marks_are_not_part_of_urls() {
         for (text, href) in [
-            (
-                "http://www.mcmansionhell.com/post/1/50-states. ",
-                "http://www.mcmansionhell.com/post/1/50-states",
-            ),
+            ("http://www.mcmansionhell.com/post/1/50-states. ", "http://www.mcmansionhell.com/post/1/50-states"),
             ("(http://google.com/)", "http://google.com/"),
             ("http://www.google.com!", "http://www.google.com"),
             ("http://www.google.com'", "http://www.google.com"),
@@ -1114,31 +942,19 @@ mod tests {
             ("<https://example.com/>", "https://example.com/"),
             ("https://example.com/\u{3000}abc123", "https://example.com/"),
             ("「[https://example.org/」", "https://example.org/"),
-            (
-                "https://en.wikipedia.org/wiki/Diaspora_(software)",
-                "https://en.wikipedia.org/wiki/Diaspora_(software)",
-            ),
-            (
-                "https://ja.wikipedia.org/wiki/日本",
-                "https://ja.wikipedia.org/wiki/日本",
-            ),
+            ("https://en.wikipedia.org/wiki/Diaspora_(software)", "https://en.wikipedia.org/wiki/Diaspora_(software)"),
+            ("https://ja.wikipedia.org/wiki/日本", "https://ja.wikipedia.org/wiki/日本"),
             ("https://nic.みんな/", "https://nic.みんな/"),
         ] {
             let html = plain(text);
-            assert!(
-                html.contains(&format!("href=\"{href}\"")),
-                "{text} → {html}"
-            );
+            assert!(html.contains(&format!("href=\"{href}\"")), "{text} → {html}");
         }
     }
 
     #[test]
     fn idn_url_shows_unicode_host() {
         let html = plain("https://nic.みんな/");
-        assert!(
-            html.contains("<span class=\"\">nic.みんな/</span>"),
-            "{html}"
-        );
+        assert!(html.contains("<span class=\"\">nic.みんな/</span>"), "{html}");
     }
 
     #[test]
@@ -1152,10 +968,7 @@ mod tests {
     #[test]
     fn url_inside_a_hashtag_or_mention_position() {
         // `#https` is the tag; twitter-text links no URL right after `#`.
-        assert_eq!(
-            plain("#https://example.org"),
-            format!("<p>{}://example.org</p>", hashtag_link("https"))
-        );
+        assert_eq!(plain("#https://example.org"), format!("<p>{}://example.org</p>", hashtag_link("https")));
         assert_eq!(extract_mentions("@https://example.org"), vec![]);
     }
 
@@ -1163,19 +976,13 @@ mod tests {
     fn several_urls_and_schemes_in_one_word() {
         let html = plain("https://a.example/?next=https://b.example/x");
         assert_eq!(html.matches("<a ").count(), 1, "{html}");
-        assert!(
-            html.contains("href=\"https://a.example/?next=https://b.example/x\""),
-            "{html}"
-        );
+        assert!(html.contains("href=\"https://a.example/?next=https://b.example/x\""), "{html}");
     }
 
     #[test]
     fn url_query_is_escaped() {
         let html = plain("https://www.ruby-toolbox.com/search?utf8=✓&q=autolink");
-        assert!(
-            html.contains("href=\"https://www.ruby-toolbox.com/search?utf8=✓&amp;q=autolink\""),
-            "{html}"
-        );
+        assert!(html.contains("href=\"https://www.ruby-toolbox.com/search?utf8=✓&amp;q=autolink\""), "{html}");
     }
 
     #[test]
@@ -1227,10 +1034,7 @@ mod tests {
     fn length_counts_every_url_as_23() {
         assert_eq!(status_length("https://example.org"), 23);
         let long = format!("https://example.org/{}", "a".repeat(200));
-        assert_eq!(
-            status_length(&format!("see {long} and http://x.io.")),
-            4 + 23 + 5 + 23 + 1
-        );
+        assert_eq!(status_length(&format!("see {long} and http://x.io.")), 4 + 23 + 5 + 23 + 1);
         // Not a URL, so counted in full.
         assert_eq!(status_length("javascript:alert(1)"), 19);
     }
@@ -1247,70 +1051,37 @@ mod tests {
 
     #[test]
     fn sanitize_removes_scripts_and_handlers() {
-        assert_eq!(
-            sanitize_html("<p>hi<script>alert(1)</script></p>"),
-            "<p>hi</p>"
-        );
-        assert_eq!(
-            sanitize_html("<p onclick=\"alert(1)\" style=\"x\">hi</p>"),
-            "<p>hi</p>"
-        );
-        assert_eq!(
-            sanitize_html("<style>p{}</style><iframe src=x>a</iframe>ok"),
-            "ok"
-        );
+        assert_eq!(sanitize_html("<p>hi<script>alert(1)</script></p>"), "<p>hi</p>");
+        assert_eq!(sanitize_html("<p onclick=\"alert(1)\" style=\"x\">hi</p>"), "<p>hi</p>");
+        assert_eq!(sanitize_html("<style>p{}</style><iframe src=x>a</iframe>ok"), "ok");
         assert_eq!(sanitize_html("a<!-- secret -->b"), "ab");
     }
 
     #[test]
     fn sanitize_unwraps_links_to_unsafe_or_relative_targets() {
-        assert_eq!(
-            sanitize_html("<a href=\"javascript:alert(1)\">click</a>"),
-            "click"
-        );
-        assert_eq!(
-            sanitize_html("<a href=\"JaVaScRiPt:alert(1)\"><b>b</b></a>"),
-            "<b>b</b>"
-        );
-        assert_eq!(
-            sanitize_html("<a href=\"/relative\">rel</a> <a>none</a>"),
-            "rel none"
-        );
+        assert_eq!(sanitize_html("<a href=\"javascript:alert(1)\">click</a>"), "click");
+        assert_eq!(sanitize_html("<a href=\"JaVaScRiPt:alert(1)\"><b>b</b></a>"), "<b>b</b>");
+        assert_eq!(sanitize_html("<a href=\"/relative\">rel</a> <a>none</a>"), "rel none");
         assert_eq!(sanitize_html("<a href=\"data:text/html,x\">d</a>"), "d");
     }
 
     #[test]
     fn sanitize_forces_rel_and_target_on_links() {
-        let html = sanitize_html(
-            "<a href=\"https://example.org/\" rel=\"me\" target=\"_self\" onclick=\"x()\">x</a>",
-        );
-        assert!(
-            html.starts_with("<a href=\"https://example.org/\""),
-            "{html}"
-        );
+        let html = sanitize_html("<a href=\"https://example.org/\" rel=\"me\" target=\"_self\" onclick=\"x()\">x</a>");
+        assert!(html.starts_with("<a href=\"https://example.org/\""), "{html}");
         assert!(html.contains(" rel=\"nofollow noopener\""), "{html}");
         assert!(html.contains(" target=\"_blank\""), "{html}");
-        assert!(
-            !html.contains("onclick") && !html.contains("me\"") && !html.contains("_self"),
-            "{html}"
-        );
-        assert!(
-            sanitize_html("<a href=\"gemini://x.example/\">g</a>")
-                .contains("href=\"gemini://x.example/\"")
-        );
+        assert!(!html.contains("onclick") && !html.contains("me\"") && !html.contains("_self"), "{html}");
+        assert!(sanitize_html("<a href=\"gemini://x.example/\">g</a>").contains("href=\"gemini://x.example/\""));
     }
 
     #[test]
     fn sanitize_keeps_mastodon_classes_only() {
         assert_eq!(
-            sanitize_html(
-                "<span class=\"h-card evil\"><span class=\"invisible big\">x</span></span>"
-            ),
+            sanitize_html("<span class=\"h-card evil\"><span class=\"invisible big\">x</span></span>"),
             "<span class=\"h-card\"><span class=\"invisible\">x</span></span>"
         );
-        let html = sanitize_html(
-            "<a href=\"https://x.test/tags/a\" class=\"mention hashtag red\" rel=\"tag\">#a</a>",
-        );
+        let html = sanitize_html("<a href=\"https://x.test/tags/a\" class=\"mention hashtag red\" rel=\"tag\">#a</a>");
         assert!(html.contains("class=\"mention hashtag\""), "{html}");
         assert_eq!(
             sanitize_html("<p class=\"e-content quote-inline x\">q</p>"),
@@ -1327,9 +1098,7 @@ mod tests {
     #[test]
     fn sanitize_drops_other_tags_but_keeps_their_text() {
         assert_eq!(
-            sanitize_html(
-                "<div><img src=x onerror=alert(1)>hi <table><tr><td>t</td></tr></table></div>"
-            ),
+            sanitize_html("<div><img src=x onerror=alert(1)>hi <table><tr><td>t</td></tr></table></div>"),
             "hi t"
         );
         assert_eq!(
@@ -1353,8 +1122,7 @@ mod tests {
 
     #[test]
     fn rendered_html_survives_sanitizing_apart_from_link_attributes() {
-        let html =
-            render("@alice #tag https://example.org/a-very-long-path-that-gets-shortened <b>");
+        let html = render("@alice #tag https://example.org/a-very-long-path-that-gets-shortened <b>");
         let clean = sanitize_html(&html);
         for kept in [
             "<span class=\"h-card\" translate=\"no\">",

@@ -54,10 +54,7 @@ mod tests {
     use Visibility::*;
 
     fn viewer(f: impl FnOnce(&mut Viewer)) -> Viewer {
-        let mut v = Viewer {
-            signed_in: true,
-            ..Viewer::default()
-        };
+        let mut v = Viewer { signed_in: true, ..Viewer::default() };
         f(&mut v);
         v
     }
@@ -81,8 +78,7 @@ mod tests {
             (Direct, [false, false, false, true, false, true]),
         ];
         for (vis, row) in expected {
-            let got = [anonymous, stranger, follower, mentioned, blocked, author]
-                .map(|v| can_view(vis, v));
+            let got = [anonymous, stranger, follower, mentioned, blocked, author].map(|v| can_view(vis, v));
             assert_eq!(got, row, "{vis:?}");
         }
     }

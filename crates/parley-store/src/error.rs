@@ -5,8 +5,20 @@
 pub enum Conflict {
     UsernameTaken,
     EmailTaken,
+    /// The account already has a ballot in this poll.
+    AlreadyVoted,
     /// Another unique constraint (the name is logged, never shown).
     Other(&'static str),
+}
+
+/// A rule the store checks inside the transaction, where no race can slip past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    PollExpired,
+    /// A choice beyond the poll's options.
+    InvalidChoice,
+    /// The status's text cannot change: its poll has votes.
+    PollHasVotes,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -16,6 +28,9 @@ pub enum StoreError {
     NotFound,
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
+    /// The operation breaks a rule checked inside its transaction.
+    #[error("rejected: {0:?}")]
+    Rejected(Rejection),
     /// The database failed; the text is for the log, not for clients.
     #[error("database error: {0}")]
     Backend(String),

@@ -12,13 +12,12 @@ pub mod sqlite;
 mod types;
 
 use async_trait::async_trait;
-use parley_core::model::{
-    Account, App, Notification, NotificationKind, Relationship, Status, StatusEdit,
-};
+use chrono::{DateTime, Utc};
+use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, NotificationId, StatusId};
+use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 
-pub use error::{Conflict, StoreError};
+pub use error::{Conflict, Rejection, StoreError};
 pub use types::*;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -59,11 +58,7 @@ pub trait Store: Send + Sync + 'static {
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>>;
     /// Statuses by ID, in the order of `ids`; missing ones are skipped.
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>>;
-    async fn find_idempotent_status(
-        &self,
-        account: AccountId,
-        key: &str,
-    ) -> Result<Option<StatusId>>;
+    async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>>;
     /// Deletes a status with its boosts; returns it as it was.
     async fn delete_status(&self, id: StatusId) -> Result<Option<Status>>;
     async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status>;
@@ -72,27 +67,14 @@ pub trait Store: Send + Sync + 'static {
     /// Ancestors (oldest first) and all descendants (in thread order) of a status.
     async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)>;
     /// Ok(true) when the favourite is new.
-    async fn favourite(
-        &self,
-        account: AccountId,
-        status: StatusId,
-        notify: Option<AccountId>,
-    ) -> Result<bool>;
+    async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool>;
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool>;
     /// Boosts `status`; returns the boost (existing one if already boosted).
     async fn reblog(&self, new: NewReblog) -> Result<Status>;
     /// Removes `account`'s boost of `status`; returns it if there was one.
     async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>>;
-    async fn favourited_by(
-        &self,
-        status: StatusId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>>;
-    async fn reblogged_by(
-        &self,
-        status: StatusId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>>;
+    async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Which of `statuses` the viewer has favourited, boosted, pinned.
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()>;
@@ -106,12 +88,7 @@ pub trait Store: Send + Sync + 'static {
         local_only: bool,
         page: PageRequest,
     ) -> Result<Vec<Status>>;
-    async fn tag_timeline(
-        &self,
-        viewer: Option<AccountId>,
-        tag: &str,
-        page: PageRequest,
-    ) -> Result<Vec<Status>>;
+    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Status>>;
     async fn account_statuses(
         &self,
         viewer: Option<AccountId>,
@@ -119,57 +96,26 @@ pub trait Store: Send + Sync + 'static {
         filter: AccountStatusesFilter,
         page: PageRequest,
     ) -> Result<Vec<Status>>;
-    async fn search_statuses(
-        &self,
-        viewer: AccountId,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<Status>>;
+    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Status>>;
     async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>>;
     async fn count_local_statuses(&self) -> Result<i64>;
 
     // ---- relationships ----
     /// Follows `target`, or asks to when `request` is set. Idempotent.
-    async fn follow(
-        &self,
-        account: AccountId,
-        target: AccountId,
-        request: bool,
-        options: FollowOptions,
-    ) -> Result<()>;
+    async fn follow(&self, account: AccountId, target: AccountId, request: bool, options: FollowOptions) -> Result<()>;
     async fn unfollow(&self, account: AccountId, target: AccountId) -> Result<()>;
     /// Turns a pending request from `requester` into a follow. Ok(false) if none was pending.
-    async fn authorize_follow_request(
-        &self,
-        target: AccountId,
-        requester: AccountId,
-    ) -> Result<bool>;
+    async fn authorize_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool>;
     async fn reject_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool>;
-    async fn follow_requests(
-        &self,
-        target: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>>;
-    async fn followers(
-        &self,
-        account: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>>;
-    async fn following(
-        &self,
-        account: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>>;
+    async fn follow_requests(&self, target: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    async fn followers(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    async fn following(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Blocks `target`: severs follows and requests both ways.
     async fn block(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
-    async fn relationships(
-        &self,
-        account: AccountId,
-        targets: &[AccountId],
-    ) -> Result<Vec<Relationship>>;
+    async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>>;
 
     // ---- notifications ----
     async fn list_notifications(
@@ -178,13 +124,32 @@ pub trait Store: Send + Sync + 'static {
         kinds: &[NotificationKind],
         page: PageRequest,
     ) -> Result<Vec<Notification>>;
-    async fn find_notification(
-        &self,
-        account: AccountId,
-        id: NotificationId,
-    ) -> Result<Option<Notification>>;
+    async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>>;
     async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool>;
     async fn clear_notifications(&self, account: AccountId) -> Result<()>;
     /// Records notifications (recipients who block or mute the sender are skipped).
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()>;
+
+    // ---- polls ----
+    async fn find_poll(&self, id: PollId) -> Result<Option<Poll>>;
+    async fn find_polls(&self, ids: &[PollId]) -> Result<Vec<Poll>>;
+    /// Every ballot of a poll: (voter, choices). Loads the in-memory voter index.
+    async fn poll_ballots(&self, id: PollId) -> Result<Vec<(AccountId, Vec<u32>)>>;
+    /// Records a ballot, its vote rows (hash-chained) and the tallies in one
+    /// transaction. `Conflict::AlreadyVoted` if the account has a ballot.
+    async fn record_ballot(&self, ballot: NewBallot) -> Result<RecordedBallot>;
+    /// Records many ballots in one transaction, in order (bulk seeding, the
+    /// demo); all or none.
+    async fn record_ballots(&self, ballots: Vec<NewBallot>) -> Result<usize>;
+    /// Marks every poll that has ended as closed and notifies its author and
+    /// voters, exactly once. Returns the polls it closed.
+    async fn close_expired_polls(&self, now: DateTime<Utc>) -> Result<Vec<Poll>>;
+    async fn next_poll_expiry(&self) -> Result<Option<DateTime<Utc>>>;
+    async fn poll_tally_at(&self, id: PollId, at: DateTime<Utc>) -> Result<TallyAt>;
+    async fn poll_history(&self, id: PollId, interval_seconds: i64) -> Result<Vec<HistoryBucket>>;
+    async fn poll_signals(&self, id: PollId) -> Result<PollSignals>;
+    /// Recounts every poll from its vote rows and re-walks its hash chain.
+    async fn audit_polls(&self) -> Result<Vec<PollAudit>>;
+    /// The named server key, created from `candidate` the first time.
+    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>>;
 }

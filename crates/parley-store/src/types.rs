@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, ProfileField, Role, Visibility};
-use parley_core::{AccountId, AppId, StatusId};
+use parley_core::{AccountId, AppId, PollId, StatusId};
 
 /// A local account to create.
 #[derive(Debug, Clone)]
@@ -117,6 +117,7 @@ pub struct NewStatus {
     pub idempotency_key: Option<String>,
     /// For the demo and seeding; `None` means now.
     pub created_at: Option<DateTime<Utc>>,
+    pub poll: Option<NewPoll>,
 }
 
 /// A new version of a status's text; the store keeps the previous one in the
@@ -130,6 +131,10 @@ pub struct EditStatus {
     pub language: Option<String>,
     pub mentions: Vec<AccountId>,
     pub tags: Vec<String>,
+    pub poll: PollChange,
+    /// The text changed: refused if the poll already has votes, so the
+    /// meaning of a vote never changes under it.
+    pub text_changed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -165,10 +170,7 @@ pub struct FollowOptions {
 
 impl Default for FollowOptions {
     fn default() -> Self {
-        FollowOptions {
-            show_reblogs: true,
-            notify: false,
-        }
+        FollowOptions { show_reblogs: true, notify: false }
     }
 }
 
@@ -178,4 +180,83 @@ pub struct NewNotification {
     pub from_account_id: AccountId,
     pub kind: NotificationKind,
     pub status_id: Option<StatusId>,
+}
+
+/// A poll to attach to a new status.
+#[derive(Debug, Clone)]
+pub struct NewPoll {
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What an edit does to the status's poll.
+#[derive(Debug, Clone, Default)]
+pub enum PollChange {
+    /// Leave it as it is.
+    #[default]
+    Keep,
+    /// Change only when it ends and whether totals are hidden; votes stay.
+    Adjust { hide_totals: bool, expires_at: DateTime<Utc> },
+    /// New options or another `multiple`: every vote is void and its voter told.
+    Reset(NewPoll),
+    /// Attach a poll to a status that had none.
+    Create(NewPoll),
+}
+
+/// One ballot: all the choices of one account in one poll.
+#[derive(Debug, Clone)]
+pub struct NewBallot {
+    pub poll_id: PollId,
+    pub account_id: AccountId,
+    /// Sorted, deduplicated, each below the option count.
+    pub choices: Vec<u32>,
+    /// When it was cast; `None` means the writer's clock (live votes). Vote
+    /// times never run backwards within a poll, so the log is in time order.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A recorded ballot: the vote log's new head.
+#[derive(Debug, Clone)]
+pub struct RecordedBallot {
+    pub at: DateTime<Utc>,
+    pub last_seq: i64,
+    pub chain_head: String,
+}
+
+/// A poll's tally as of a moment, from the vote rows.
+#[derive(Debug, Clone)]
+pub struct TallyAt {
+    pub option_votes: Vec<i64>,
+    pub votes_count: i64,
+    pub voters_count: i64,
+    /// The hash of the last vote at or before the moment (the genesis if none).
+    pub chain_head: String,
+    pub last_seq: i64,
+}
+
+/// Votes cast within one interval of a poll's history.
+#[derive(Debug, Clone)]
+pub struct HistoryBucket {
+    pub start: DateTime<Utc>,
+    pub option_votes: Vec<i64>,
+    pub voters: i64,
+}
+
+/// Aggregate integrity signals (never who voted what).
+#[derive(Debug, Clone)]
+pub struct PollSignals {
+    /// (minute start, ballots cast in that minute), in time order.
+    pub ballots_per_minute: Vec<(DateTime<Utc>, i64)>,
+    pub ballots: i64,
+    /// Ballots from accounts created after the poll opened.
+    pub ballots_from_new_accounts: i64,
+}
+
+/// What the recount found wrong with one poll.
+#[derive(Debug, Clone)]
+pub struct PollAudit {
+    pub poll_id: PollId,
+    pub problems: Vec<String>,
 }

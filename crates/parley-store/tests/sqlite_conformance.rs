@@ -38,13 +38,12 @@ fn new_status(author: AccountId, text: &str) -> NewStatus {
         app: None,
         idempotency_key: None,
         created_at: None,
+        poll: None,
     }
 }
 
 fn open(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(
-        SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open"),
-    )
+    Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,11 +55,7 @@ async fn concurrent_writes_all_commit_and_conflicts_stay_isolated() {
     // the duplicates fail alone, their neighbours in the same group commit.
     for i in 0..500 {
         let store = store.clone();
-        tasks.spawn(async move {
-            store
-                .create_account(new_account(&format!("user{}", i % 400)))
-                .await
-        });
+        tasks.spawn(async move { store.create_account(new_account(&format!("user{}", i % 400))).await });
     }
     let (mut ok, mut taken) = (0, 0);
     while let Some(r) = tasks.join_next().await {
@@ -78,58 +73,30 @@ async fn concurrent_writes_all_commit_and_conflicts_stay_isolated() {
 async fn counters_are_exact_under_concurrency() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(&dir);
-    let author = store
-        .create_account(new_account("author"))
-        .await
-        .expect("author");
-    let status = store
-        .insert_status(new_status(author.id, "hello"))
-        .await
-        .expect("status");
+    let author = store.create_account(new_account("author")).await.expect("author");
+    let status = store.insert_status(new_status(author.id, "hello")).await.expect("status");
     let mut fans = Vec::new();
     for i in 0..50 {
-        fans.push(
-            store
-                .create_account(new_account(&format!("fan{i}")))
-                .await
-                .expect("fan"),
-        );
+        fans.push(store.create_account(new_account(&format!("fan{i}"))).await.expect("fan"));
     }
     let mut tasks = tokio::task::JoinSet::new();
     // Every fan favourites five times and follows twice, concurrently.
     for fan in &fans {
         for _ in 0..5 {
             let (store, fan) = (store.clone(), fan.id);
-            tasks.spawn(async move {
-                store
-                    .favourite(fan, status.id, Some(author.id))
-                    .await
-                    .map(|_| ())
-            });
+            tasks.spawn(async move { store.favourite(fan, status.id, Some(author.id)).await.map(|_| ()) });
         }
         for _ in 0..2 {
             let (store, fan) = (store.clone(), fan.id);
-            tasks.spawn(async move {
-                store
-                    .follow(fan, author.id, false, FollowOptions::default())
-                    .await
-            });
+            tasks.spawn(async move { store.follow(fan, author.id, false, FollowOptions::default()).await });
         }
     }
     while let Some(r) = tasks.join_next().await {
         r.expect("task").expect("write");
     }
-    let status = store
-        .find_status(status.id)
-        .await
-        .expect("read")
-        .expect("status");
+    let status = store.find_status(status.id).await.expect("read").expect("status");
     assert_eq!(status.favourites_count, 50);
-    let author = store
-        .find_account(author.id)
-        .await
-        .expect("read")
-        .expect("author");
+    let author = store.find_account(author.id).await.expect("read").expect("author");
     assert_eq!(author.followers_count, 50);
     let notes = store
         .list_notifications(
@@ -139,11 +106,7 @@ async fn counters_are_exact_under_concurrency() {
         )
         .await
         .expect("notes");
-    assert_eq!(
-        notes.len(),
-        100,
-        "one favourite and one follow notification per fan"
-    );
+    assert_eq!(notes.len(), 100, "one favourite and one follow notification per fan");
 }
 
 #[tokio::test]
@@ -151,39 +114,21 @@ async fn acknowledged_writes_survive_reopening() {
     let dir = tempfile::tempdir().expect("dir");
     let id = {
         let store = open(&dir);
-        let a = store
-            .create_account(new_account("durable"))
-            .await
-            .expect("create");
-        store
-            .insert_status(new_status(a.id, "still here"))
-            .await
-            .expect("status");
+        let a = store.create_account(new_account("durable")).await.expect("create");
+        store.insert_status(new_status(a.id, "still here")).await.expect("status");
         a.id
     };
     // Reopening runs migrations again (a no-op) and sees everything.
     let store = open(&dir);
-    let a = store
-        .find_account(id)
-        .await
-        .expect("read")
-        .expect("account");
+    let a = store.find_account(id).await.expect("read").expect("account");
     assert_eq!(a.statuses_count, 1);
     let page = store
-        .account_statuses(
-            None,
-            id,
-            Default::default(),
-            PageRequest::new(None, None, None, None, 20, 40),
-        )
+        .account_statuses(None, id, Default::default(), PageRequest::new(None, None, None, None, 20, 40))
         .await
         .expect("statuses");
     assert_eq!(page[0].text, "still here");
     // New IDs keep sorting after the stored ones.
-    let b = store
-        .create_account(new_account("later"))
-        .await
-        .expect("create");
+    let b = store.create_account(new_account("later")).await.expect("create");
     assert!(b.id > a.id);
 }
 
@@ -191,20 +136,10 @@ async fn acknowledged_writes_survive_reopening() {
 async fn pages_agree_with_the_reference_selection() {
     let dir = tempfile::tempdir().expect("dir");
     let store = open(&dir);
-    let a = store
-        .create_account(new_account("pager"))
-        .await
-        .expect("create");
+    let a = store.create_account(new_account("pager")).await.expect("create");
     let mut ids = Vec::new();
     for i in 0..30 {
-        ids.push(
-            store
-                .insert_status(new_status(a.id, &format!("s{i}")))
-                .await
-                .expect("status")
-                .id
-                .get(),
-        );
+        ids.push(store.insert_status(new_status(a.id, &format!("s{i}"))).await.expect("status").id.get());
     }
     ids.reverse();
     let cases = [
@@ -217,13 +152,8 @@ async fn pages_agree_with_the_reference_selection() {
     ];
     for (max, since, min, limit) in cases {
         let page = PageRequest::new(max, since, min, Some(limit), 20, 40);
-        let got: Vec<i64> = store
-            .public_timeline(None, false, page)
-            .await
-            .expect("page")
-            .iter()
-            .map(|s| s.id.get())
-            .collect();
+        let got: Vec<i64> =
+            store.public_timeline(None, false, page).await.expect("page").iter().map(|s| s.id.get()).collect();
         assert_eq!(got, page.select(&ids), "{page:?}");
     }
 }

@@ -20,11 +20,7 @@ fn describe(a: &Account) -> String {
     if let Some(org) = &a.organisation {
         flags.push(format!("organisation: {org}"));
     }
-    let flags = if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", flags.join(", "))
-    };
+    let flags = if flags.is_empty() { String::new() } else { format!(" ({})", flags.join(", ")) };
     format!("{}\t@{}{}", a.id, a.username, flags)
 }
 
@@ -57,11 +53,7 @@ pub async fn create(services: &Services, args: CreateArgs) -> anyhow::Result<()>
 pub async fn list(services: &Services) -> anyhow::Result<()> {
     let mut page = PageRequest::new(None, None, None, Some(200), 200, 200);
     loop {
-        let accounts = services
-            .accounts
-            .list(page)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let accounts = services.accounts.list(page).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         for a in &accounts {
             println!("{}", describe(a));
         }
@@ -80,27 +72,15 @@ async fn find(services: &Services, username: &str) -> anyhow::Result<Account> {
         .map_err(|_| anyhow::anyhow!("no account named {username}"))
 }
 
-pub async fn update(
-    services: &Services,
-    username: &str,
-    update: AdminUpdate,
-) -> anyhow::Result<()> {
+pub async fn update(services: &Services, username: &str, update: AdminUpdate) -> anyhow::Result<()> {
     let account = find(services, username).await?;
-    let account = services
-        .accounts
-        .admin_update(account.id, update)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let account = services.accounts.admin_update(account.id, update).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("updated {}", describe(&account));
     Ok(())
 }
 
 /// Sets a new password (generated when none is given) and revokes every token.
-pub async fn reset_password(
-    services: &Services,
-    username: &str,
-    password: Option<String>,
-) -> anyhow::Result<()> {
+pub async fn reset_password(services: &Services, username: &str, password: Option<String>) -> anyhow::Result<()> {
     let account = find(services, username).await?;
     let generated = password.is_none();
     let password = match password {
@@ -116,10 +96,7 @@ pub async fn reset_password(
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("cannot reset the password")?;
-    println!(
-        "password of @{} reset; every token of the account is revoked",
-        account.username
-    );
+    println!("password of @{} reset; every token of the account is revoked", account.username);
     if generated {
         println!("new password: {password}");
     }
@@ -130,7 +107,78 @@ fn random_password() -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
-    (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// `parley admin polls verify`: recounts every poll from its vote rows and
+/// re-walks each vote log's hash chain. Returns false if anything is off.
+pub async fn verify_polls(services: &Services) -> anyhow::Result<bool> {
+    let audits = services.polls.audit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut bad = 0;
+    for audit in &audits {
+        for problem in &audit.problems {
+            println!("poll {}: {problem}", audit.poll_id);
+        }
+        if !audit.problems.is_empty() {
+            bad += 1;
+        }
+    }
+    if bad == 0 {
+        println!(
+            "{} polls verified: every tally equals its vote rows and every vote log's chain is intact",
+            audits.len()
+        );
+    } else {
+        println!("{bad} of {} polls have drift or a broken vote log", audits.len());
+    }
+    Ok(bad == 0)
+}
+
+/// `parley verify-snapshot FILE`: checks a saved snapshot offline.
+pub fn verify_snapshot_file(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let document: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    match parley_app::snapshots::verify_snapshot(&document, key) {
+        Ok(()) => {
+            let s = &document["snapshot"];
+            println!("valid: signed by key {}", document["signature"]["public_key"].as_str().unwrap_or("?"));
+            println!(
+                "poll {} ({}) as of {}",
+                s["poll_id"].as_str().unwrap_or("?"),
+                s["status_url"].as_str().unwrap_or("?"),
+                s["as_of"].as_str().unwrap_or("?")
+            );
+            if let Some(options) = s["options"].as_array() {
+                let total = s["votes_count"].as_i64().unwrap_or(0).max(1) as f64;
+                for o in options {
+                    let votes = o["votes_count"].as_i64().unwrap_or(0);
+                    println!(
+                        "  {:>8} votes  {:>5.1}%  {}",
+                        votes,
+                        100.0 * votes as f64 / total,
+                        o["title"].as_str().unwrap_or("?")
+                    );
+                }
+            }
+            println!(
+                "  {} votes from {} voters; vote log head {} after {} votes",
+                s["votes_count"],
+                s["voters_count"],
+                s["chain"]["head"].as_str().unwrap_or("?"),
+                s["chain"]["length"]
+            );
+            if key.is_none() {
+                println!(
+                    "compare the key with the server's published one: {}",
+                    document["signature"]["key_id"].as_str().unwrap_or("/.well-known/parley/snapshot-key")
+                );
+            }
+            Ok(true)
+        }
+        Err(e) => {
+            println!("INVALID: {e}");
+            Ok(false)
+        }
+    }
 }

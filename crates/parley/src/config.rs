@@ -28,7 +28,34 @@ pub struct Config {
     pub registrations: RegistrationsConfig,
     pub oauth: OAuthConfig,
     pub statuses: StatusesConfig,
+    pub polls: PollsConfig,
     pub storage: StorageConfig,
+}
+
+/// Poll limits, published under `configuration.polls` in `/api/v2/instance`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollsConfig {
+    /// Most options a poll may have (2 to 20).
+    pub max_options: usize,
+    /// Longest option, in characters.
+    pub max_characters_per_option: usize,
+    /// Shortest poll, in seconds (at least 1).
+    pub min_expiration: i64,
+    /// Longest poll, in seconds.
+    pub max_expiration: i64,
+}
+
+impl Default for PollsConfig {
+    fn default() -> Self {
+        let l = parley_core::poll::PollLimits::default();
+        PollsConfig {
+            max_options: l.max_options,
+            max_characters_per_option: l.max_characters_per_option,
+            min_expiration: l.min_expiration,
+            max_expiration: l.max_expiration,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -79,6 +106,7 @@ impl Default for Config {
             registrations: RegistrationsConfig::default(),
             oauth: OAuthConfig::default(),
             statuses: StatusesConfig::default(),
+            polls: PollsConfig::default(),
             storage: StorageConfig::default(),
         }
     }
@@ -96,9 +124,7 @@ impl Default for InstanceConfig {
 
 impl Default for StatusesConfig {
     fn default() -> Self {
-        StatusesConfig {
-            max_characters: 500,
-        }
+        StatusesConfig { max_characters: 500 }
     }
 }
 
@@ -146,22 +172,28 @@ impl Config {
                 .context("public_url must start with http:// or https://")?;
             let host = rest.trim_end_matches('/');
             if host.is_empty() || host.contains('/') || host.contains(char::is_whitespace) {
-                bail!(
-                    "public_url must be an origin like https://parley.example, without a path (got {url:?})"
-                );
+                bail!("public_url must be an origin like https://parley.example, without a path (got {url:?})");
             }
         }
         if !(1..=100_000).contains(&self.statuses.max_characters) {
+            bail!("statuses.max_characters must be between 1 and 100000 (got {})", self.statuses.max_characters);
+        }
+        let p = &self.polls;
+        if !(2..=20).contains(&p.max_options) {
+            bail!("polls.max_options must be between 2 and 20 (got {})", p.max_options);
+        }
+        if !(1..=1000).contains(&p.max_characters_per_option) {
+            bail!("polls.max_characters_per_option must be between 1 and 1000 (got {})", p.max_characters_per_option);
+        }
+        if p.min_expiration < 1 || p.min_expiration > p.max_expiration || p.max_expiration > 315_576_000 {
             bail!(
-                "statuses.max_characters must be between 1 and 100000 (got {})",
-                self.statuses.max_characters
+                "polls.min_expiration must be at least 1 and at most polls.max_expiration, which is at most ten years (got {} and {})",
+                p.min_expiration,
+                p.max_expiration
             );
         }
         if !(1..=64).contains(&self.storage.readers) {
-            bail!(
-                "storage.readers must be between 1 and 64 (got {})",
-                self.storage.readers
-            );
+            bail!("storage.readers must be between 1 and 64 (got {})", self.storage.readers);
         }
         Ok(())
     }
@@ -175,13 +207,11 @@ impl Config {
 
     /// Open for a local trial (loopback only), approval for anything reachable.
     pub fn registrations_mode(&self) -> RegistrationsMode {
-        self.registrations
-            .mode
-            .unwrap_or(if self.listen.ip().is_loopback() {
-                RegistrationsMode::Open
-            } else {
-                RegistrationsMode::Approval
-            })
+        self.registrations.mode.unwrap_or(if self.listen.ip().is_loopback() {
+            RegistrationsMode::Open
+        } else {
+            RegistrationsMode::Approval
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -196,6 +226,12 @@ impl Config {
         s.registrations = self.registrations_mode();
         s.password_grant = self.oauth.password_grant;
         s.max_characters = self.statuses.max_characters;
+        s.poll_limits = parley_core::poll::PollLimits {
+            max_options: self.polls.max_options,
+            max_characters_per_option: self.polls.max_characters_per_option,
+            min_expiration: self.polls.min_expiration,
+            max_expiration: self.polls.max_expiration,
+        };
         s
     }
 }
@@ -234,6 +270,15 @@ password_grant = false
 # Longest status in characters (each URL counts 23, as in Mastodon).
 max_characters = 500
 
+[polls]
+# Published under configuration.polls in /api/v2/instance. Up to 20 options;
+# the shortest duration may be as low as 1 second (useful in tests).
+max_options = 4
+max_characters_per_option = 50
+# Seconds.
+min_expiration = 300
+max_expiration = 2629746
+
 [storage]
 # Read-only SQLite connections.
 readers = 4
@@ -245,18 +290,15 @@ mod tests {
 
     #[test]
     fn the_example_is_valid_and_matches_the_defaults() {
-        let example: Config = Figment::from(Toml::string(EXAMPLE))
-            .extract()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let example: Config = Figment::from(Toml::string(EXAMPLE)).extract().unwrap_or_else(|e| panic!("{e}"));
         let defaults = Config::default();
         assert_eq!(example.listen, defaults.listen);
         assert_eq!(example.data_dir, defaults.data_dir);
-        assert_eq!(
-            example.statuses.max_characters,
-            defaults.statuses.max_characters
-        );
+        assert_eq!(example.statuses.max_characters, defaults.statuses.max_characters);
         assert_eq!(example.storage.readers, defaults.storage.readers);
         assert_eq!(example.oauth.password_grant, defaults.oauth.password_grant);
+        assert_eq!(example.polls.max_options, defaults.polls.max_options);
+        assert_eq!(example.polls.max_expiration, defaults.polls.max_expiration);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use parley_app::accounts::AccountSpec;
 use parley_app::statuses::CreateStatus;
 use parley_app::{FollowOptions, Services};
 use parley_core::model::{Account, Role, Visibility};
-use parley_store::{NewAccount, Store};
+use parley_store::{NewAccount, NewBallot, Store};
 
 /// The password of every demo account, printed so a visitor can sign in as one.
 pub const DEMO_PASSWORD: &str = "parley-demo-2018";
@@ -70,13 +70,13 @@ const POSTS: &[(&str, i64, Option<usize>, &str)] = &[
     ),
     (
         "RusEmbUSA",
-        1440,
+        1410,
         None,
         "US administration ordered the closure of the Russian Consulate in Seattle @GK_Seattle. What US Consulate General would you close in Russia, if it was up to you to decide? #TwitterDiplomacy",
     ),
     (
         "GK_Seattle",
-        1450,
+        1420,
         Some(2),
         "@RusEmbUSA We will keep serving our compatriots in the Pacific Northwest for as long as we can.",
     ),
@@ -102,17 +102,56 @@ const POSTS: &[(&str, i64, Option<usize>, &str)] = &[
 
 /// The moment of the first post: Monday 26 March 2018, 11:00 EST.
 fn story_start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2018, 3, 26, 16, 0, 0)
-        .single()
-        .unwrap_or_else(Utc::now)
+    Utc.with_ymd_and_hms(2018, 3, 26, 16, 0, 0).single().unwrap_or_else(Utc::now)
+}
+
+/// The embassy's poll: its options, and the post (by index in `POSTS`) it belongs to.
+const POLL_POST: usize = 2;
+pub const POLL_OPTIONS: [&str; 3] = ["Vladivostok", "Yekaterinburg", "St. Petersburg"];
+/// Votes by the "1 p.m. EST" mark, 2½ hours after the poll opened: more than
+/// 11,600, St. Petersburg a 45 percent plurality (the seed reports).
+pub const VOTES_BY_THE_MARK: usize = 11_700;
+/// Share of each option by the mark, out of 20 (Vladivostok 20%, Yekaterinburg 35%, St. Petersburg 45%).
+const SHARE_OF_20: [usize; 3] = [4, 7, 9];
+/// Votes after the mark, over the next two hours.
+const VOTES_AFTER_THE_MARK: usize = 1_300;
+
+/// The "1 p.m. EST" mark: 18:00 UTC on 27 March 2018.
+pub fn the_mark() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2018, 3, 27, 18, 0, 0).single().unwrap_or_else(Utc::now)
+}
+
+/// Which option the i-th vote (before the mark) chooses: a fixed interleaving
+/// that gives exactly the shares above in every run of 20 votes.
+fn choice_of(i: usize) -> u32 {
+    let slot = i % 20;
+    let mut given = [0usize; 3];
+    let mut pick = 0;
+    for k in 0..=slot {
+        // The option furthest behind its share so far goes next.
+        pick = (0..3).max_by_key(|o| (SHARE_OF_20[*o] * (k + 1)).saturating_sub(given[*o] * 20)).unwrap_or(0);
+        given[pick] += 1;
+    }
+    pick as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_twenty_votes_split_exactly_by_the_shares() {
+        let mut counts = [0usize; 3];
+        for i in 0..VOTES_BY_THE_MARK {
+            counts[choice_of(i) as usize] += 1;
+        }
+        assert_eq!(counts, [2340, 4095, 5265]);
+        assert!(VOTES_BY_THE_MARK > 11_600);
+    }
 }
 
 /// Seeds the demo unless it is already there. Returns the embassy account.
-pub async fn seed(
-    services: &Services,
-    store: &dyn Store,
-    voters: usize,
-) -> anyhow::Result<Account> {
+pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyhow::Result<Account> {
     if let Ok(embassy) = services.accounts.find_by_username("RusEmbUSA").await {
         println!("the demo is already in this data directory");
         return Ok(embassy);
@@ -137,10 +176,7 @@ pub async fn seed(
             .accounts
             .update_credentials(
                 &account,
-                parley_app::accounts::ProfileChanges {
-                    note: Some(o.note.into()),
-                    ..Default::default()
-                },
+                parley_app::accounts::ProfileChanges { note: Some(o.note.into()), ..Default::default() },
             )
             .await
             .map_err(fail)?;
@@ -160,11 +196,7 @@ pub async fn seed(
         .await
         .map_err(fail)?;
     let by_name = |name: &str| -> Option<Account> {
-        officials
-            .iter()
-            .chain(std::iter::once(&reporter))
-            .find(|a| a.username == name)
-            .cloned()
+        officials.iter().chain(std::iter::once(&reporter)).find(|a| a.username == name).cloned()
     };
 
     let start = story_start();
@@ -172,6 +204,12 @@ pub async fn seed(
     for (author, minutes, reply_to, text) in POSTS {
         let account = by_name(author).context("demo author missing")?;
         let in_reply_to_id = reply_to.and_then(|i| posted.get(i).copied());
+        let poll = (posted.len() == POLL_POST).then(|| parley_app::statuses::PollRequest {
+            options: POLL_OPTIONS.iter().map(|o| o.to_string()).collect(),
+            expires_in: Some(86_400),
+            multiple: false,
+            hide_totals: false,
+        });
         let view = services
             .statuses
             .create(
@@ -181,6 +219,7 @@ pub async fn seed(
                     in_reply_to_id,
                     visibility: Some(Visibility::Public),
                     created_at: Some(start + Duration::minutes(*minutes)),
+                    poll,
                     ..Default::default()
                 },
             )
@@ -205,16 +244,12 @@ pub async fn seed(
             })
             .await
             .map_err(fail)?;
-        store
-            .find_credentials(&probe.username)
-            .await?
-            .context("demo credentials missing")?
-            .password_hash
+        store.find_credentials(&probe.username).await?.context("demo credentials missing")?.password_hash
     };
     let embassy = by_name("RusEmbUSA").context("embassy missing")?;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut voter_ids = vec![None; voters];
     for i in 0..voters {
-        let services = services.clone();
         let hash = shared_hash.clone();
         let embassy = embassy.id;
         let joined = start - Duration::days(400) + Duration::minutes(i as i64 * 7);
@@ -232,21 +267,43 @@ pub async fn seed(
         tasks.spawn(async move {
             let account = store.create_account(store_account).await?;
             if i % 3 != 0 {
-                store
-                    .follow(account.id, embassy, false, FollowOptions::default())
-                    .await?;
+                store.follow(account.id, embassy, false, FollowOptions::default()).await?;
             }
-            anyhow::Ok(())
+            anyhow::Ok((i, account.id))
         });
         // Bounded concurrency: the writer groups these into large commits anyway.
-        while tasks.len() >= 256 {
+        while tasks.len() >= 512 {
             if let Some(done) = tasks.join_next().await {
-                done??;
+                let (i, id) = done??;
+                voter_ids[i] = Some(id);
             }
         }
     }
     while let Some(done) = tasks.join_next().await {
-        done??;
+        let (i, id) = done??;
+        voter_ids[i] = Some(id);
+    }
+
+    // The votes, in time order: front-loaded like a viral poll (most early on).
+    let poll_status = services.ctx.store.find_status(posted[POLL_POST]).await?.context("poll status missing")?;
+    let poll_id = poll_status.poll_id.context("the embassy post has no poll")?;
+    let opened = poll_status.created_at;
+    let to_mark = (the_mark() - opened).num_milliseconds() as f64;
+    let mut ballots = Vec::new();
+    for (i, voter) in voter_ids.iter().enumerate().take(VOTES_BY_THE_MARK + VOTES_AFTER_THE_MARK) {
+        let voter = voter.context("voter missing")?;
+        let (at, choice) = if i < VOTES_BY_THE_MARK {
+            let f = (i as f64 + 1.0) / VOTES_BY_THE_MARK as f64;
+            (opened + Duration::milliseconds((to_mark * f.powf(1.6)) as i64) - Duration::milliseconds(1), choice_of(i))
+        } else {
+            let j = (i - VOTES_BY_THE_MARK) as i64;
+            // After the mark, St. Petersburg keeps gaining.
+            (the_mark() + Duration::seconds(1 + j * 5), [2, 1, 2, 0, 2][(j % 5) as usize])
+        };
+        ballots.push(NewBallot { poll_id, account_id: voter, choices: vec![choice], at: Some(at) });
+    }
+    for chunk in ballots.chunks(2_000) {
+        store.record_ballots(chunk.to_vec()).await?;
     }
     Ok(embassy)
 }

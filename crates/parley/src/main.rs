@@ -9,11 +9,7 @@ use parley_app::AdminUpdate;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(
-    name = "parley",
-    version,
-    about = "A Mastodon-compatible microblogging server with exact, citable polls"
-)]
+#[command(name = "parley", version, about = "A Mastodon-compatible microblogging server with exact, citable polls")]
 struct Cli {
     /// A TOML configuration file (see `parley config example`).
     #[arg(long, global = true, env = "PARLEY_CONFIG")]
@@ -39,12 +35,19 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Check a saved poll snapshot offline (exit 0 if valid, 1 if not).
+    VerifySnapshot {
+        file: PathBuf,
+        /// The server's published key (base64), to pin; default: the key in the file.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Fill the data directory with the demo story, then serve it.
     Demo {
         #[command(flatten)]
         serve: ServeArgs,
         /// How many ordinary accounts to create.
-        #[arg(long, default_value_t = 3000)]
+        #[arg(long, default_value_t = 13_000)]
         voters: usize,
         /// Seed only; do not start the server.
         #[arg(long)]
@@ -69,6 +72,18 @@ enum AdminCommand {
         #[command(subcommand)]
         command: AccountCommand,
     },
+    /// Polls.
+    Polls {
+        #[command(subcommand)]
+        command: PollsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PollsCommand {
+    /// Recount every poll from its vote rows and check every vote log's chain
+    /// (exit 1 if anything drifted).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -99,10 +114,7 @@ enum AccountCommand {
         undo: bool,
     },
     /// Set (or with no label, clear) the organisation an account speaks for.
-    Organisation {
-        username: String,
-        label: Option<String>,
-    },
+    Organisation { username: String, label: Option<String> },
     /// Set a new password (generated if not given) and revoke every token.
     ResetPassword {
         username: String,
@@ -119,17 +131,21 @@ enum ConfigCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Command::Config {
-        command: ConfigCommand::Example,
-    } = cli.command
-    {
+    if let Command::Config { command: ConfigCommand::Example } = cli.command {
         print!("{EXAMPLE}");
         return std::process::ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    if let Command::VerifySnapshot { file, key } = &cli.command {
+        return match admin::verify_snapshot_file(file, key.as_deref()) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -158,21 +174,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(s) | Command::Demo { serve: s, .. } => Some(s.clone()),
         _ => None,
     };
-    let config = Config::load(
-        cli.config.as_ref(),
-        overrides(cli.data_dir.clone(), serve_args.as_ref()),
-    )?;
-    let filter =
-        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let config = Config::load(cli.config.as_ref(), overrides(cli.data_dir.clone(), serve_args.as_ref()))?;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match cli.command {
         Command::Serve(_) => server::serve(config).await,
-        Command::Demo {
-            voters, no_serve, ..
-        } => {
+        Command::Demo { voters, no_serve, .. } => {
             let (store, services) = server::open(&config)?;
             let started = std::time::Instant::now();
             demo::seed(&services, &store, voters).await?;
@@ -183,83 +190,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             drop(services);
             drop(store);
-            if no_serve {
-                Ok(())
-            } else {
-                server::serve(config).await
-            }
+            if no_serve { Ok(()) } else { server::serve(config).await }
         }
-        Command::Admin {
-            command: AdminCommand::Account { command },
-        } => {
+        Command::Admin { command: AdminCommand::Account { command } } => {
             let (_store, services) = server::open(&config)?;
             match command {
-                AccountCommand::Create {
-                    username,
-                    email,
-                    password,
-                    role,
-                    organisation,
-                } => {
+                AccountCommand::Create { username, email, password, role, organisation } => {
                     let admin = match role.as_str() {
                         "admin" => true,
                         "user" => false,
                         other => anyhow::bail!("--role must be admin or user (got {other:?})"),
                     };
-                    admin::create(
-                        &services,
-                        admin::CreateArgs {
-                            username,
-                            email,
-                            password,
-                            admin,
-                            organisation,
-                        },
-                    )
-                    .await
+                    admin::create(&services, admin::CreateArgs { username, email, password, admin, organisation }).await
                 }
                 AccountCommand::List => admin::list(&services).await,
                 AccountCommand::Approve { username } => {
-                    admin::update(
-                        &services,
-                        &username,
-                        AdminUpdate {
-                            approved: Some(true),
-                            ..Default::default()
-                        },
-                    )
-                    .await
+                    admin::update(&services, &username, AdminUpdate { approved: Some(true), ..Default::default() })
+                        .await
                 }
                 AccountCommand::Suspend { username, undo } => {
-                    admin::update(
-                        &services,
-                        &username,
-                        AdminUpdate {
-                            suspended: Some(!undo),
-                            ..Default::default()
-                        },
-                    )
-                    .await
+                    admin::update(&services, &username, AdminUpdate { suspended: Some(!undo), ..Default::default() })
+                        .await
                 }
                 AccountCommand::Organisation { username, label } => {
-                    let label = label
-                        .map(|l| l.trim().to_string())
-                        .filter(|l| !l.is_empty());
-                    admin::update(
-                        &services,
-                        &username,
-                        AdminUpdate {
-                            organisation: Some(label),
-                            ..Default::default()
-                        },
-                    )
-                    .await
+                    let label = label.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+                    admin::update(&services, &username, AdminUpdate { organisation: Some(label), ..Default::default() })
+                        .await
                 }
                 AccountCommand::ResetPassword { username, password } => {
                     admin::reset_password(&services, &username, password).await
                 }
             }
         }
-        Command::Config { .. } => Ok(()),
+        Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {
+            let (_store, services) = server::open(&config)?;
+            if admin::verify_polls(&services).await? {
+                Ok(())
+            } else {
+                anyhow::bail!("poll verification found problems")
+            }
+        }
+        Command::Config { .. } | Command::VerifySnapshot { .. } => Ok(()),
     }
 }

@@ -14,24 +14,10 @@ use crate::config::Config;
 
 /// Opens the data directory's database (creating both if needed) and builds the services.
 pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
-    let store = SqliteStore::open(
-        &config.database_path(),
-        SqliteOptions {
-            readers: config.storage.readers,
-        },
-    )
-    .with_context(|| {
-        format!(
-            "cannot open the database {}",
-            config.database_path().display()
-        )
-    })?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let store = SqliteStore::open(&config.database_path(), SqliteOptions { readers: config.storage.readers })
+        .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
     let services = Services::new(Arc::new(store.clone()), config.settings());
     Ok((store, services))
 }
@@ -59,12 +45,12 @@ impl Running {
 /// Binds `config.listen` (port 0 picks a free one) and serves in the background.
 /// When the port was 0 and no public URL is configured, the URL uses the real port.
 pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
     let (store, services) = open(&config)?;
+    let jobs = services.start_jobs();
     let router = parley_api::router(services.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -76,24 +62,15 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         if let Err(e) = result {
             tracing::error!(error = %e, "server stopped with an error");
         }
+        jobs.abort();
     });
-    Ok(Running {
-        addr,
-        url: config.public_url(),
-        services,
-        store,
-        shutdown: Some(tx),
-        task,
-    })
+    Ok(Running { addr, url: config.public_url(), services, store, shutdown: Some(tx), task })
 }
 
 /// `parley serve`: runs until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let running = spawn(config).await?;
-    println!(
-        "Parley is listening on {} (open it in a browser, or point a Mastodon app at it)",
-        running.url
-    );
+    println!("Parley is listening on {} (open it in a browser, or point a Mastodon app at it)", running.url);
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.stop().await;

@@ -60,18 +60,10 @@ impl Account {
     pub fn from_domain(a: &model::Account, s: &Settings) -> Account {
         let mut roles = Vec::new();
         if let Some(label) = &a.organisation {
-            roles.push(Role {
-                id: "organisation".into(),
-                name: label.clone(),
-                color: ORGANISATION_COLOR.into(),
-            });
+            roles.push(Role { id: "organisation".into(), name: label.clone(), color: ORGANISATION_COLOR.into() });
         }
         if a.role == DomainRole::Admin {
-            roles.push(Role {
-                id: "admin".into(),
-                name: "Admin".into(),
-                color: String::new(),
-            });
+            roles.push(Role { id: "admin".into(), name: "Admin".into(), color: String::new() });
         }
         let avatar = format!("{}/avatars/original/missing.png", s.public_url);
         let header = format!("{}/headers/original/missing.png", s.public_url);
@@ -117,10 +109,7 @@ impl Account {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,11 +132,7 @@ pub struct CredentialAccount {
 }
 
 impl CredentialAccount {
-    pub fn from_domain(
-        a: &model::Account,
-        s: &Settings,
-        follow_requests_count: i64,
-    ) -> CredentialAccount {
+    pub fn from_domain(a: &model::Account, s: &Settings, follow_requests_count: i64) -> CredentialAccount {
         CredentialAccount {
             account: Account::from_domain(a, s),
             source: Source {
@@ -158,25 +143,13 @@ impl CredentialAccount {
                 fields: a
                     .fields
                     .iter()
-                    .map(|f| Field {
-                        name: f.name.clone(),
-                        value: f.value.clone(),
-                        verified_at: None,
-                    })
+                    .map(|f| Field { name: f.name.clone(), value: f.value.clone(), verified_at: None })
                     .collect(),
                 follow_requests_count,
             },
             role: Role {
-                id: if a.role == DomainRole::Admin {
-                    "3".into()
-                } else {
-                    "-99".into()
-                },
-                name: if a.role == DomainRole::Admin {
-                    "Admin".into()
-                } else {
-                    String::new()
-                },
+                id: if a.role == DomainRole::Admin { "3".into() } else { "-99".into() },
+                name: if a.role == DomainRole::Admin { "Admin".into() } else { String::new() },
                 color: String::new(),
             },
         }

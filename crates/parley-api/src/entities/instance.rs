@@ -8,13 +8,14 @@ use serde_json::{Value, json};
 /// features on the first number.
 pub const VERSION: &str = concat!("4.3.0 (compatible; Parley ", env!("CARGO_PKG_VERSION"), ")");
 
-/// Poll limits until the polls work makes them configurable (Mastodon's defaults).
-fn polls_configuration() -> Value {
+/// The poll limits this server enforces (configurable; Mastodon's by default).
+fn polls_configuration(s: &Settings) -> Value {
+    let l = s.poll_limits;
     json!({
-        "max_options": 4,
-        "max_characters_per_option": 50,
-        "min_expiration": 300,
-        "max_expiration": 2629746
+        "max_options": l.max_options,
+        "max_characters_per_option": l.max_characters_per_option,
+        "min_expiration": l.min_expiration,
+        "max_expiration": l.max_expiration
     })
 }
 
@@ -40,9 +41,7 @@ fn media_configuration() -> Value {
 }
 
 fn streaming_url(s: &Settings) -> String {
-    s.public_url
-        .replacen("https://", "wss://", 1)
-        .replacen("http://", "ws://", 1)
+    s.public_url.replacen("https://", "wss://", 1).replacen("http://", "ws://", 1)
 }
 
 fn registrations_open(s: &Settings) -> bool {
@@ -76,7 +75,7 @@ pub fn instance_v1(s: &Settings, stats: InstanceStats) -> Value {
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
             "statuses": statuses_configuration(s),
             "media_attachments": media_configuration(),
-            "polls": polls_configuration()
+            "polls": polls_configuration(s)
         },
         "contact_account": null,
         "rules": []
@@ -106,7 +105,7 @@ pub fn instance_v2(s: &Settings, stats: InstanceStats) -> Value {
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5, "max_profile_fields": s.max_profile_fields },
             "statuses": statuses_configuration(s),
             "media_attachments": media_configuration(),
-            "polls": polls_configuration(),
+            "polls": polls_configuration(s),
             "translation": { "enabled": false }
         },
         "registrations": {

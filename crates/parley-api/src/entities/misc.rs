@@ -92,10 +92,7 @@ impl Notification {
             group_key: format!("ungrouped-{}", n.id),
             created_at: timestamp(n.created_at),
             account: Account::from_domain(&v.account, s),
-            status: v
-                .status
-                .as_ref()
-                .map(|st| Status::from_view(st, s, Some(n.account_id))),
+            status: v.status.as_ref().map(|st| Status::from_view(st, s, Some(n.account_id))),
         }
     }
 }

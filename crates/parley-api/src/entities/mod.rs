@@ -4,6 +4,7 @@
 mod account;
 mod instance;
 mod misc;
+mod poll;
 mod status;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -11,6 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub use account::{Account, CredentialAccount, Relationship, Role};
 pub use instance::{instance_v1, instance_v2, nodeinfo};
 pub use misc::{Application, Notification, Token};
+pub use poll::Poll;
 pub use status::{Status, StatusEdit, StatusSource};
 
 /// Mastodon's timestamp format: `2019-12-08T03:48:33.901Z`.

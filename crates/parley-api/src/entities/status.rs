@@ -62,25 +62,18 @@ pub struct Status {
     pub tags: Vec<Tag>,
     pub emojis: Vec<serde_json::Value>,
     pub card: Option<serde_json::Value>,
-    pub poll: Option<serde_json::Value>,
+    pub poll: Option<super::Poll>,
     /// The source text; only in the answer to a delete (for delete-and-redraft).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
 impl Status {
-    pub fn from_view(
-        v: &StatusView,
-        s: &Settings,
-        viewer: Option<parley_core::AccountId>,
-    ) -> Status {
+    pub fn from_view(v: &StatusView, s: &Settings, viewer: Option<parley_core::AccountId>) -> Status {
         let st = &v.status;
         let username = &v.account.username;
         let is_reblog = v.reblog.is_some();
-        let reblog = v
-            .reblog
-            .as_ref()
-            .map(|r| Box::new(Status::from_view(r, s, viewer)));
+        let reblog = v.reblog.as_ref().map(|r| Box::new(Status::from_view(r, s, viewer)));
         Status {
             id: st.id.to_string(),
             created_at: timestamp(st.created_at),
@@ -109,9 +102,7 @@ impl Status {
             muted: v.favourited.map(|_| false),
             bookmarked: v.favourited.map(|_| false),
             // Mastodon reports `pinned` only on the viewer's own statuses.
-            pinned: v
-                .pinned
-                .filter(|_| viewer == Some(st.account_id) && !is_reblog),
+            pinned: v.pinned.filter(|_| viewer == Some(st.account_id) && !is_reblog),
             content: st.content_html.clone(),
             reblog,
             // Mastodon shows the posting app only to its author.
@@ -128,17 +119,10 @@ impl Status {
                     acct: a.username.clone(),
                 })
                 .collect(),
-            tags: st
-                .tags
-                .iter()
-                .map(|t| Tag {
-                    name: t.clone(),
-                    url: s.tag_url(t),
-                })
-                .collect(),
+            tags: st.tags.iter().map(|t| Tag { name: t.clone(), url: s.tag_url(t) }).collect(),
             emojis: Vec::new(),
             card: None,
-            poll: None,
+            poll: v.poll.as_ref().map(super::Poll::from_view),
             text: None,
         }
     }

@@ -55,27 +55,15 @@ pub async fn register(
 }
 
 /// `GET /api/v1/accounts/verify_credentials`
-pub async fn verify_credentials(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> ApiResult<Json<CredentialAccount>> {
-    auth.0
-        .require_scope("read:accounts")
-        .or_else(|_| auth.0.require_scope("profile"))?;
+pub async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<CredentialAccount>> {
+    auth.0.require_scope("read:accounts").or_else(|_| auth.0.require_scope("profile"))?;
     let me = auth.0.user()?;
     let requests = state
         .services
         .accounts
-        .follow_requests(
-            me,
-            parley_core::page::PageRequest::new(None, None, None, Some(80), 80, 80),
-        )
+        .follow_requests(me, parley_core::page::PageRequest::new(None, None, None, Some(80), 80, 80))
         .await?;
-    Ok(Json(CredentialAccount::from_domain(
-        me,
-        state.settings(),
-        requests.len() as i64,
-    )))
+    Ok(Json(CredentialAccount::from_domain(me, state.settings(), requests.len() as i64)))
 }
 
 #[derive(Deserialize)]
@@ -112,30 +100,17 @@ pub async fn update_credentials(
                 note: form.note,
                 locked: form.locked,
                 bot: form.bot,
-                fields: form.fields_attributes.map(|fs| {
-                    fs.into_iter()
-                        .map(|f| ProfileField {
-                            name: f.name,
-                            value: f.value,
-                        })
-                        .collect()
-                }),
+                fields: form
+                    .fields_attributes
+                    .map(|fs| fs.into_iter().map(|f| ProfileField { name: f.name, value: f.value }).collect()),
             },
         )
         .await?;
-    Ok(Json(CredentialAccount::from_domain(
-        &updated,
-        state.settings(),
-        0,
-    )))
+    Ok(Json(CredentialAccount::from_domain(&updated, state.settings(), 0)))
 }
 
 /// `GET /api/v1/accounts/:id`
-pub async fn get(
-    State(state): State<AppState>,
-    auth: MaybeAuth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Account>> {
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Account>> {
     auth.viewer("read:accounts")?;
     let account = state.services.accounts.get(path_id(&id)?).await?;
     Ok(Json(Account::from_domain(&account, state.settings())))
@@ -154,18 +129,9 @@ pub async fn get_many(
     Query(q): Query<IdsQuery>,
 ) -> ApiResult<Json<Vec<Account>>> {
     auth.viewer("read:accounts")?;
-    let ids: Vec<AccountId> =
-        q.id.iter()
-            .filter_map(|i| i.parse().ok())
-            .take(40)
-            .collect();
+    let ids: Vec<AccountId> = q.id.iter().filter_map(|i| i.parse().ok()).take(40).collect();
     let accounts = state.services.accounts.get_many(&ids).await?;
-    Ok(Json(
-        accounts
-            .iter()
-            .map(|a| Account::from_domain(a, state.settings()))
-            .collect(),
-    ))
+    Ok(Json(accounts.iter().map(|a| Account::from_domain(a, state.settings())).collect()))
 }
 
 #[derive(Deserialize)]
@@ -199,12 +165,7 @@ pub async fn search(
     auth.user("read:accounts")?;
     let limit = q.limit.unwrap_or(40).clamp(1, 80) as usize;
     let accounts = state.services.accounts.search(&q.q, limit).await?;
-    Ok(Json(
-        accounts
-            .iter()
-            .map(|a| Account::from_domain(a, state.settings()))
-            .collect(),
-    ))
+    Ok(Json(accounts.iter().map(|a| Account::from_domain(a, state.settings())).collect()))
 }
 
 #[derive(Deserialize)]
@@ -254,18 +215,8 @@ pub(crate) fn account_page(
     uri: &axum::http::Uri,
     pairs: Vec<(i64, parley_core::model::Account)>,
 ) -> Paged<Account> {
-    let link = link_header(
-        &state.settings().public_url,
-        uri,
-        cursors_of(&pairs, |(c, _)| *c),
-    );
-    Paged(
-        pairs
-            .iter()
-            .map(|(_, a)| Account::from_domain(a, state.settings()))
-            .collect(),
-        link,
-    )
+    let link = link_header(&state.settings().public_url, uri, cursors_of(&pairs, |(c, _)| *c));
+    Paged(pairs.iter().map(|(_, a)| Account::from_domain(a, state.settings())).collect(), link)
 }
 
 /// `GET /api/v1/accounts/:id/followers`
@@ -277,11 +228,7 @@ pub async fn followers(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
     auth.viewer("read:accounts")?;
-    let pairs = state
-        .services
-        .accounts
-        .followers(path_id(&id)?, q.request(40, 80)?)
-        .await?;
+    let pairs = state.services.accounts.followers(path_id(&id)?, q.request(40, 80)?).await?;
     Ok(account_page(&state, &uri, pairs))
 }
 
@@ -294,11 +241,7 @@ pub async fn following(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
     auth.viewer("read:accounts")?;
-    let pairs = state
-        .services
-        .accounts
-        .following(path_id(&id)?, q.request(40, 80)?)
-        .await?;
+    let pairs = state.services.accounts.following(path_id(&id)?, q.request(40, 80)?).await?;
     Ok(account_page(&state, &uri, pairs))
 }
 
@@ -315,29 +258,10 @@ pub async fn relationships(
     Query(q): Query<RelationshipsQuery>,
 ) -> ApiResult<Json<Vec<Relationship>>> {
     let me = auth.user("read:follows")?;
-    let ids: Vec<AccountId> =
-        q.id.iter()
-            .filter_map(|i| i.parse().ok())
-            .take(80)
-            .collect();
-    let existing: Vec<AccountId> = state
-        .services
-        .accounts
-        .get_many(&ids)
-        .await?
-        .iter()
-        .map(|a| a.id)
-        .collect();
-    let rels = state
-        .services
-        .accounts
-        .relationships(me.id, &existing)
-        .await?;
-    Ok(Json(
-        rels.iter()
-            .map(|(id, r)| Relationship::from_domain(*id, r))
-            .collect(),
-    ))
+    let ids: Vec<AccountId> = q.id.iter().filter_map(|i| i.parse().ok()).take(80).collect();
+    let existing: Vec<AccountId> = state.services.accounts.get_many(&ids).await?.iter().map(|a| a.id).collect();
+    let rels = state.services.accounts.relationships(me.id, &existing).await?;
+    Ok(Json(rels.iter().map(|(id, r)| Relationship::from_domain(*id, r)).collect()))
 }
 
 #[derive(Deserialize)]
@@ -355,10 +279,7 @@ pub async fn follow(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let target = path_id(&id)?;
-    let options = FollowOptions {
-        show_reblogs: form.reblogs.unwrap_or(true),
-        notify: form.notify.unwrap_or(false),
-    };
+    let options = FollowOptions { show_reblogs: form.reblogs.unwrap_or(true), notify: form.notify.unwrap_or(false) };
     let rel = state.services.accounts.follow(me, target, options).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
@@ -376,11 +297,7 @@ pub async fn unfollow(
 }
 
 /// `POST /api/v1/accounts/:id/block`
-pub async fn block(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Relationship>> {
+pub async fn block(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:blocks")?;
     let target = path_id(&id)?;
     let rel = state.services.accounts.block(me, target, true).await?;
@@ -413,11 +330,7 @@ pub async fn mute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state
-        .services
-        .accounts
-        .mute(me, target, true, form.notifications.unwrap_or(true))
-        .await?;
+    let rel = state.services.accounts.mute(me, target, true, form.notifications.unwrap_or(true)).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -429,11 +342,7 @@ pub async fn unmute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state
-        .services
-        .accounts
-        .mute(me, target, false, false)
-        .await?;
+    let rel = state.services.accounts.mute(me, target, false, false).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -445,11 +354,7 @@ pub async fn follow_requests(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
     let me = auth.user("read:follows")?;
-    let pairs = state
-        .services
-        .accounts
-        .follow_requests(me, q.request(40, 80)?)
-        .await?;
+    let pairs = state.services.accounts.follow_requests(me, q.request(40, 80)?).await?;
     Ok(account_page(&state, &uri, pairs))
 }
 
@@ -461,11 +366,7 @@ pub async fn authorize_follow_request(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let requester = path_id(&id)?;
-    let rel = state
-        .services
-        .accounts
-        .answer_follow_request(me, requester, true)
-        .await?;
+    let rel = state.services.accounts.answer_follow_request(me, requester, true).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
 }
 
@@ -477,10 +378,6 @@ pub async fn reject_follow_request(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let requester = path_id(&id)?;
-    let rel = state
-        .services
-        .accounts
-        .answer_follow_request(me, requester, false)
-        .await?;
+    let rel = state.services.accounts.answer_follow_request(me, requester, false).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
 }

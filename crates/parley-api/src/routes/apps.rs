@@ -37,12 +37,7 @@ pub async fn create(
     let (app, secret) = state
         .services
         .auth
-        .register_app(
-            &form.client_name,
-            form.redirect_uris.0,
-            form.scopes.as_deref(),
-            form.website,
-        )
+        .register_app(&form.client_name, form.redirect_uris.0, form.scopes.as_deref(), form.website)
         .await?;
     Ok(Json(Application::with_credentials(&app, secret)))
 }

@@ -6,6 +6,8 @@ mod assets;
 mod instance;
 mod notifications;
 mod oauth;
+mod parley;
+mod polls;
 mod search;
 mod statuses;
 mod timelines;
@@ -26,26 +28,11 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub fn router() -> Router<AppState> {
     let api = Router::new()
         .route("/api/v1/apps", post(apps::create))
-        .route(
-            "/api/v1/apps/verify_credentials",
-            get(apps::verify_credentials),
-        )
-        .route(
-            "/api/v1/accounts",
-            post(accounts::register).get(accounts::get_many),
-        )
-        .route(
-            "/api/v1/accounts/verify_credentials",
-            get(accounts::verify_credentials),
-        )
-        .route(
-            "/api/v1/accounts/update_credentials",
-            axum::routing::patch(accounts::update_credentials),
-        )
-        .route(
-            "/api/v1/accounts/relationships",
-            get(accounts::relationships),
-        )
+        .route("/api/v1/apps/verify_credentials", get(apps::verify_credentials))
+        .route("/api/v1/accounts", post(accounts::register).get(accounts::get_many))
+        .route("/api/v1/accounts/verify_credentials", get(accounts::verify_credentials))
+        .route("/api/v1/accounts/update_credentials", axum::routing::patch(accounts::update_credentials))
+        .route("/api/v1/accounts/relationships", get(accounts::relationships))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route("/api/v1/accounts/search", get(accounts::search))
         .route("/api/v1/accounts/{id}", get(accounts::get))
@@ -59,54 +46,34 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/mute", post(accounts::mute))
         .route("/api/v1/accounts/{id}/unmute", post(accounts::unmute))
         .route("/api/v1/follow_requests", get(accounts::follow_requests))
-        .route(
-            "/api/v1/follow_requests/{id}/authorize",
-            post(accounts::authorize_follow_request),
-        )
-        .route(
-            "/api/v1/follow_requests/{id}/reject",
-            post(accounts::reject_follow_request),
-        )
-        .route(
-            "/api/v1/statuses",
-            post(statuses::create).get(statuses::get_many),
-        )
-        .route(
-            "/api/v1/statuses/{id}",
-            get(statuses::get)
-                .delete(statuses::delete)
-                .put(statuses::edit),
-        )
+        .route("/api/v1/follow_requests/{id}/authorize", post(accounts::authorize_follow_request))
+        .route("/api/v1/follow_requests/{id}/reject", post(accounts::reject_follow_request))
+        .route("/api/v1/statuses", post(statuses::create).get(statuses::get_many))
+        .route("/api/v1/statuses/{id}", get(statuses::get).delete(statuses::delete).put(statuses::edit))
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/history", get(statuses::history))
         .route("/api/v1/statuses/{id}/source", get(statuses::source))
-        .route(
-            "/api/v1/statuses/{id}/favourited_by",
-            get(statuses::favourited_by),
-        )
-        .route(
-            "/api/v1/statuses/{id}/reblogged_by",
-            get(statuses::reblogged_by),
-        )
+        .route("/api/v1/statuses/{id}/favourited_by", get(statuses::favourited_by))
+        .route("/api/v1/statuses/{id}/reblogged_by", get(statuses::reblogged_by))
         .route("/api/v1/statuses/{id}/favourite", post(statuses::favourite))
-        .route(
-            "/api/v1/statuses/{id}/unfavourite",
-            post(statuses::unfavourite),
-        )
+        .route("/api/v1/statuses/{id}/unfavourite", post(statuses::unfavourite))
         .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
         .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
+        .route("/api/v1/polls/{id}", get(polls::get))
+        .route("/api/v1/polls/{id}/votes", post(polls::vote))
+        .route("/api/v1/parley/polls/{id}/history", get(parley::history))
+        .route("/api/v1/parley/polls/{id}/snapshot", get(parley::snapshot))
+        .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
+        .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
         .route("/api/v1/notifications/{id}", get(notifications::get))
-        .route(
-            "/api/v1/notifications/{id}/dismiss",
-            post(notifications::dismiss),
-        )
+        .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
         .route("/api/v2/search", get(search::search))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
@@ -117,14 +84,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lists", get(instance::empty_list))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))
         .route("/nodeinfo/2.0", get(instance::nodeinfo))
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(oauth::metadata),
-        )
-        .route(
-            "/oauth/authorize",
-            get(oauth::authorize_page).post(oauth::authorize_submit),
-        )
+        .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
+        .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_submit))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route("/avatars/original/missing.png", get(assets::missing_avatar))
@@ -133,18 +94,10 @@ pub fn router() -> Router<AppState> {
         .method_not_allowed_fallback(not_found);
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers(Any)
         .expose_headers([axum::http::header::LINK]);
-    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(cors)
-        .layer(TraceLayer::new_for_http())
+    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors).layer(TraceLayer::new_for_http())
 }
 
 async fn not_found(_uri: Uri) -> ApiError {
@@ -153,6 +106,5 @@ async fn not_found(_uri: Uri) -> ApiError {
 
 /// An ID from the path; anything that is not one names nothing (404).
 pub(crate) fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
-    raw.parse::<T>()
-        .map_err(|_| ApiError::App(parley_app::AppError::NotFound))
+    raw.parse::<T>().map_err(|_| ApiError::App(parley_app::AppError::NotFound))
 }

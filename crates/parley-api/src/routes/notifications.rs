@@ -33,61 +33,28 @@ pub async fn list(
     let mut kinds: Vec<NotificationKind> = if q.types.is_empty() {
         NotificationKind::ALL.to_vec()
     } else {
-        q.types
-            .iter()
-            .filter_map(|t| NotificationKind::parse(t))
-            .collect()
+        q.types.iter().filter_map(|t| NotificationKind::parse(t)).collect()
     };
     kinds.retain(|k| !q.exclude_types.iter().any(|x| x == k.as_str()));
     if kinds.is_empty() {
         return Ok(Paged(Vec::new(), None));
     }
-    let views = state
-        .services
-        .notifications
-        .list(me.id, &kinds, page.request(40, 80)?)
-        .await?;
-    let link = link_header(
-        &state.settings().public_url,
-        &uri,
-        cursors_of(&views, |v| v.notification.id.get()),
-    );
-    Ok(Paged(
-        views
-            .iter()
-            .map(|v| Notification::from_view(v, state.settings()))
-            .collect(),
-        link,
-    ))
+    let views = state.services.notifications.list(me.id, &kinds, page.request(40, 80)?).await?;
+    let link = link_header(&state.settings().public_url, &uri, cursors_of(&views, |v| v.notification.id.get()));
+    Ok(Paged(views.iter().map(|v| Notification::from_view(v, state.settings())).collect(), link))
 }
 
 /// `GET /api/v1/notifications/:id`
-pub async fn get(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Notification>> {
+pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Notification>> {
     let me = auth.user("read:notifications")?;
-    let view = state
-        .services
-        .notifications
-        .get(me.id, path_id(&id)?)
-        .await?;
+    let view = state.services.notifications.get(me.id, path_id(&id)?).await?;
     Ok(Json(Notification::from_view(&view, state.settings())))
 }
 
 /// `POST /api/v1/notifications/:id/dismiss`
-pub async fn dismiss(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn dismiss(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let me = auth.user("write:notifications")?;
-    state
-        .services
-        .notifications
-        .dismiss(me.id, path_id(&id)?)
-        .await?;
+    state.services.notifications.dismiss(me.id, path_id(&id)?).await?;
     Ok(Json(json!({})))
 }
 

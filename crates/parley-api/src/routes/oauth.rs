@@ -86,13 +86,7 @@ fn render(status: StatusCode, page: impl Template) -> Response {
 }
 
 fn error_page(state: &AppState, e: &OAuthError) -> Response {
-    render(
-        StatusCode::BAD_REQUEST,
-        ErrorPage {
-            site: &state.settings().title,
-            message: &e.description,
-        },
-    )
+    render(StatusCode::BAD_REQUEST, ErrorPage { site: &state.settings().title, message: &e.description })
 }
 
 fn consent_page(
@@ -102,11 +96,7 @@ fn consent_page(
     login: &str,
     error: Option<&str>,
 ) -> Response {
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
     render(
         status,
         AuthorizePage {
@@ -151,10 +141,7 @@ fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
 }
 
 /// `GET /oauth/authorize`: the sign-in and consent page.
-pub async fn authorize_page(
-    State(state): State<AppState>,
-    Query(p): Query<AuthorizeParams>,
-) -> Response {
+pub async fn authorize_page(State(state): State<AppState>, Query(p): Query<AuthorizeParams>) -> Response {
     match check(&state, &p).await {
         Ok(req) => consent_page(&state, &req, &p, "", None),
         Err(e) => error_page(&state, &e),
@@ -162,10 +149,7 @@ pub async fn authorize_page(
 }
 
 /// `POST /oauth/authorize`: sign in and approve (or deny) the request.
-pub async fn authorize_submit(
-    State(state): State<AppState>,
-    Params(form): Params<AuthorizeForm>,
-) -> Response {
+pub async fn authorize_submit(State(state): State<AppState>, Params(form): Params<AuthorizeForm>) -> Response {
     let p = &form.params;
     let req = match check(&state, p).await {
         Ok(req) => req,
@@ -176,23 +160,12 @@ pub async fn authorize_submit(
         if req.redirect_uri == OOB_REDIRECT {
             return render(
                 StatusCode::OK,
-                ErrorPage {
-                    site: &state.settings().title,
-                    message: "You denied the request.",
-                },
+                ErrorPage { site: &state.settings().title, message: "You denied the request." },
             );
         }
-        return redirect_with(
-            &req.redirect_uri,
-            &[("error", "access_denied"), ("state", client_state)],
-        );
+        return redirect_with(&req.redirect_uri, &[("error", "access_denied"), ("state", client_state)]);
     }
-    let code = match state
-        .services
-        .auth
-        .approve(&req, &form.login, &form.password)
-        .await
-    {
+    let code = match state.services.auth.approve(&req, &form.login, &form.password).await {
         Ok(code) => code,
         Err(AppError::Internal(detail)) => {
             tracing::error!(%detail, "authorization failed");
@@ -203,17 +176,10 @@ pub async fn authorize_submit(
     if req.redirect_uri == OOB_REDIRECT {
         return render(
             StatusCode::OK,
-            CodePage {
-                site: &state.settings().title,
-                app_name: &req.app.name,
-                code: &code,
-            },
+            CodePage { site: &state.settings().title, app_name: &req.app.name, code: &code },
         );
     }
-    redirect_with(
-        &req.redirect_uri,
-        &[("code", &code), ("state", client_state)],
-    )
+    redirect_with(&req.redirect_uri, &[("code", &code), ("state", client_state)])
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,12 +199,8 @@ pub struct TokenForm {
 /// Client credentials from HTTP Basic auth (RFC 6749 §2.3.1), if sent.
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_string(), secret.to_string()))
@@ -286,11 +248,7 @@ pub async fn revoke(
     let (basic_id, basic_secret) = basic_credentials(&headers).unzip();
     let client_id = form.client_id.or(basic_id).unwrap_or_default();
     let secret = form.client_secret.or(basic_secret);
-    state
-        .services
-        .auth
-        .revoke(&client_id, secret.as_deref(), &form.token)
-        .await?;
+    state.services.auth.revoke(&client_id, secret.as_deref(), &form.token).await?;
     Ok(Json(json!({})))
 }
 

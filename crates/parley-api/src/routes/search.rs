@@ -43,20 +43,10 @@ pub async fn search(
     let limit = q.limit.unwrap_or(20).clamp(1, 40) as usize;
     let wants = |kind: &str| q.kind.as_deref().is_none_or(|k| k == kind);
     let s = state.settings();
-    let mut results = Results {
-        accounts: Vec::new(),
-        statuses: Vec::new(),
-        hashtags: Vec::new(),
-    };
+    let mut results = Results { accounts: Vec::new(), statuses: Vec::new(), hashtags: Vec::new() };
     if wants("accounts") {
-        results.accounts = state
-            .services
-            .accounts
-            .search(&q.q, limit)
-            .await?
-            .iter()
-            .map(|a| Account::from_domain(a, s))
-            .collect();
+        results.accounts =
+            state.services.accounts.search(&q.q, limit).await?.iter().map(|a| Account::from_domain(a, s)).collect();
     }
     if wants("hashtags") {
         results.hashtags = state
@@ -65,25 +55,13 @@ pub async fn search(
             .search_tags(&q.q, limit)
             .await?
             .into_iter()
-            .map(|name| Tag {
-                url: s.tag_url(&name),
-                name,
-                history: Vec::new(),
-                following: false,
-            })
+            .map(|name| Tag { url: s.tag_url(&name), name, history: Vec::new(), following: false })
             .collect();
     }
     if wants("statuses") {
         if let Some(me) = viewer {
-            let views = state
-                .services
-                .timelines
-                .search_statuses(me.id, &q.q, limit)
-                .await?;
-            results.statuses = views
-                .iter()
-                .map(|v| Status::from_view(v, s, Some(me.id)))
-                .collect();
+            let views = state.services.timelines.search_statuses(me.id, &q.q, limit).await?;
+            results.statuses = views.iter().map(|v| Status::from_view(v, s, Some(me.id))).collect();
         }
     }
     Ok(Json(results))

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, Uri};
-use parley_app::statuses::{CreateStatus, UpdateStatus};
+use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus};
 use parley_app::views::StatusView;
 use parley_core::model::Visibility;
 use parley_core::{AccountId, StatusId};
@@ -25,33 +25,39 @@ pub(crate) fn status_list(
     viewer: Option<AccountId>,
     views: &[StatusView],
 ) -> Paged<Status> {
-    let link = link_header(
-        &state.settings().public_url,
-        uri,
-        cursors_of(views, |v| v.status.id.get()),
-    );
-    Paged(
-        views
-            .iter()
-            .map(|v| Status::from_view(v, state.settings(), viewer))
-            .collect(),
-        link,
-    )
+    let link = link_header(&state.settings().public_url, uri, cursors_of(views, |v| v.status.id.get()));
+    Paged(views.iter().map(|v| Status::from_view(v, state.settings(), viewer)).collect(), link)
 }
 
 fn visibility(raw: Option<String>) -> Result<Option<Visibility>, ApiError> {
     match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(v) => Visibility::parse(v).map(Some).ok_or_else(|| {
-            ApiError::InvalidParam(
-                "Validation failed: Visibility is not included in the list".into(),
-            )
-        }),
+        Some(v) => Visibility::parse(v)
+            .map(Some)
+            .ok_or_else(|| ApiError::InvalidParam("Validation failed: Visibility is not included in the list".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PollForm {
+    #[serde(default)]
+    options: Vec<String>,
+    expires_in: Option<i64>,
+    #[serde(default)]
+    multiple: bool,
+    #[serde(default)]
+    hide_totals: bool,
+}
+
+impl From<PollForm> for PollRequest {
+    fn from(p: PollForm) -> Self {
+        PollRequest { options: p.options, expires_in: p.expires_in, multiple: p.multiple, hide_totals: p.hide_totals }
     }
 }
 
 #[derive(Deserialize)]
 pub struct CreateStatusForm {
+    poll: Option<PollForm>,
     status: Option<String>,
     in_reply_to_id: Option<String>,
     #[serde(default)]
@@ -72,9 +78,7 @@ pub async fn create(
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     if !form.media_ids.is_empty() {
-        return Err(ApiError::InvalidParam(
-            "Validation failed: Media attachments are not supported yet".into(),
-        ));
+        return Err(ApiError::InvalidParam("Validation failed: Media attachments are not supported yet".into()));
     }
     let in_reply_to_id = match form.in_reply_to_id.as_deref() {
         Some(raw) => Some(path_id::<StatusId>(raw)?),
@@ -100,22 +104,15 @@ pub async fn create(
                 idempotency_key,
                 app: Some(auth.0.app.id),
                 created_at: None,
+                poll: form.poll.map(PollRequest::from),
             },
         )
         .await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `GET /api/v1/statuses/:id`
-pub async fn get(
-    State(state): State<AppState>,
-    auth: MaybeAuth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let view = state.services.statuses.get(viewer, path_id(&id)?).await?;
     Ok(Json(Status::from_view(&view, state.settings(), viewer)))
@@ -134,26 +131,13 @@ pub async fn get_many(
     Query(q): Query<IdsQuery>,
 ) -> ApiResult<Json<Vec<Status>>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
-    let ids: Vec<StatusId> =
-        q.id.iter()
-            .filter_map(|i| i.parse().ok())
-            .take(20)
-            .collect();
+    let ids: Vec<StatusId> = q.id.iter().filter_map(|i| i.parse().ok()).take(20).collect();
     let views = state.services.statuses.get_many(viewer, &ids).await?;
-    Ok(Json(
-        views
-            .iter()
-            .map(|v| Status::from_view(v, state.settings(), viewer))
-            .collect(),
-    ))
+    Ok(Json(views.iter().map(|v| Status::from_view(v, state.settings(), viewer)).collect()))
 }
 
 /// `DELETE /api/v1/statuses/:id`: the deleted status, with `text` for redrafting.
-pub async fn delete(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn delete(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     let view = state.services.statuses.delete(me, path_id(&id)?).await?;
     let mut status = Status::from_view(&view, state.settings(), Some(me.id));
@@ -163,6 +147,7 @@ pub async fn delete(
 
 #[derive(Deserialize)]
 pub struct EditStatusForm {
+    poll: Option<PollForm>,
     status: Option<String>,
     #[serde(default)]
     sensitive: bool,
@@ -181,9 +166,7 @@ pub async fn edit(
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     if !form.media_ids.is_empty() {
-        return Err(ApiError::InvalidParam(
-            "Validation failed: Media attachments are not supported yet".into(),
-        ));
+        return Err(ApiError::InvalidParam("Validation failed: Media attachments are not supported yet".into()));
     }
     let view = state
         .services
@@ -196,14 +179,11 @@ pub async fn edit(
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 sensitive: form.sensitive,
                 language: form.language,
+                poll: form.poll.map(PollRequest::from),
             },
         )
         .await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `GET /api/v1/statuses/:id/history`
@@ -213,18 +193,9 @@ pub async fn history(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
-    let (view, edits) = state
-        .services
-        .statuses
-        .history(viewer, path_id(&id)?)
-        .await?;
+    let (view, edits) = state.services.statuses.history(viewer, path_id(&id)?).await?;
     let account = Account::from_domain(&view.account, state.settings());
-    Ok(Json(
-        edits
-            .iter()
-            .map(|e| StatusEdit::from_domain(e, &account))
-            .collect(),
-    ))
+    Ok(Json(edits.iter().map(|e| StatusEdit::from_domain(e, &account)).collect()))
 }
 
 /// `GET /api/v1/statuses/:id/source`: only for the author.
@@ -234,11 +205,7 @@ pub async fn source(
     Path(id): Path<String>,
 ) -> ApiResult<Json<StatusSource>> {
     let me = auth.user("read:statuses")?;
-    let view = state
-        .services
-        .statuses
-        .get(Some(me.id), path_id(&id)?)
-        .await?;
+    let view = state.services.statuses.get(Some(me.id), path_id(&id)?).await?;
     if view.status.account_id != me.id {
         return Err(parley_app::AppError::NotFound.into());
     }
@@ -262,21 +229,11 @@ pub async fn context(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Context>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
-    let (ancestors, descendants) = state
-        .services
-        .statuses
-        .context(viewer, path_id(&id)?)
-        .await?;
+    let (ancestors, descendants) = state.services.statuses.context(viewer, path_id(&id)?).await?;
     let s = state.settings();
     Ok(Json(Context {
-        ancestors: ancestors
-            .iter()
-            .map(|v| Status::from_view(v, s, viewer))
-            .collect(),
-        descendants: descendants
-            .iter()
-            .map(|v| Status::from_view(v, s, viewer))
-            .collect(),
+        ancestors: ancestors.iter().map(|v| Status::from_view(v, s, viewer)).collect(),
+        descendants: descendants.iter().map(|v| Status::from_view(v, s, viewer)).collect(),
     }))
 }
 
@@ -289,11 +246,7 @@ pub async fn favourited_by(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
     let viewer = auth.viewer("read:accounts")?.map(|a| a.id);
-    let pairs = state
-        .services
-        .statuses
-        .favourited_by(viewer, path_id(&id)?, q.request(40, 80)?)
-        .await?;
+    let pairs = state.services.statuses.favourited_by(viewer, path_id(&id)?, q.request(40, 80)?).await?;
     Ok(account_page(&state, &uri, pairs))
 }
 
@@ -306,46 +259,22 @@ pub async fn reblogged_by(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
     let viewer = auth.viewer("read:accounts")?.map(|a| a.id);
-    let pairs = state
-        .services
-        .statuses
-        .reblogged_by(viewer, path_id(&id)?, q.request(40, 80)?)
-        .await?;
+    let pairs = state.services.statuses.reblogged_by(viewer, path_id(&id)?, q.request(40, 80)?).await?;
     Ok(account_page(&state, &uri, pairs))
 }
 
 /// `POST /api/v1/statuses/:id/favourite`
-pub async fn favourite(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn favourite(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:favourites")?;
     let view = state.services.statuses.favourite(me, path_id(&id)?).await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/unfavourite`
-pub async fn unfavourite(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn unfavourite(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:favourites")?;
-    let view = state
-        .services
-        .statuses
-        .unfavourite(me, path_id(&id)?)
-        .await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    let view = state.services.statuses.unfavourite(me, path_id(&id)?).await?;
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 #[derive(Deserialize)]
@@ -361,68 +290,28 @@ pub async fn reblog(
     Params(form): Params<ReblogForm>,
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
-    let view = state
-        .services
-        .statuses
-        .reblog(
-            me,
-            path_id(&id)?,
-            visibility(form.visibility)?,
-            Some(auth.0.app.id),
-        )
-        .await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    let view =
+        state.services.statuses.reblog(me, path_id(&id)?, visibility(form.visibility)?, Some(auth.0.app.id)).await?;
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/unreblog`
-pub async fn unreblog(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn unreblog(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     let view = state.services.statuses.unreblog(me, path_id(&id)?).await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/pin`
-pub async fn pin(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn pin(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:accounts")?;
     let view = state.services.statuses.pin(me, path_id(&id)?, true).await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/unpin`
-pub async fn unpin(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Status>> {
+pub async fn unpin(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
     let me = auth.user("write:accounts")?;
-    let view = state
-        .services
-        .statuses
-        .pin(me, path_id(&id)?, false)
-        .await?;
-    Ok(Json(Status::from_view(
-        &view,
-        state.settings(),
-        Some(me.id),
-    )))
+    let view = state.services.statuses.pin(me, path_id(&id)?, false).await?;
+    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }

@@ -18,11 +18,7 @@ pub async fn home(
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Status>> {
     let me = auth.user("read:statuses")?;
-    let views = state
-        .services
-        .timelines
-        .home(me.id, q.request(20, 40)?)
-        .await?;
+    let views = state.services.timelines.home(me.id, q.request(20, 40)?).await?;
     Ok(status_list(&state, &uri, Some(me.id), &views))
 }
 
@@ -50,11 +46,7 @@ pub async fn public(
     let views = if q.remote || q.only_media {
         Vec::new()
     } else {
-        state
-            .services
-            .timelines
-            .public(viewer, q.local, page)
-            .await?
+        state.services.timelines.public(viewer, q.local, page).await?
     };
     Ok(status_list(&state, &uri, viewer, &views))
 }
@@ -73,11 +65,7 @@ pub async fn tag(
     let views = if q.remote || q.only_media {
         Vec::new()
     } else {
-        state
-            .services
-            .timelines
-            .tag(viewer, hashtag.trim_start_matches('#'), page)
-            .await?
+        state.services.timelines.tag(viewer, hashtag.trim_start_matches('#'), page).await?
     };
     Ok(status_list(&state, &uri, viewer, &views))
 }

@@ -32,11 +32,9 @@ pub fn create(c: &Connection, ids: &IdGenerator, new: NewAccount) -> Result<Acco
 }
 
 pub fn find(c: &Connection, id: AccountId) -> Result<Option<Account>> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
-    ))?
-    .query_row([id.0], account_from_row)
-    .optional()?)
+    Ok(c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"))?
+        .query_row([id.0], account_from_row)
+        .optional()?)
 }
 
 pub fn find_many(c: &Connection, ids: &[AccountId]) -> Result<Vec<Account>> {
@@ -44,22 +42,15 @@ pub fn find_many(c: &Connection, ids: &[AccountId]) -> Result<Vec<Account>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (SELECT value FROM json_each(?1))"
     ))?;
-    let found = stmt
-        .query_map([list], account_from_row)?
-        .collect::<rusqlite::Result<Vec<Account>>>()?;
+    let found = stmt.query_map([list], account_from_row)?.collect::<rusqlite::Result<Vec<Account>>>()?;
     // Keep the caller's order.
-    Ok(ids
-        .iter()
-        .filter_map(|id| found.iter().find(|a| a.id == *id).cloned())
-        .collect())
+    Ok(ids.iter().filter_map(|id| found.iter().find(|a| a.id == *id).cloned()).collect())
 }
 
 pub fn find_by_username(c: &Connection, username: &str) -> Result<Option<Account>> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1 COLLATE NOCASE"
-    ))?
-    .query_row([username], account_from_row)
-    .optional()?)
+    Ok(c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = ?1 COLLATE NOCASE"))?
+        .query_row([username], account_from_row)
+        .optional()?)
 }
 
 pub fn find_credentials(c: &Connection, login: &str) -> Result<Option<Credentials>> {
@@ -67,47 +58,26 @@ pub fn find_credentials(c: &Connection, login: &str) -> Result<Option<Credential
         "SELECT id, password_hash FROM accounts
          WHERE (email = ?1 COLLATE NOCASE OR username = ?1 COLLATE NOCASE) AND password_hash IS NOT NULL",
     )?
-    .query_row([login], |r| {
-        Ok(Credentials {
-            account_id: AccountId(r.get(0)?),
-            password_hash: r.get(1)?,
-        })
-    })
+    .query_row([login], |r| Ok(Credentials { account_id: AccountId(r.get(0)?), password_hash: r.get(1)? }))
     .optional()?)
 }
 
 pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result<Account> {
     if let Some(name) = u.display_name {
-        c.execute(
-            "UPDATE accounts SET display_name = ?2 WHERE id = ?1",
-            params![id.0, name],
-        )?;
+        c.execute("UPDATE accounts SET display_name = ?2 WHERE id = ?1", params![id.0, name])?;
     }
     if let Some((note, html)) = u.note {
-        c.execute(
-            "UPDATE accounts SET note = ?2, note_html = ?3 WHERE id = ?1",
-            params![id.0, note, html],
-        )?;
+        c.execute("UPDATE accounts SET note = ?2, note_html = ?3 WHERE id = ?1", params![id.0, note, html])?;
     }
     if let Some(fields) = u.fields {
-        let json =
-            serde_json::to_string(&fields).map_err(|e| StoreError::Backend(e.to_string()))?;
-        c.execute(
-            "UPDATE accounts SET fields = ?2 WHERE id = ?1",
-            params![id.0, json],
-        )?;
+        let json = serde_json::to_string(&fields).map_err(|e| StoreError::Backend(e.to_string()))?;
+        c.execute("UPDATE accounts SET fields = ?2 WHERE id = ?1", params![id.0, json])?;
     }
     if let Some(locked) = u.locked {
-        c.execute(
-            "UPDATE accounts SET locked = ?2 WHERE id = ?1",
-            params![id.0, locked],
-        )?;
+        c.execute("UPDATE accounts SET locked = ?2 WHERE id = ?1", params![id.0, locked])?;
     }
     if let Some(bot) = u.bot {
-        c.execute(
-            "UPDATE accounts SET bot = ?2 WHERE id = ?1",
-            params![id.0, bot],
-        )?;
+        c.execute("UPDATE accounts SET bot = ?2 WHERE id = ?1", params![id.0, bot])?;
     }
     find(c, id)?.ok_or(StoreError::NotFound)
 }
@@ -117,28 +87,16 @@ pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Acc
         return Err(StoreError::NotFound);
     }
     if let Some(role) = u.role {
-        c.execute(
-            "UPDATE accounts SET role = ?2 WHERE id = ?1",
-            params![id.0, role.as_str()],
-        )?;
+        c.execute("UPDATE accounts SET role = ?2 WHERE id = ?1", params![id.0, role.as_str()])?;
     }
     if let Some(org) = u.organisation {
-        c.execute(
-            "UPDATE accounts SET organisation = ?2 WHERE id = ?1",
-            params![id.0, org],
-        )?;
+        c.execute("UPDATE accounts SET organisation = ?2 WHERE id = ?1", params![id.0, org])?;
     }
     if let Some(approved) = u.approved {
-        c.execute(
-            "UPDATE accounts SET approved = ?2 WHERE id = ?1",
-            params![id.0, approved],
-        )?;
+        c.execute("UPDATE accounts SET approved = ?2 WHERE id = ?1", params![id.0, approved])?;
     }
     if let Some(suspended) = u.suspended {
-        c.execute(
-            "UPDATE accounts SET suspended = ?2 WHERE id = ?1",
-            params![id.0, suspended],
-        )?;
+        c.execute("UPDATE accounts SET suspended = ?2 WHERE id = ?1", params![id.0, suspended])?;
         if suspended {
             // A suspended account's sessions end at once.
             c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
@@ -148,10 +106,7 @@ pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Acc
 }
 
 pub fn reset_password(c: &Connection, id: AccountId, hash: &str) -> Result<()> {
-    let changed = c.execute(
-        "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
-        params![id.0, hash],
-    )?;
+    let changed = c.execute("UPDATE accounts SET password_hash = ?2 WHERE id = ?1", params![id.0, hash])?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
@@ -162,15 +117,9 @@ pub fn reset_password(c: &Connection, id: AccountId, hash: &str) -> Result<()> {
 
 pub fn list(c: &Connection, page: PageRequest) -> Result<Vec<Account>> {
     let w = Window::new(page);
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {}",
-        w.clause("id")
-    ))?;
+    let mut stmt = c.prepare_cached(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {}", w.clause("id")))?;
     let rows = stmt
-        .query_map(
-            named_params! {":max": w.max, ":min": w.min, ":limit": w.limit},
-            account_from_row,
-        )?
+        .query_map(named_params! {":max": w.max, ":min": w.min, ":limit": w.limit}, account_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(w.finish(rows))
 }
@@ -183,10 +132,7 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts
          WHERE suspended = 0 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
@@ -194,15 +140,7 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
          LIMIT ?4"
     ))?;
     let rows = stmt
-        .query_map(
-            params![
-                format!("{escaped}%"),
-                format!("%{escaped}%"),
-                q,
-                limit as i64
-            ],
-            account_from_row,
-        )?
+        .query_map(params![format!("{escaped}%"), format!("%{escaped}%"), q, limit as i64], account_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -9,6 +9,7 @@
 mod accounts;
 mod notifications;
 mod oauth;
+mod polls;
 mod rows;
 mod social;
 mod statuses;
@@ -19,12 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
-use parley_core::model::{
-    Account, App, Notification, NotificationKind, Relationship, Status, StatusEdit,
-};
+use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, NotificationId, StatusId};
+use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -33,7 +33,10 @@ use crate::types::*;
 use crate::{Result, Store, StoreError};
 
 /// Migrations, in order. Each runs once, in its own transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_core.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_polls.sql")),
+];
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -148,8 +151,7 @@ impl SqliteStore {
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     pub async fn integrity_check(&self) -> Result<String> {
-        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
-            .await
+        self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)).await
     }
 }
 
@@ -160,9 +162,7 @@ fn poisoned() -> StoreError {
 fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
     conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
     Ok(conn)
@@ -174,11 +174,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
              version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
     )?;
     for (version, sql) in MIGRATIONS {
-        let applied: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
-            [version],
-            |r| r.get(0),
-        )?;
+        let applied: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| {
+                r.get(0)
+            })?;
         if applied {
             continue;
         }
@@ -202,8 +201,7 @@ pub fn migration_versions() -> Vec<i64> {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_account(&self, new: NewAccount) -> Result<Account> {
-        self.write(move |c, ids| accounts::create(c, ids, new))
-            .await
+        self.write(move |c, ids| accounts::create(c, ids, new)).await
     }
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>> {
         self.read(move |c| accounts::find(c, id)).await
@@ -214,25 +212,20 @@ impl Store for SqliteStore {
     }
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
         let username = username.to_string();
-        self.read(move |c| accounts::find_by_username(c, &username))
-            .await
+        self.read(move |c| accounts::find_by_username(c, &username)).await
     }
     async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>> {
         let login = login.to_string();
-        self.read(move |c| accounts::find_credentials(c, &login))
-            .await
+        self.read(move |c| accounts::find_credentials(c, &login)).await
     }
     async fn update_profile(&self, id: AccountId, update: ProfileUpdate) -> Result<Account> {
-        self.write(move |c, _| accounts::update_profile(c, id, update))
-            .await
+        self.write(move |c, _| accounts::update_profile(c, id, update)).await
     }
     async fn update_account_admin(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
-        self.write(move |c, _| accounts::update_admin(c, id, update))
-            .await
+        self.write(move |c, _| accounts::update_admin(c, id, update)).await
     }
     async fn reset_password(&self, id: AccountId, password_hash: String) -> Result<()> {
-        self.write(move |c, _| accounts::reset_password(c, id, &password_hash))
-            .await
+        self.write(move |c, _| accounts::reset_password(c, id, &password_hash)).await
     }
     async fn list_accounts(&self, page: PageRequest) -> Result<Vec<Account>> {
         self.read(move |c| accounts::list(c, page)).await
@@ -242,33 +235,28 @@ impl Store for SqliteStore {
         self.read(move |c| accounts::search(c, &query, limit)).await
     }
     async fn count_local_accounts(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
-            .await
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)).await
     }
 
     async fn create_app(&self, new: NewApp) -> Result<App> {
-        self.write(move |c, ids| oauth::create_app(c, ids, new))
-            .await
+        self.write(move |c, ids| oauth::create_app(c, ids, new)).await
     }
     async fn find_app(&self, id: AppId) -> Result<Option<App>> {
         self.read(move |c| oauth::find_app(c, id)).await
     }
     async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>> {
         let client_id = client_id.to_string();
-        self.read(move |c| oauth::find_app_by_client_id(c, &client_id))
-            .await
+        self.read(move |c| oauth::find_app_by_client_id(c, &client_id)).await
     }
     async fn create_grant(&self, grant: NewGrant) -> Result<()> {
         self.write(move |c, _| oauth::create_grant(c, grant)).await
     }
     async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>> {
         let code_hash = code_hash.to_string();
-        self.write(move |c, _| oauth::take_grant(c, &code_hash))
-            .await
+        self.write(move |c, _| oauth::take_grant(c, &code_hash)).await
     }
     async fn create_token(&self, token: NewToken) -> Result<()> {
-        self.write(move |c, ids| oauth::create_token(c, ids, token))
-            .await
+        self.write(move |c, ids| oauth::create_token(c, ids, token)).await
     }
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>> {
         let token_hash = token_hash.to_string();
@@ -276,13 +264,11 @@ impl Store for SqliteStore {
     }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
         let token_hash = token_hash.to_string();
-        self.write(move |c, _| oauth::revoke_token(c, &token_hash, app))
-            .await
+        self.write(move |c, _| oauth::revoke_token(c, &token_hash, app)).await
     }
 
     async fn insert_status(&self, new: NewStatus) -> Result<Status> {
-        self.write(move |c, ids| statuses::insert(c, ids, new))
-            .await
+        self.write(move |c, ids| statuses::insert(c, ids, new)).await
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
         self.read(move |c| statuses::find(c, id)).await
@@ -291,21 +277,15 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.read(move |c| statuses::find_many(c, &ids)).await
     }
-    async fn find_idempotent_status(
-        &self,
-        account: AccountId,
-        key: &str,
-    ) -> Result<Option<StatusId>> {
+    async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>> {
         let key = key.to_string();
-        self.read(move |c| statuses::find_idempotent(c, account, &key))
-            .await
+        self.read(move |c| statuses::find_idempotent(c, account, &key)).await
     }
     async fn delete_status(&self, id: StatusId) -> Result<Option<Status>> {
         self.write(move |c, _| statuses::delete(c, id)).await
     }
     async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status> {
-        self.write(move |c, ids| statuses::edit(c, ids, id, edit))
-            .await
+        self.write(move |c, ids| statuses::edit(c, ids, id, edit)).await
     }
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
         self.read(move |c| statuses::history(c, id)).await
@@ -313,54 +293,33 @@ impl Store for SqliteStore {
     async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
         self.read(move |c| statuses::thread(c, id)).await
     }
-    async fn favourite(
-        &self,
-        account: AccountId,
-        status: StatusId,
-        notify: Option<AccountId>,
-    ) -> Result<bool> {
-        self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify))
-            .await
+    async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool> {
+        self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await
     }
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
-        self.write(move |c, _| statuses::unfavourite(c, account, status))
-            .await
+        self.write(move |c, _| statuses::unfavourite(c, account, status)).await
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
-        self.write(move |c, ids| statuses::reblog(c, ids, new))
-            .await
+        self.write(move |c, ids| statuses::reblog(c, ids, new)).await
     }
     async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>> {
-        self.write(move |c, _| statuses::unreblog(c, account, status))
-            .await
+        self.write(move |c, _| statuses::unreblog(c, account, status)).await
     }
-    async fn favourited_by(
-        &self,
-        status: StatusId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| statuses::favourited_by(c, status, page))
-            .await
+    async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::favourited_by(c, status, page)).await
     }
-    async fn reblogged_by(
-        &self,
-        status: StatusId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| statuses::reblogged_by(c, status, page))
-            .await
+    async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::reblogged_by(c, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
         let ids = statuses.to_vec();
         self.read(move |c| statuses::flags(c, viewer, &ids)).await
     }
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, ids| statuses::pin(c, ids, account, status))
-            .await
+        self.write(move |c, ids| statuses::pin(c, ids, account, status)).await
     }
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, _| statuses::unpin(c, account, status))
-            .await
+        self.write(move |c, _| statuses::unpin(c, account, status)).await
     }
 
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
@@ -373,18 +332,11 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> Result<Vec<Status>> {
         let _ = local_only; // every account is local until federation arrives
-        self.read(move |c| timelines::public(c, viewer, None, page))
-            .await
+        self.read(move |c| timelines::public(c, viewer, None, page)).await
     }
-    async fn tag_timeline(
-        &self,
-        viewer: Option<AccountId>,
-        tag: &str,
-        page: PageRequest,
-    ) -> Result<Vec<Status>> {
+    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Status>> {
         let tag = tag.to_lowercase();
-        self.read(move |c| timelines::public(c, viewer, Some(&tag), page))
-            .await
+        self.read(move |c| timelines::public(c, viewer, Some(&tag), page)).await
     }
     async fn account_statuses(
         &self,
@@ -393,109 +345,57 @@ impl Store for SqliteStore {
         filter: AccountStatusesFilter,
         page: PageRequest,
     ) -> Result<Vec<Status>> {
-        self.read(move |c| timelines::account(c, viewer, account, filter, page))
-            .await
+        self.read(move |c| timelines::account(c, viewer, account, filter, page)).await
     }
-    async fn search_statuses(
-        &self,
-        viewer: AccountId,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<Status>> {
+    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Status>> {
         let query = query.to_string();
-        self.read(move |c| timelines::search(c, viewer, &query, limit))
-            .await
+        self.read(move |c| timelines::search(c, viewer, &query, limit)).await
     }
     async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>> {
         let query = query.to_string();
-        self.read(move |c| timelines::search_tags(c, &query, limit))
-            .await
+        self.read(move |c| timelines::search_tags(c, &query, limit)).await
     }
     async fn count_local_statuses(&self) -> Result<i64> {
-        self.read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .await
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM statuses WHERE reblog_of_id IS NULL", [], |r| r.get(0))?))
+            .await
     }
 
-    async fn follow(
-        &self,
-        account: AccountId,
-        target: AccountId,
-        request: bool,
-        options: FollowOptions,
-    ) -> Result<()> {
-        self.write(move |c, ids| social::follow(c, ids, account, target, request, options))
-            .await
+    async fn follow(&self, account: AccountId, target: AccountId, request: bool, options: FollowOptions) -> Result<()> {
+        self.write(move |c, ids| social::follow(c, ids, account, target, request, options)).await
     }
     async fn unfollow(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unfollow(c, account, target))
-            .await
+        self.write(move |c, _| social::unfollow(c, account, target)).await
     }
-    async fn authorize_follow_request(
-        &self,
-        target: AccountId,
-        requester: AccountId,
-    ) -> Result<bool> {
-        self.write(move |c, ids| social::authorize_request(c, ids, target, requester))
-            .await
+    async fn authorize_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool> {
+        self.write(move |c, ids| social::authorize_request(c, ids, target, requester)).await
     }
     async fn reject_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool> {
-        self.write(move |c, _| social::reject_request(c, target, requester))
-            .await
+        self.write(move |c, _| social::reject_request(c, target, requester)).await
     }
-    async fn follow_requests(
-        &self,
-        target: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| social::follow_requests(c, target, page))
-            .await
+    async fn follow_requests(&self, target: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::follow_requests(c, target, page)).await
     }
-    async fn followers(
-        &self,
-        account: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| social::followers(c, account, page))
-            .await
+    async fn followers(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::followers(c, account, page)).await
     }
-    async fn following(
-        &self,
-        account: AccountId,
-        page: PageRequest,
-    ) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| social::following(c, account, page))
-            .await
+    async fn following(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::following(c, account, page)).await
     }
     async fn block(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, ids| social::block(c, ids, account, target))
-            .await
+        self.write(move |c, ids| social::block(c, ids, account, target)).await
     }
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unblock(c, account, target))
-            .await
+        self.write(move |c, _| social::unblock(c, account, target)).await
     }
     async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()> {
-        self.write(move |c, ids| social::mute(c, ids, account, target, notifications))
-            .await
+        self.write(move |c, ids| social::mute(c, ids, account, target, notifications)).await
     }
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unmute(c, account, target))
-            .await
+        self.write(move |c, _| social::unmute(c, account, target)).await
     }
-    async fn relationships(
-        &self,
-        account: AccountId,
-        targets: &[AccountId],
-    ) -> Result<Vec<Relationship>> {
+    async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
         let targets = targets.to_vec();
-        self.read(move |c| social::relationships(c, account, &targets))
-            .await
+        self.read(move |c| social::relationships(c, account, &targets)).await
     }
 
     async fn list_notifications(
@@ -505,27 +405,64 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> Result<Vec<Notification>> {
         let kinds = kinds.to_vec();
-        self.read(move |c| notifications::list(c, account, &kinds, page))
-            .await
+        self.read(move |c| notifications::list(c, account, &kinds, page)).await
     }
-    async fn find_notification(
-        &self,
-        account: AccountId,
-        id: NotificationId,
-    ) -> Result<Option<Notification>> {
-        self.read(move |c| notifications::find(c, account, id))
-            .await
+    async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>> {
+        self.read(move |c| notifications::find(c, account, id)).await
     }
     async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool> {
-        self.write(move |c, _| notifications::dismiss(c, account, id))
-            .await
+        self.write(move |c, _| notifications::dismiss(c, account, id)).await
     }
     async fn clear_notifications(&self, account: AccountId) -> Result<()> {
-        self.write(move |c, _| notifications::clear(c, account))
-            .await
+        self.write(move |c, _| notifications::clear(c, account)).await
     }
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
-        self.write(move |c, ids| notifications::insert_all(c, ids, &notes))
-            .await
+        self.write(move |c, ids| notifications::insert_all(c, ids, &notes)).await
+    }
+
+    async fn find_poll(&self, id: PollId) -> Result<Option<Poll>> {
+        self.read(move |c| Ok(polls::find_many(c, &[id])?.pop())).await
+    }
+    async fn find_polls(&self, ids: &[PollId]) -> Result<Vec<Poll>> {
+        let ids = ids.to_vec();
+        self.read(move |c| polls::find_many(c, &ids)).await
+    }
+    async fn poll_ballots(&self, id: PollId) -> Result<Vec<(AccountId, Vec<u32>)>> {
+        self.read(move |c| polls::ballots(c, id)).await
+    }
+    async fn record_ballot(&self, ballot: NewBallot) -> Result<RecordedBallot> {
+        self.write(move |c, ids| polls::record(c, ids, ballot)).await
+    }
+    async fn record_ballots(&self, ballots: Vec<NewBallot>) -> Result<usize> {
+        self.write(move |c, ids| {
+            let n = ballots.len();
+            for b in ballots {
+                polls::record(c, ids, b)?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+    async fn close_expired_polls(&self, now: DateTime<Utc>) -> Result<Vec<Poll>> {
+        self.write(move |c, ids| polls::close_expired(c, ids, now)).await
+    }
+    async fn next_poll_expiry(&self) -> Result<Option<DateTime<Utc>>> {
+        self.read(polls::next_expiry).await
+    }
+    async fn poll_tally_at(&self, id: PollId, at: DateTime<Utc>) -> Result<TallyAt> {
+        self.read(move |c| polls::tally_at(c, id, at)).await
+    }
+    async fn poll_history(&self, id: PollId, interval_seconds: i64) -> Result<Vec<HistoryBucket>> {
+        self.read(move |c| polls::history(c, id, interval_seconds)).await
+    }
+    async fn poll_signals(&self, id: PollId) -> Result<PollSignals> {
+        self.read(move |c| polls::signals(c, id)).await
+    }
+    async fn audit_polls(&self) -> Result<Vec<PollAudit>> {
+        self.read(polls::audit).await
+    }
+    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
+        let name = name.to_string();
+        self.write(move |c, _| polls::server_key(c, &name, candidate)).await
     }
 }

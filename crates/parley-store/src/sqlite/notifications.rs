@@ -73,11 +73,7 @@ pub fn list(
     Ok(w.finish(rows))
 }
 
-pub fn find(
-    c: &Connection,
-    account: AccountId,
-    id: NotificationId,
-) -> Result<Option<Notification>> {
+pub fn find(c: &Connection, account: AccountId, id: NotificationId) -> Result<Option<Notification>> {
     Ok(c.prepare_cached(
         "SELECT id, account_id, from_account_id, kind, status_id, created_at FROM notifications
          WHERE id = ?1 AND account_id = ?2",
@@ -87,16 +83,10 @@ pub fn find(
 }
 
 pub fn dismiss(c: &Connection, account: AccountId, id: NotificationId) -> Result<bool> {
-    Ok(c.execute(
-        "DELETE FROM notifications WHERE id = ?1 AND account_id = ?2",
-        params![id.0, account.0],
-    )? > 0)
+    Ok(c.execute("DELETE FROM notifications WHERE id = ?1 AND account_id = ?2", params![id.0, account.0])? > 0)
 }
 
 pub fn clear(c: &Connection, account: AccountId) -> Result<()> {
-    c.execute(
-        "DELETE FROM notifications WHERE account_id = ?1",
-        [account.0],
-    )?;
+    c.execute("DELETE FROM notifications WHERE account_id = ?1", [account.0])?;
     Ok(())
 }

@@ -8,8 +8,7 @@ use super::rows::{ms, now_ms, time};
 use crate::types::{Grant, NewApp, NewGrant, NewToken, TokenInfo};
 use crate::{Result, StoreError};
 
-const APP_COLUMNS: &str =
-    "id, name, website, redirect_uris, scopes, client_id, created_at, client_secret_hash";
+const APP_COLUMNS: &str = "id, name, website, redirect_uris, scopes, client_id, created_at, client_secret_hash";
 
 fn app_from_row(r: &Row<'_>) -> rusqlite::Result<App> {
     let uris: String = r.get(3)?;
@@ -44,21 +43,15 @@ pub fn create_app(c: &Connection, ids: &IdGenerator, new: NewApp) -> Result<App>
 }
 
 pub fn find_app(c: &Connection, id: AppId) -> Result<Option<App>> {
-    Ok(
-        c.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1"))?
-            .query_row([id.0], app_from_row)
-            .optional()?,
-    )
+    Ok(c.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1"))?
+        .query_row([id.0], app_from_row)
+        .optional()?)
 }
 
 pub fn find_app_by_client_id(c: &Connection, client_id: &str) -> Result<Option<(App, String)>> {
-    Ok(c.prepare_cached(&format!(
-        "SELECT {APP_COLUMNS} FROM apps WHERE client_id = ?1"
-    ))?
-    .query_row([client_id], |r| {
-        Ok((app_from_row(r)?, r.get::<_, String>(7)?))
-    })
-    .optional()?)
+    Ok(c.prepare_cached(&format!("SELECT {APP_COLUMNS} FROM apps WHERE client_id = ?1"))?
+        .query_row([client_id], |r| Ok((app_from_row(r)?, r.get::<_, String>(7)?)))
+        .optional()?)
 }
 
 pub fn create_grant(c: &Connection, g: NewGrant) -> Result<()> {
@@ -109,22 +102,17 @@ pub fn create_token(c: &Connection, ids: &IdGenerator, t: NewToken) -> Result<()
 }
 
 pub fn find_token(c: &Connection, token_hash: &str) -> Result<Option<TokenInfo>> {
-    Ok(
-        c.prepare_cached("SELECT app_id, account_id, scopes FROM tokens WHERE token_hash = ?1")?
-            .query_row([token_hash], |r| {
-                Ok(TokenInfo {
-                    app_id: AppId(r.get(0)?),
-                    account_id: r.get::<_, Option<i64>>(1)?.map(AccountId),
-                    scopes: r.get(2)?,
-                })
+    Ok(c.prepare_cached("SELECT app_id, account_id, scopes FROM tokens WHERE token_hash = ?1")?
+        .query_row([token_hash], |r| {
+            Ok(TokenInfo {
+                app_id: AppId(r.get(0)?),
+                account_id: r.get::<_, Option<i64>>(1)?.map(AccountId),
+                scopes: r.get(2)?,
             })
-            .optional()?,
-    )
+        })
+        .optional()?)
 }
 
 pub fn revoke_token(c: &Connection, token_hash: &str, app: AppId) -> Result<bool> {
-    Ok(c.execute(
-        "DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2",
-        params![token_hash, app.0],
-    )? > 0)
+    Ok(c.execute("DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2", params![token_hash, app.0])? > 0)
 }

@@ -51,6 +51,9 @@ pub fn conflict(e: rusqlite::Error) -> StoreError {
         if text.contains("accounts.email") {
             return StoreError::Conflict(Conflict::EmailTaken);
         }
+        if text.contains("poll_voters.") || text.contains("poll_votes.") {
+            return StoreError::Conflict(Conflict::AlreadyVoted);
+        }
         return StoreError::Conflict(Conflict::Other("unique"));
     }
     StoreError::from(e)
@@ -157,19 +160,13 @@ pub fn load_statuses(c: &Connection, ids: &[i64]) -> Result<Vec<Status>> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {STATUS_COLUMNS} FROM statuses WHERE id IN (SELECT value FROM json_each(?1))"
     ))?;
-    let mut by_id: HashMap<i64, Status> = stmt
-        .query_map([&list], status_from_row)?
-        .map(|r| r.map(|s| (s.id.0, s)))
-        .collect::<rusqlite::Result<_>>()?;
+    let mut by_id: HashMap<i64, Status> =
+        stmt.query_map([&list], status_from_row)?.map(|r| r.map(|s| (s.id.0, s))).collect::<rusqlite::Result<_>>()?;
     attach_mentions_and_tags(c, &list, &mut by_id)?;
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-fn attach_mentions_and_tags(
-    c: &Connection,
-    list: &str,
-    by_id: &mut HashMap<i64, Status>,
-) -> Result<()> {
+fn attach_mentions_and_tags(c: &Connection, list: &str, by_id: &mut HashMap<i64, Status>) -> Result<()> {
     let mut stmt = c.prepare_cached(
         "SELECT status_id, account_id FROM mentions
          WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY status_id, position",
@@ -185,9 +182,7 @@ fn attach_mentions_and_tags(
         "SELECT status_id, tag FROM status_tags
          WHERE status_id IN (SELECT value FROM json_each(?1)) ORDER BY status_id, position",
     )?;
-    let rows = stmt.query_map([list], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
+    let rows = stmt.query_map([list], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (sid, tag) = row?;
         if let Some(s) = by_id.get_mut(&sid) {
@@ -198,15 +193,9 @@ fn attach_mentions_and_tags(
 }
 
 /// IDs from a query with named parameters.
-pub fn query_ids(
-    c: &Connection,
-    sql: &str,
-    params: &[(&str, &dyn rusqlite::ToSql)],
-) -> Result<Vec<i64>> {
+pub fn query_ids(c: &Connection, sql: &str, params: &[(&str, &dyn rusqlite::ToSql)]) -> Result<Vec<i64>> {
     let mut stmt = c.prepare_cached(sql)?;
-    let ids = stmt
-        .query_map(params, |r| r.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let ids = stmt.query_map(params, |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(ids)
 }
 

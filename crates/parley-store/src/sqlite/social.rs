@@ -36,14 +36,7 @@ pub fn follow(
             params![ids.next_raw(), account.0, target.0],
         )? > 0;
         if added {
-            notify_filtered(
-                c,
-                ids,
-                target,
-                account,
-                NotificationKind::FollowRequest,
-                None,
-            )?;
+            notify_filtered(c, ids, target, account, NotificationKind::FollowRequest, None)?;
         }
         return Ok(());
     }
@@ -63,46 +56,24 @@ fn insert_follow(
         params![ids.next_raw(), account.0, target.0, options.show_reblogs, options.notify],
     )? > 0;
     if added {
-        c.execute(
-            "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?1",
-            [account.0],
-        )?;
-        c.execute(
-            "UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?1",
-            [target.0],
-        )?;
+        c.execute("UPDATE accounts SET following_count = following_count + 1 WHERE id = ?1", [account.0])?;
+        c.execute("UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?1", [target.0])?;
     }
     Ok(())
 }
 
 pub fn unfollow(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {
-    let removed = c.execute(
-        "DELETE FROM follows WHERE account_id = ?1 AND target_id = ?2",
-        params![account.0, target.0],
-    )? > 0;
+    let removed =
+        c.execute("DELETE FROM follows WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])? > 0;
     if removed {
-        c.execute(
-            "UPDATE accounts SET following_count = max(following_count - 1, 0) WHERE id = ?1",
-            [account.0],
-        )?;
-        c.execute(
-            "UPDATE accounts SET followers_count = max(followers_count - 1, 0) WHERE id = ?1",
-            [target.0],
-        )?;
+        c.execute("UPDATE accounts SET following_count = max(following_count - 1, 0) WHERE id = ?1", [account.0])?;
+        c.execute("UPDATE accounts SET followers_count = max(followers_count - 1, 0) WHERE id = ?1", [target.0])?;
     }
-    c.execute(
-        "DELETE FROM follow_requests WHERE account_id = ?1 AND target_id = ?2",
-        params![account.0, target.0],
-    )?;
+    c.execute("DELETE FROM follow_requests WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
     Ok(())
 }
 
-pub fn authorize_request(
-    c: &Connection,
-    ids: &IdGenerator,
-    target: AccountId,
-    requester: AccountId,
-) -> Result<bool> {
+pub fn authorize_request(c: &Connection, ids: &IdGenerator, target: AccountId, requester: AccountId) -> Result<bool> {
     let pending = c.execute(
         "DELETE FROM follow_requests WHERE account_id = ?1 AND target_id = ?2",
         params![requester.0, target.0],
@@ -140,33 +111,16 @@ fn page_of(
 ) -> Result<Vec<(i64, AccountId)>> {
     let w = Window::new(page);
     let sql = format!("{sql} AND {}", w.clause(col));
-    let rows = query_pairs(
-        c,
-        &sql,
-        named_params! {":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
-    )?;
+    let rows =
+        query_pairs(c, &sql, named_params! {":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
     Ok(w.finish(rows))
 }
 
-pub fn follow_requests(
-    c: &Connection,
-    target: AccountId,
-    page: PageRequest,
-) -> Result<Vec<(i64, AccountId)>> {
-    page_of(
-        c,
-        "SELECT r.id, r.account_id FROM follow_requests r WHERE r.target_id = :account",
-        target,
-        page,
-        "r.id",
-    )
+pub fn follow_requests(c: &Connection, target: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+    page_of(c, "SELECT r.id, r.account_id FROM follow_requests r WHERE r.target_id = :account", target, page, "r.id")
 }
 
-pub fn followers(
-    c: &Connection,
-    account: AccountId,
-    page: PageRequest,
-) -> Result<Vec<(i64, AccountId)>> {
+pub fn followers(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
         "SELECT f.id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
@@ -177,11 +131,7 @@ pub fn followers(
     )
 }
 
-pub fn following(
-    c: &Connection,
-    account: AccountId,
-    page: PageRequest,
-) -> Result<Vec<(i64, AccountId)>> {
+pub fn following(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
         "SELECT f.id, f.target_id FROM follows f JOIN accounts a ON a.id = f.target_id
@@ -192,12 +142,7 @@ pub fn following(
     )
 }
 
-pub fn block(
-    c: &Connection,
-    ids: &IdGenerator,
-    account: AccountId,
-    target: AccountId,
-) -> Result<()> {
+pub fn block(c: &Connection, ids: &IdGenerator, account: AccountId, target: AccountId) -> Result<()> {
     c.execute(
         "INSERT OR IGNORE INTO blocks (id, account_id, target_id) VALUES (?1, ?2, ?3)",
         params![ids.next_raw(), account.0, target.0],
@@ -209,10 +154,7 @@ pub fn block(
 }
 
 pub fn unblock(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {
-    c.execute(
-        "DELETE FROM blocks WHERE account_id = ?1 AND target_id = ?2",
-        params![account.0, target.0],
-    )?;
+    c.execute("DELETE FROM blocks WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
     Ok(())
 }
 
@@ -232,18 +174,11 @@ pub fn mute(
 }
 
 pub fn unmute(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {
-    c.execute(
-        "DELETE FROM mutes WHERE account_id = ?1 AND target_id = ?2",
-        params![account.0, target.0],
-    )?;
+    c.execute("DELETE FROM mutes WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
     Ok(())
 }
 
-pub fn relationships(
-    c: &Connection,
-    account: AccountId,
-    targets: &[AccountId],
-) -> Result<Vec<Relationship>> {
+pub fn relationships(c: &Connection, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
     let mut stmt = c.prepare_cached(
         "SELECT
            EXISTS (SELECT 1 FROM follows WHERE account_id = ?1 AND target_id = ?2),

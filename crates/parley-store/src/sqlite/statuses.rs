@@ -8,8 +8,10 @@ use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 use super::notifications::notify_filtered;
+use super::polls;
 use super::rows::{Window, json_ids, load_statuses, ms, now_ms, query_pairs, time};
-use crate::types::{EditStatus, NewReblog, NewStatus, StatusFlags};
+use crate::Rejection;
+use crate::types::{EditStatus, NewReblog, NewStatus, PollChange, StatusFlags};
 use crate::{Result, StoreError};
 
 /// Deepest reply chain walked for ancestors, and most descendants returned.
@@ -54,8 +56,10 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
     )?
     .execute(params![new.account_id.0, created])?;
     if let Some(parent) = reply_id {
-        c.prepare_cached("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1")?
-            .execute([parent])?;
+        c.prepare_cached("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1")?.execute([parent])?;
+    }
+    if let Some(poll) = &new.poll {
+        polls::insert(c, ids, StatusId(id), new.account_id, poll, created)?;
     }
     if let Some(key) = &new.idempotency_key {
         c.execute(
@@ -64,33 +68,18 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
         )?;
     }
     for mentioned in new.mentions.iter().filter(|m| **m != new.account_id) {
-        notify_filtered(
-            c,
-            ids,
-            *mentioned,
-            new.account_id,
-            NotificationKind::Mention,
-            Some(StatusId(id)),
-        )?;
+        notify_filtered(c, ids, *mentioned, new.account_id, NotificationKind::Mention, Some(StatusId(id)))?;
     }
     find(c, StatusId(id))?.ok_or(StoreError::NotFound)
 }
 
-fn write_mentions_and_tags(
-    c: &Connection,
-    id: i64,
-    mentions: &[AccountId],
-    tags: &[String],
-) -> Result<()> {
-    let mut m = c.prepare_cached(
-        "INSERT OR IGNORE INTO mentions (status_id, account_id, position) VALUES (?1, ?2, ?3)",
-    )?;
+fn write_mentions_and_tags(c: &Connection, id: i64, mentions: &[AccountId], tags: &[String]) -> Result<()> {
+    let mut m =
+        c.prepare_cached("INSERT OR IGNORE INTO mentions (status_id, account_id, position) VALUES (?1, ?2, ?3)")?;
     for (i, a) in mentions.iter().enumerate() {
         m.execute(params![id, a.0, i as i64])?;
     }
-    let mut t = c.prepare_cached(
-        "INSERT OR IGNORE INTO status_tags (tag, status_id, position) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut t = c.prepare_cached("INSERT OR IGNORE INTO status_tags (tag, status_id, position) VALUES (?1, ?2, ?3)")?;
     for (i, tag) in tags.iter().enumerate() {
         t.execute(params![tag.to_lowercase(), id, i as i64])?;
     }
@@ -107,12 +96,10 @@ pub fn find_many(c: &Connection, ids: &[StatusId]) -> Result<Vec<Status>> {
 }
 
 pub fn find_idempotent(c: &Connection, account: AccountId, key: &str) -> Result<Option<StatusId>> {
-    Ok(c.prepare_cached(
-        "SELECT status_id FROM idempotency_keys WHERE account_id = ?1 AND key = ?2",
-    )?
-    .query_row(params![account.0, key], |r| r.get(0))
-    .optional()?
-    .map(StatusId))
+    Ok(c.prepare_cached("SELECT status_id FROM idempotency_keys WHERE account_id = ?1 AND key = ?2")?
+        .query_row(params![account.0, key], |r| r.get(0))
+        .optional()?
+        .map(StatusId))
 }
 
 pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
@@ -127,21 +114,12 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     )?;
     c.execute("DELETE FROM statuses WHERE reblog_of_id = ?1", [id.0])?;
     if let Some(parent) = status.in_reply_to_id {
-        c.execute(
-            "UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1",
-            [parent.0],
-        )?;
+        c.execute("UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1", [parent.0])?;
     }
     if let Some(original) = status.reblog_of {
-        c.execute(
-            "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?1",
-            [original.0],
-        )?;
+        c.execute("UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?1", [original.0])?;
     }
-    c.execute(
-        "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1",
-        [status.account_id.0],
-    )?;
+    c.execute("UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1", [status.account_id.0])?;
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
     Ok(Some(status))
@@ -150,11 +128,27 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
 pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> Result<Status> {
     let current = find(c, id)?.ok_or(StoreError::NotFound)?;
     let now = now_ms();
-    let has_history: bool = c.query_row(
-        "SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = ?1)",
-        [id.0],
-        |r| r.get(0),
-    )?;
+    let poll = match current.poll_id {
+        Some(p) => polls::find_many(c, &[p])?.pop(),
+        None => None,
+    };
+    // Checked here, inside the transaction, so no vote can slip in between.
+    if e.text_changed && poll.as_ref().is_some_and(|p| p.votes_count > 0) {
+        return Err(StoreError::Rejected(Rejection::PollHasVotes));
+    }
+    let mut voided_voters = Vec::new();
+    match (&e.poll, &poll) {
+        (PollChange::Keep, _) => {}
+        (PollChange::Adjust { hide_totals, expires_at }, Some(p)) => polls::adjust(c, p.id, *hide_totals, *expires_at)?,
+        (PollChange::Reset(new), Some(p)) => voided_voters = polls::reset(c, p.id, new)?,
+        (PollChange::Create(new), None) => {
+            polls::insert(c, ids, id, current.account_id, new, now)?;
+        }
+        (PollChange::Create(new), Some(p)) => voided_voters = polls::reset(c, p.id, new)?,
+        (PollChange::Adjust { .. } | PollChange::Reset(_), None) => return Err(StoreError::NotFound),
+    }
+    let has_history: bool =
+        c.query_row("SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = ?1)", [id.0], |r| r.get(0))?;
     let mut version = c.prepare_cached(
         "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -171,15 +165,7 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
             ms(current.created_at)
         ])?;
     }
-    version.execute(params![
-        ids.next_raw(),
-        id.0,
-        e.text,
-        e.content_html,
-        e.spoiler_text,
-        e.sensitive,
-        now
-    ])?;
+    version.execute(params![ids.next_raw(), id.0, e.text, e.content_html, e.spoiler_text, e.sensitive, now])?;
     c.execute(
         "UPDATE statuses SET text = ?2, content_html = ?3, spoiler_text = ?4, sensitive = ?5, language = ?6,
                              edited_at = ?7 WHERE id = ?1",
@@ -190,20 +176,18 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
     write_mentions_and_tags(c, id.0, &e.mentions, &e.tags)?;
     // Everyone who boosted it learns that what they shared has changed.
     let boosters: Vec<i64> = {
-        let mut stmt =
-            c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
-        stmt.query_map([id.0], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+        let mut stmt = c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
+        stmt.query_map([id.0], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
-    for b in boosters {
-        notify_filtered(
-            c,
-            ids,
-            AccountId(b),
-            current.account_id,
-            NotificationKind::Update,
-            Some(id),
-        )?;
+    // Voters whose votes the edit voided are told too (once, even if they also boosted).
+    let mut told: Vec<AccountId> = boosters.into_iter().map(AccountId).collect();
+    for v in voided_voters {
+        if !told.contains(&v) {
+            told.push(v);
+        }
+    }
+    for account in told.into_iter().filter(|a| *a != current.account_id) {
+        notify_filtered(c, ids, account, current.account_id, NotificationKind::Update, Some(id))?;
     }
     find(c, id)?.ok_or(StoreError::NotFound)
 }
@@ -252,8 +236,7 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)
                  WHERE s.in_reply_to_id IS NOT NULL AND up.depth < ?2)
              SELECT id FROM up ORDER BY depth DESC",
         )?;
-        stmt.query_map(params![id.0, MAX_ANCESTORS], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+        stmt.query_map(params![id.0, MAX_ANCESTORS], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
     let edges: Vec<(i64, i64)> = {
         let mut stmt = c.prepare_cached(
@@ -263,10 +246,8 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)
                  SELECT s.id, s.in_reply_to_id FROM statuses s JOIN down ON s.in_reply_to_id = down.id)
              SELECT id, parent FROM down LIMIT ?2",
         )?;
-        stmt.query_map(params![id.0, MAX_DESCENDANTS], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?
+        stmt.query_map(params![id.0, MAX_DESCENDANTS], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
     };
     // Depth-first, each level oldest first: the order Mastodon shows a thread in.
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -275,10 +256,7 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)
     }
     children.values_mut().for_each(|v| v.sort_unstable());
     let mut order = Vec::with_capacity(edges.len());
-    let mut stack: Vec<i64> = children
-        .get(&id.0)
-        .map(|v| v.iter().rev().copied().collect())
-        .unwrap_or_default();
+    let mut stack: Vec<i64> = children.get(&id.0).map(|v| v.iter().rev().copied().collect()).unwrap_or_default();
     while let Some(next) = stack.pop() {
         order.push(next);
         if let Some(kids) = children.get(&next) {
@@ -296,40 +274,24 @@ pub fn favourite(
     notify: Option<AccountId>,
 ) -> Result<bool> {
     let added = c
-        .prepare_cached(
-            "INSERT OR IGNORE INTO favourites (id, account_id, status_id) VALUES (?1, ?2, ?3)",
-        )?
+        .prepare_cached("INSERT OR IGNORE INTO favourites (id, account_id, status_id) VALUES (?1, ?2, ?3)")?
         .execute(params![ids.next_raw(), account.0, status.0])?
         > 0;
     if added {
-        c.prepare_cached(
-            "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?1",
-        )?
-        .execute([status.0])?;
+        c.prepare_cached("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?1")?
+            .execute([status.0])?;
         if let Some(author) = notify {
-            notify_filtered(
-                c,
-                ids,
-                author,
-                account,
-                NotificationKind::Favourite,
-                Some(status),
-            )?;
+            notify_filtered(c, ids, author, account, NotificationKind::Favourite, Some(status))?;
         }
     }
     Ok(added)
 }
 
 pub fn unfavourite(c: &Connection, account: AccountId, status: StatusId) -> Result<bool> {
-    let removed = c.execute(
-        "DELETE FROM favourites WHERE account_id = ?1 AND status_id = ?2",
-        params![account.0, status.0],
-    )? > 0;
+    let removed =
+        c.execute("DELETE FROM favourites WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])? > 0;
     if removed {
-        c.execute(
-            "UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?1",
-            [status.0],
-        )?;
+        c.execute("UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?1", [status.0])?;
         c.execute(
             "DELETE FROM notifications WHERE kind = 'favourite' AND from_account_id = ?1 AND status_id = ?2",
             params![account.0, status.0],
@@ -357,23 +319,13 @@ pub fn reblog(c: &Connection, ids: &IdGenerator, new: NewReblog) -> Result<Statu
          VALUES (?1, ?2, ?3, '', '', ?4, ?5, ?6)",
         params![id, new.account_id.0, new.status_id.0, new.visibility.as_str(), now, new.app.map(|a| a.0)],
     )?;
-    c.execute(
-        "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?1",
-        [new.status_id.0],
-    )?;
+    c.execute("UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?1", [new.status_id.0])?;
     c.execute(
         "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?2 WHERE id = ?1",
         params![new.account_id.0, now],
     )?;
     if original.account_id != new.account_id {
-        notify_filtered(
-            c,
-            ids,
-            original.account_id,
-            new.account_id,
-            NotificationKind::Reblog,
-            Some(new.status_id),
-        )?;
+        notify_filtered(c, ids, original.account_id, new.account_id, NotificationKind::Reblog, Some(new.status_id))?;
     }
     find(c, StatusId(id))?.ok_or(StoreError::NotFound)
 }
@@ -397,41 +349,27 @@ pub fn unreblog(c: &Connection, account: AccountId, status: StatusId) -> Result<
     Ok(removed)
 }
 
-pub fn favourited_by(
-    c: &Connection,
-    status: StatusId,
-    page: PageRequest,
-) -> Result<Vec<(i64, AccountId)>> {
+pub fn favourited_by(c: &Connection, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     let w = Window::new(page);
     let sql = format!(
         "SELECT f.id, f.account_id FROM favourites f JOIN accounts a ON a.id = f.account_id
          WHERE f.status_id = :status AND a.suspended = 0 AND {}",
         w.clause("f.id")
     );
-    let rows = query_pairs(
-        c,
-        &sql,
-        named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
-    )?;
+    let rows =
+        query_pairs(c, &sql, named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
     Ok(w.finish(rows))
 }
 
-pub fn reblogged_by(
-    c: &Connection,
-    status: StatusId,
-    page: PageRequest,
-) -> Result<Vec<(i64, AccountId)>> {
+pub fn reblogged_by(c: &Connection, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     let w = Window::new(page);
     let sql = format!(
         "SELECT s.id, s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
          WHERE s.reblog_of_id = :status AND a.suspended = 0 AND {}",
         w.clause("s.id")
     );
-    let rows = query_pairs(
-        c,
-        &sql,
-        named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
-    )?;
+    let rows =
+        query_pairs(c, &sql, named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
     Ok(w.finish(rows))
 }
 
@@ -456,11 +394,10 @@ pub fn flags(c: &Connection, viewer: AccountId, statuses: &[StatusId]) -> Result
     )?
     .into_iter()
     .collect();
-    flags.pinned = collect(
-        "SELECT status_id FROM pins WHERE account_id = ?1 AND status_id IN (SELECT value FROM json_each(?2))",
-    )?
-    .into_iter()
-    .collect();
+    flags.pinned =
+        collect("SELECT status_id FROM pins WHERE account_id = ?1 AND status_id IN (SELECT value FROM json_each(?2))")?
+            .into_iter()
+            .collect();
     Ok(flags)
 }
 
@@ -473,9 +410,6 @@ pub fn pin(c: &Connection, ids: &IdGenerator, account: AccountId, status: Status
 }
 
 pub fn unpin(c: &Connection, account: AccountId, status: StatusId) -> Result<()> {
-    c.execute(
-        "DELETE FROM pins WHERE account_id = ?1 AND status_id = ?2",
-        params![account.0, status.0],
-    )?;
+    c.execute("DELETE FROM pins WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])?;
     Ok(())
 }

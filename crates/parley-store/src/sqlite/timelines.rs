@@ -55,21 +55,12 @@ pub fn home(c: &Connection, viewer: AccountId, page: PageRequest) -> Result<Vec<
            AND {}",
         w.clause("s.id")
     );
-    let ids = query_ids(
-        c,
-        &sql,
-        named_params! {":viewer": viewer.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
-    )?;
+    let ids = query_ids(c, &sql, named_params! {":viewer": viewer.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
     load_statuses(c, &w.finish(ids))
 }
 
 /// The public timeline, or a hashtag's when `tag` is set: public, original statuses only.
-pub fn public(
-    c: &Connection,
-    viewer: Option<AccountId>,
-    tag: Option<&str>,
-    page: PageRequest,
-) -> Result<Vec<Status>> {
+pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page: PageRequest) -> Result<Vec<Status>> {
     let w = Window::new(page);
     let viewer = viewer.map(|v| v.0).unwrap_or(0);
     let tag_filter = if tag.is_some() {
@@ -108,8 +99,7 @@ pub fn account(
     let viewer = viewer.map(|v| v.0).unwrap_or(0);
     let mut filters = String::new();
     if filter.exclude_replies {
-        filters
-            .push_str(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
+        filters.push_str(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
     }
     if filter.exclude_reblogs {
         filters.push_str(" AND s.reblog_of_id IS NULL");
@@ -141,10 +131,7 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.reblog_of_id IS NULL AND s.text LIKE :pattern ESCAPE '\\'
@@ -165,18 +152,13 @@ pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<Stri
     if q.is_empty() {
         return Ok(Vec::new());
     }
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(
         "SELECT tag FROM status_tags WHERE tag LIKE ?1 ESCAPE '\\'
          GROUP BY tag ORDER BY (tag = ?2) DESC, count(*) DESC, tag LIMIT ?3",
     )?;
     let tags = stmt
-        .query_map(params![format!("{escaped}%"), q, limit as i64], |r| {
-            r.get(0)
-        })?
+        .query_map(params![format!("{escaped}%"), q, limit as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(tags)
 }

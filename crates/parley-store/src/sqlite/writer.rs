@@ -60,11 +60,8 @@ impl Writer {
             });
             (ok, completion)
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
-        rx.await
-            .map_err(|_| StoreError::Backend("the writer thread dropped a write".into()))?
+        self.jobs.send(job).map_err(|_| StoreError::Backend("the writer thread has stopped".into()))?;
+        rx.await.map_err(|_| StoreError::Backend("the writer thread dropped a write".into()))?
     }
 }
 
@@ -104,11 +101,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> BatchOutcome {
             continue;
         }
         let (ok, completion) = job(conn);
-        let end = if ok {
-            "RELEASE job"
-        } else {
-            "ROLLBACK TO job; RELEASE job"
-        };
+        let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         if let Err(e) = conn.execute_batch(end) {
             let _ = conn.execute_batch("ROLLBACK");
             done.push(completion);

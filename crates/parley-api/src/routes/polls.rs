@@ -1,0 +1,37 @@
+//! `/api/v1/polls` — https://docs.joinmastodon.org/methods/polls/
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+
+use super::path_id;
+use crate::auth::{Auth, MaybeAuth};
+use crate::entities::Poll;
+use crate::params::Params;
+use crate::{ApiResult, AppState};
+
+/// `GET /api/v1/polls/:id`: anyone who may see the status may read its poll.
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Poll>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let view = state.services.polls.get(viewer, path_id(&id)?).await?;
+    Ok(Json(Poll::from_view(&view)))
+}
+
+#[derive(Deserialize)]
+pub struct VoteForm {
+    /// 0-based option indices; integers or numeric strings, as clients send them.
+    #[serde(default)]
+    choices: Vec<i64>,
+}
+
+/// `POST /api/v1/polls/:id/votes`
+pub async fn vote(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Params(form): Params<VoteForm>,
+) -> ApiResult<Json<Poll>> {
+    let me = auth.user("write:statuses")?;
+    let view = state.services.polls.vote(me.id, path_id(&id)?, &form.choices).await?;
+    Ok(Json(Poll::from_view(&view)))
+}

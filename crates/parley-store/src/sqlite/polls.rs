@@ -1,0 +1,398 @@
+//! Polls: ballots, tallies, the hash-chained vote log, expiry, audits.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use parley_core::model::{NotificationKind, Poll};
+use parley_core::poll::{chain_genesis, chain_next};
+use parley_core::{AccountId, IdGenerator, PollId, StatusId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::notifications::notify_filtered;
+use super::rows::{conflict, json_ids, ms, now_ms, time};
+use crate::types::{HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, RecordedBallot, TallyAt};
+use crate::{Rejection, Result, StoreError};
+
+const POLL_COLUMNS: &str = "id, status_id, account_id, multiple, hide_totals, expires_at, created_at, closed, \
+     votes_count, voters_count, chain_head, vote_seq";
+
+fn poll_from_row(r: &Row<'_>) -> rusqlite::Result<Poll> {
+    Ok(Poll {
+        id: PollId(r.get(0)?),
+        status_id: StatusId(r.get(1)?),
+        account_id: AccountId(r.get(2)?),
+        options: Vec::new(),
+        option_votes: Vec::new(),
+        multiple: r.get(3)?,
+        hide_totals: r.get(4)?,
+        expires_at: time(r.get(5)?),
+        created_at: time(r.get(6)?),
+        closed: r.get(7)?,
+        votes_count: r.get(8)?,
+        voters_count: r.get(9)?,
+        chain_head: r.get(10)?,
+        vote_seq: r.get(11)?,
+    })
+}
+
+/// Creates a poll for a status inside the status's transaction.
+pub fn insert(
+    c: &Connection,
+    ids: &IdGenerator,
+    status: StatusId,
+    author: AccountId,
+    p: &NewPoll,
+    created_ms: i64,
+) -> Result<PollId> {
+    let id = ids.next_raw();
+    c.execute(
+        &format!("INSERT INTO polls ({POLL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, ?8, 0)"),
+        params![id, status.0, author.0, p.multiple, p.hide_totals, ms(p.expires_at), created_ms, chain_genesis(id)],
+    )?;
+    write_options(c, id, &p.options)?;
+    c.execute("UPDATE statuses SET poll_id = ?2 WHERE id = ?1", params![status.0, id])?;
+    Ok(PollId(id))
+}
+
+fn write_options(c: &Connection, poll: i64, options: &[String]) -> Result<()> {
+    let mut stmt = c.prepare_cached("INSERT INTO poll_options (poll_id, position, title) VALUES (?1, ?2, ?3)")?;
+    for (i, title) in options.iter().enumerate() {
+        stmt.execute(params![poll, i as i64, title])?;
+    }
+    Ok(())
+}
+
+/// Voids every vote of a poll and gives it new options; returns the voters.
+pub fn reset(c: &Connection, poll: PollId, p: &NewPoll) -> Result<Vec<AccountId>> {
+    let voters: Vec<AccountId> = {
+        let mut stmt = c.prepare_cached("SELECT account_id FROM poll_voters WHERE poll_id = ?1")?;
+        stmt.query_map([poll.0], |r| r.get::<_, i64>(0))?.map(|r| r.map(AccountId)).collect::<rusqlite::Result<_>>()?
+    };
+    c.execute("DELETE FROM poll_votes WHERE poll_id = ?1", [poll.0])?;
+    c.execute("DELETE FROM poll_voters WHERE poll_id = ?1", [poll.0])?;
+    c.execute("DELETE FROM poll_options WHERE poll_id = ?1", [poll.0])?;
+    write_options(c, poll.0, &p.options)?;
+    c.execute(
+        "UPDATE polls SET multiple = ?2, hide_totals = ?3, expires_at = ?4, closed = 0, votes_count = 0,
+                          voters_count = 0, chain_head = ?5, vote_seq = 0 WHERE id = ?1",
+        params![poll.0, p.multiple, p.hide_totals, ms(p.expires_at), chain_genesis(poll.0)],
+    )?;
+    Ok(voters)
+}
+
+pub fn adjust(c: &Connection, poll: PollId, hide_totals: bool, expires_at: DateTime<Utc>) -> Result<()> {
+    c.execute(
+        "UPDATE polls SET hide_totals = ?2, expires_at = ?3, closed = CASE WHEN ?3 > ?4 THEN 0 ELSE closed END
+         WHERE id = ?1",
+        params![poll.0, hide_totals, ms(expires_at), now_ms()],
+    )?;
+    Ok(())
+}
+
+pub fn find_many(c: &Connection, ids: &[PollId]) -> Result<Vec<Poll>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = json_ids(ids.iter().map(|p| p.0));
+    let mut polls: HashMap<i64, Poll> = {
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT {POLL_COLUMNS} FROM polls WHERE id IN (SELECT value FROM json_each(?1))"
+        ))?;
+        stmt.query_map([&list], poll_from_row)?.map(|r| r.map(|p| (p.id.0, p))).collect::<rusqlite::Result<_>>()?
+    };
+    let mut stmt = c.prepare_cached(
+        "SELECT poll_id, title, votes_count FROM poll_options
+         WHERE poll_id IN (SELECT value FROM json_each(?1)) ORDER BY poll_id, position",
+    )?;
+    let rows = stmt.query_map([&list], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    for row in rows {
+        let (poll, title, votes) = row?;
+        if let Some(p) = polls.get_mut(&poll) {
+            p.options.push(title);
+            p.option_votes.push(votes);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| polls.remove(&id.0)).collect())
+}
+
+pub fn ballots(c: &Connection, poll: PollId) -> Result<Vec<(AccountId, Vec<u32>)>> {
+    let mut stmt =
+        c.prepare_cached("SELECT account_id, choice FROM poll_votes WHERE poll_id = ?1 ORDER BY account_id, choice")?;
+    let mut out: Vec<(AccountId, Vec<u32>)> = Vec::new();
+    let rows = stmt.query_map([poll.0], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u32>(1)?)))?;
+    for row in rows {
+        let (account, choice) = row?;
+        match out.last_mut() {
+            Some((a, choices)) if a.0 == account => choices.push(choice),
+            _ => out.push((AccountId(account), vec![choice])),
+        }
+    }
+    Ok(out)
+}
+
+/// The ballot's transaction: voter row (the uniqueness that forbids a second
+/// ballot), one chained vote row per choice, and the atomic tally increments.
+pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<RecordedBallot> {
+    let (expires_at, chain_head, vote_seq, options): (i64, String, i64, i64) = c
+        .prepare_cached(
+            "SELECT expires_at, chain_head, vote_seq, (SELECT count(*) FROM poll_options WHERE poll_id = polls.id)
+             FROM polls WHERE id = ?1",
+        )?
+        .query_row([b.poll_id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    if b.choices.is_empty() || b.choices.iter().any(|ch| i64::from(*ch) >= options) {
+        return Err(StoreError::Rejected(Rejection::InvalidChoice));
+    }
+    // Vote times never run backwards within a poll, so "as of" a time is a prefix of the log.
+    let last_at: Option<i64> = c
+        .prepare_cached("SELECT created_at FROM poll_votes WHERE poll_id = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row([b.poll_id.0], |r| r.get(0))
+        .optional()?;
+    let at = b.at.map(ms).unwrap_or_else(now_ms).max(last_at.unwrap_or(i64::MIN));
+    if at >= expires_at {
+        return Err(StoreError::Rejected(Rejection::PollExpired));
+    }
+    c.prepare_cached("INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![b.poll_id.0, b.account_id.0, at])
+        .map_err(conflict)?;
+    let mut head = chain_head;
+    let mut seq = vote_seq;
+    let mut insert_vote = c.prepare_cached(
+        "INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut bump =
+        c.prepare_cached("UPDATE poll_options SET votes_count = votes_count + 1 WHERE poll_id = ?1 AND position = ?2")?;
+    for choice in &b.choices {
+        seq += 1;
+        head = chain_next(&head, seq, *choice, at);
+        insert_vote.execute(params![ids.next_raw(), b.poll_id.0, b.account_id.0, choice, at, seq, head])?;
+        bump.execute(params![b.poll_id.0, choice])?;
+    }
+    c.prepare_cached(
+        "UPDATE polls SET votes_count = votes_count + ?2, voters_count = voters_count + 1, chain_head = ?3, vote_seq = ?4
+         WHERE id = ?1",
+    )?
+    .execute(params![b.poll_id.0, b.choices.len() as i64, head, seq])?;
+    Ok(RecordedBallot { at: time(at), last_seq: seq, chain_head: head })
+}
+
+pub fn close_expired(c: &Connection, ids: &IdGenerator, now: DateTime<Utc>) -> Result<Vec<Poll>> {
+    let due: Vec<i64> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT id FROM polls WHERE closed = 0 AND expires_at <= ?1 ORDER BY expires_at LIMIT 100",
+        )?;
+        stmt.query_map([ms(now)], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    };
+    let mut closed = Vec::new();
+    for id in due {
+        // The 0 → 1 transition happens once, so each notification is sent once.
+        let changed = c.execute("UPDATE polls SET closed = 1 WHERE id = ?1 AND closed = 0", [id])?;
+        if changed == 0 {
+            continue;
+        }
+        let Some(poll) = find_many(c, &[PollId(id)])?.pop() else { continue };
+        notify_filtered(c, ids, poll.account_id, poll.account_id, NotificationKind::Poll, Some(poll.status_id))?;
+        let voters: Vec<i64> = {
+            let mut stmt = c.prepare_cached("SELECT account_id FROM poll_voters WHERE poll_id = ?1")?;
+            stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        for v in voters {
+            notify_filtered(c, ids, AccountId(v), poll.account_id, NotificationKind::Poll, Some(poll.status_id))?;
+        }
+        closed.push(poll);
+    }
+    Ok(closed)
+}
+
+pub fn next_expiry(c: &Connection) -> Result<Option<DateTime<Utc>>> {
+    Ok(c.prepare_cached("SELECT min(expires_at) FROM polls WHERE closed = 0")?
+        .query_row([], |r| r.get::<_, Option<i64>>(0))?
+        .map(time))
+}
+
+fn option_count(c: &Connection, poll: PollId) -> Result<usize> {
+    let n: i64 = c.query_row("SELECT count(*) FROM poll_options WHERE poll_id = ?1", [poll.0], |r| r.get(0))?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(n as usize)
+}
+
+pub fn tally_at(c: &Connection, poll: PollId, at: DateTime<Utc>) -> Result<TallyAt> {
+    let n = option_count(c, poll)?;
+    let at = ms(at);
+    let mut option_votes = vec![0i64; n];
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT choice, count(*) FROM poll_votes WHERE poll_id = ?1 AND created_at <= ?2 GROUP BY choice",
+        )?;
+        let rows = stmt.query_map(params![poll.0, at], |r| Ok((r.get::<_, usize>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (choice, count) = row?;
+            if let Some(slot) = option_votes.get_mut(choice) {
+                *slot = count;
+            }
+        }
+    }
+    let voters_count: i64 = c.query_row(
+        "SELECT count(*) FROM poll_voters WHERE poll_id = ?1 AND created_at <= ?2",
+        params![poll.0, at],
+        |r| r.get(0),
+    )?;
+    let head: Option<(String, i64)> = c
+        .query_row(
+            "SELECT hash, seq FROM poll_votes WHERE poll_id = ?1 AND created_at <= ?2 ORDER BY seq DESC LIMIT 1",
+            params![poll.0, at],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (chain_head, last_seq) = head.unwrap_or_else(|| (chain_genesis(poll.0), 0));
+    Ok(TallyAt { votes_count: option_votes.iter().sum(), option_votes, voters_count, chain_head, last_seq })
+}
+
+pub fn history(c: &Connection, poll: PollId, interval_seconds: i64) -> Result<Vec<HistoryBucket>> {
+    let n = option_count(c, poll)?;
+    let origin: i64 = c.query_row("SELECT created_at FROM polls WHERE id = ?1", [poll.0], |r| r.get(0))?;
+    let width = interval_seconds.max(1) * 1000;
+    let mut buckets: BTreeMap<i64, HistoryBucket> = BTreeMap::new();
+    let new_bucket = |k: i64| HistoryBucket { start: time(origin + k * width), option_votes: vec![0; n], voters: 0 };
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT (created_at - ?2) / ?3, choice, count(*) FROM poll_votes WHERE poll_id = ?1 GROUP BY 1, 2",
+        )?;
+        let rows = stmt.query_map(params![poll.0, origin, width], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, usize>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        for row in rows {
+            let (k, choice, count) = row?;
+            let b = buckets.entry(k).or_insert_with(|| new_bucket(k));
+            if let Some(slot) = b.option_votes.get_mut(choice) {
+                *slot = count;
+            }
+        }
+    }
+    {
+        let mut stmt =
+            c.prepare_cached("SELECT (created_at - ?2) / ?3, count(*) FROM poll_voters WHERE poll_id = ?1 GROUP BY 1")?;
+        let rows =
+            stmt.query_map(params![poll.0, origin, width], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (k, count) = row?;
+            buckets.entry(k).or_insert_with(|| new_bucket(k)).voters = count;
+        }
+    }
+    Ok(buckets.into_values().collect())
+}
+
+pub fn signals(c: &Connection, poll: PollId) -> Result<PollSignals> {
+    let created: i64 = c
+        .query_row("SELECT created_at FROM polls WHERE id = ?1", [poll.0], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let per_minute: Vec<(DateTime<Utc>, i64)> = {
+        let mut stmt = c.prepare_cached(
+            "SELECT created_at / 60000, count(*) FROM poll_voters WHERE poll_id = ?1 GROUP BY 1 ORDER BY 1",
+        )?;
+        stmt.query_map([poll.0], |r| Ok((time(r.get::<_, i64>(0)? * 60_000), r.get::<_, i64>(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let ballots: i64 = c.query_row("SELECT count(*) FROM poll_voters WHERE poll_id = ?1", [poll.0], |r| r.get(0))?;
+    let from_new: i64 = c.query_row(
+        "SELECT count(*) FROM poll_voters v JOIN accounts a ON a.id = v.account_id
+         WHERE v.poll_id = ?1 AND a.created_at > ?2",
+        params![poll.0, created],
+        |r| r.get(0),
+    )?;
+    Ok(PollSignals { ballots_per_minute: per_minute, ballots, ballots_from_new_accounts: from_new })
+}
+
+/// Recounts one poll from its rows and re-walks its chain.
+fn audit_one(c: &Connection, poll: &Poll) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut counted = vec![0i64; poll.options.len()];
+    let mut per_account: HashMap<i64, i64> = HashMap::new();
+    let mut head = chain_genesis(poll.id.0);
+    let mut expected_seq = 0i64;
+    let mut stmt = c.prepare_cached(
+        "SELECT account_id, choice, created_at, seq, hash FROM poll_votes WHERE poll_id = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([poll.id.0], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, String>(4)?))
+    })?;
+    let mut chain_broken = false;
+    for row in rows {
+        let (account, choice, at, seq, hash) = row?;
+        *per_account.entry(account).or_default() += 1;
+        match counted.get_mut(choice as usize) {
+            Some(slot) if choice >= 0 => *slot += 1,
+            _ => problems.push(format!("vote #{seq} names option {choice}, which does not exist")),
+        }
+        expected_seq += 1;
+        if chain_broken {
+            continue;
+        }
+        if seq != expected_seq {
+            problems
+                .push(format!("vote log skips from #{} to #{seq}: a vote was removed or inserted", expected_seq - 1));
+            chain_broken = true;
+            continue;
+        }
+        let want = chain_next(&head, seq, choice.max(0) as u32, at);
+        if want != hash {
+            problems.push(format!("vote #{seq} does not match the hash chain: it was altered"));
+            chain_broken = true;
+            continue;
+        }
+        head = hash;
+    }
+    for (i, (stored, recount)) in poll.option_votes.iter().zip(&counted).enumerate() {
+        if stored != recount {
+            problems.push(format!("option {i} tally is {stored} but {recount} vote rows exist"));
+        }
+    }
+    let rows_total: i64 = counted.iter().sum();
+    if poll.votes_count != rows_total {
+        problems.push(format!("votes_count is {} but {rows_total} vote rows exist", poll.votes_count));
+    }
+    let voters: i64 = c.query_row("SELECT count(*) FROM poll_voters WHERE poll_id = ?1", [poll.id.0], |r| r.get(0))?;
+    if poll.voters_count != voters {
+        problems.push(format!("voters_count is {} but {voters} ballots exist", poll.voters_count));
+    }
+    if per_account.len() as i64 != voters {
+        problems.push(format!("{} accounts have vote rows but {voters} ballots exist", per_account.len()));
+    }
+    if !poll.multiple && per_account.values().any(|n| *n > 1) {
+        problems.push("an account has more than one vote in a single-choice poll".to_string());
+    }
+    if !chain_broken && (poll.vote_seq != expected_seq || poll.chain_head != head) {
+        problems.push(format!(
+            "chain head does not match the vote log (log ends at #{expected_seq}, poll records #{})",
+            poll.vote_seq
+        ));
+    }
+    Ok(problems)
+}
+
+pub fn audit(c: &Connection) -> Result<Vec<PollAudit>> {
+    let ids: Vec<PollId> = {
+        let mut stmt = c.prepare("SELECT id FROM polls ORDER BY id")?;
+        stmt.query_map([], |r| r.get::<_, i64>(0))?.map(|r| r.map(PollId)).collect::<rusqlite::Result<_>>()?
+    };
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        for poll in find_many(c, chunk)? {
+            let problems = audit_one(c, &poll)?;
+            out.push(PollAudit { poll_id: poll.id, problems });
+        }
+    }
+    Ok(out)
+}
+
+pub fn server_key(c: &Connection, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
+    c.execute(
+        "INSERT OR IGNORE INTO server_keys (name, secret, created_at) VALUES (?1, ?2, ?3)",
+        params![name, candidate, now_ms()],
+    )?;
+    Ok(c.query_row("SELECT secret FROM server_keys WHERE name = ?1", [name], |r| r.get(0))?)
+}
