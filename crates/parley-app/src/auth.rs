@@ -401,6 +401,13 @@ impl AuthService {
         Ok((token, account))
     }
 
+    /// Issues a user token for an existing account without a sign-in (bulk
+    /// seeding and load tests, run by an operator with access to the server).
+    pub async fn issue_user_token(&self, app: &App, account: parley_core::AccountId, scopes: Scopes) -> Result<String> {
+        let issued = self.issue(app, Some(account), scopes).await.map_err(|e| AppError::Internal(e.description))?;
+        Ok(issued.access_token)
+    }
+
     fn requested_scopes(&self, app: &App, scope: Option<&str>) -> Result<Scopes, OAuthError> {
         let app_scopes = Scopes::parse(&app.scopes).unwrap_or_default();
         let requested = match scope.map(str::trim).filter(|s| !s.is_empty()) {

@@ -46,12 +46,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(self) -> Value {
-        assert!(
-            self.status.is_success(),
-            "expected success, got {}: {}",
-            self.status,
-            self.body
-        );
+        assert!(self.status.is_success(), "expected success, got {}: {}", self.status, self.body);
         self.body
     }
     pub fn expect(self, status: u16) -> Value {
@@ -62,8 +57,7 @@ impl Reply {
         let header = self.headers.get("link")?.to_str().ok()?;
         header.split(", ").find_map(|part| {
             let (url, r) = part.split_once("; ")?;
-            (r == format!("rel=\"{rel}\""))
-                .then(|| url.trim_matches(|c| c == '<' || c == '>').to_string())
+            (r == format!("rel=\"{rel}\"")).then(|| url.trim_matches(|c| c == '<' || c == '>').to_string())
         })
     }
 }
@@ -89,25 +83,16 @@ impl TestServer {
         let running = spawn(config).await.expect("server starts");
         let url = format!("http://{}", running.addr);
         let public = running.url.clone();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         let mut server = TestServer {
             running,
             url,
             public,
             http,
             _dir: dir,
-            app: App {
-                client_id: String::new(),
-                client_secret: String::new(),
-                app_token: String::new(),
-            },
+            app: App { client_id: String::new(), client_secret: String::new(), app_token: String::new() },
         };
-        server.app = server
-            .register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob")
-            .await;
+        server.app = server.register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob").await;
         server
     }
 
@@ -116,13 +101,7 @@ impl TestServer {
     }
 
     /// Sends a request; `body` goes as JSON unless it is `Null`.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> Reply {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Reply {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -135,17 +114,8 @@ impl TestServer {
     }
 
     /// Sends a form-encoded body.
-    pub async fn form(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        pairs: &[(&str, &str)],
-    ) -> Reply {
-        let mut req = self
-            .http
-            .request(method, format!("{}{}", self.url, path))
-            .form(pairs);
+    pub async fn form(&self, method: Method, path: &str, token: Option<&str>, pairs: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.request(method, format!("{}{}", self.url, path)).form(pairs);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -161,11 +131,8 @@ impl TestServer {
         content_type: &str,
         body: Vec<u8>,
     ) -> Reply {
-        let mut req = self
-            .http
-            .request(method, format!("{}{}", self.url, path))
-            .header("content-type", content_type)
-            .body(body);
+        let mut req =
+            self.http.request(method, format!("{}{}", self.url, path)).header("content-type", content_type).body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -177,11 +144,7 @@ impl TestServer {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -202,10 +165,7 @@ impl TestServer {
             .await
             .ok();
         let client_id = app["client_id"].as_str().expect("client_id").to_string();
-        let client_secret = app["client_secret"]
-            .as_str()
-            .expect("client_secret")
-            .to_string();
+        let client_secret = app["client_secret"].as_str().expect("client_secret").to_string();
         let token = self
             .post(
                 "/oauth/token",
@@ -214,11 +174,7 @@ impl TestServer {
             )
             .await
             .ok();
-        App {
-            client_id,
-            client_secret,
-            app_token: token["access_token"].as_str().expect("token").to_string(),
-        }
+        App { client_id, client_secret, app_token: token["access_token"].as_str().expect("token").to_string() }
     }
 
     /// Registers a new account through the API and returns it signed in.
@@ -232,19 +188,50 @@ impl TestServer {
             )
             .await
             .ok();
-        let token = token["access_token"]
-            .as_str()
-            .expect("user token")
-            .to_string();
-        let me = self
-            .get("/api/v1/accounts/verify_credentials", Some(&token))
-            .await
-            .ok();
-        User {
-            id: me["id"].as_str().expect("id").to_string(),
-            username,
-            token,
+        let token = token["access_token"].as_str().expect("user token").to_string();
+        let me = self.get("/api/v1/accounts/verify_credentials", Some(&token)).await.ok();
+        User { id: me["id"].as_str().expect("id").to_string(), username, token }
+    }
+
+    /// `n` accounts made straight through the store (sharing one password
+    /// hash, so no Argon2 per account), each with a user token.
+    pub async fn bulk_users(&self, prefix: &str, n: usize) -> Vec<User> {
+        let services = &self.running.services;
+        let app =
+            services.ctx.store.find_app_by_client_id(&self.app.client_id).await.expect("app").expect("app exists").0;
+        let prefix = unique(prefix);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let services = services.clone();
+            let app = app.clone();
+            let username = format!("{prefix}_{i}");
+            tasks.spawn(async move {
+                let account = services
+                    .ctx
+                    .store
+                    .create_account(parley_store::NewAccount {
+                        username: username.clone(),
+                        email: format!("{username}@bulk.example"),
+                        password_hash: "unusable".into(),
+                        display_name: String::new(),
+                        role: parley_core::model::Role::User,
+                        organisation: None,
+                        approved: true,
+                        created_at: None,
+                    })
+                    .await
+                    .expect("account");
+                let scopes = parley_core::scope::Scopes::parse("read write follow").expect("scopes");
+                let token = services.auth.issue_user_token(&app, account.id, scopes).await.expect("token");
+                (i, User { id: account.id.to_string(), username, token })
+            });
         }
+        let mut users: Vec<Option<User>> = vec![None; n];
+        while let Some(done) = tasks.join_next().await {
+            let (i, user) = done.expect("task");
+            users[i] = Some(user);
+        }
+        users.into_iter().map(|u| u.expect("user")).collect()
     }
 
     pub fn app(&self) -> &App {
@@ -252,26 +239,16 @@ impl TestServer {
     }
 
     pub async fn status(&self, user: &User, body: Value) -> Value {
-        self.post("/api/v1/statuses", Some(&user.token), body)
-            .await
-            .ok()
+        self.post("/api/v1/statuses", Some(&user.token), body).await.ok()
     }
 
     pub async fn post_text(&self, user: &User, text: &str, visibility: &str) -> String {
-        let s = self
-            .status(user, json!({"status": text, "visibility": visibility}))
-            .await;
+        let s = self.status(user, json!({"status": text, "visibility": visibility})).await;
         s["id"].as_str().expect("status id").to_string()
     }
 
     pub async fn follow(&self, user: &User, target: &User) {
-        self.post(
-            &format!("/api/v1/accounts/{}/follow", target.id),
-            Some(&user.token),
-            Value::Null,
-        )
-        .await
-        .ok();
+        self.post(&format!("/api/v1/accounts/{}/follow", target.id), Some(&user.token), Value::Null).await.ok();
     }
 
     /// Walks a list through its `Link: rel="next"` headers, returning every ID.
@@ -283,17 +260,11 @@ impl TestServer {
             if page.is_empty() {
                 return ids;
             }
-            ids.extend(
-                page.iter()
-                    .map(|s| s["id"].as_str().unwrap_or_default().to_string()),
-            );
+            ids.extend(page.iter().map(|s| s["id"].as_str().unwrap_or_default().to_string()));
             let Some(next) = reply.link("next") else {
                 return ids;
             };
-            let path = next
-                .strip_prefix(&self.public)
-                .expect("Link uses the public URL")
-                .to_string();
+            let path = next.strip_prefix(&self.public).expect("Link uses the public URL").to_string();
             reply = self.get(&path, token).await;
         }
     }
@@ -301,10 +272,6 @@ impl TestServer {
 
 pub fn ids(list: &Value) -> Vec<String> {
     list.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|s| s["id"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
+        .map(|a| a.iter().map(|s| s["id"].as_str().unwrap_or_default().to_string()).collect())
         .unwrap_or_default()
 }
