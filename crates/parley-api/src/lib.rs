@@ -30,7 +30,16 @@ impl AppState {
     }
 }
 
-/// The whole API as one router, ready to be served.
+/// The whole API as one router, ready to be served. It has no fallback: the
+/// binary merges it with the web pages and answers unknown paths (see
+/// [`not_found`] for API paths).
 pub fn router(services: Services) -> Router {
     routes::router().with_state(AppState { services })
 }
+
+/// Paths that belong to the API: unknown ones get a JSON 404, not a page.
+pub fn is_api_path(path: &str) -> bool {
+    ["/api/", "/oauth/", "/.well-known/", "/nodeinfo/"].iter().any(|p| path.starts_with(p))
+}
+
+pub use routes::not_found;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod auth;
 mod error;
+pub mod events;
 pub mod instance;
 pub mod notifications;
 mod password;
@@ -30,6 +31,7 @@ pub struct Context {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
     pub polls: polls::PollCache,
+    pub events: events::EventHub,
     snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
@@ -53,6 +55,7 @@ impl Services {
             store,
             settings,
             polls: polls::PollCache::default(),
+            events: events::EventHub::default(),
             snapshot_key: tokio::sync::OnceCell::new(),
         });
         Services {

@@ -199,6 +199,7 @@ impl PollService {
             counts.voters += 1;
         }
         live.ballots.lock().map_err(|_| poisoned())?.insert(voter, bits(&chosen));
+        ctx.events.publish(crate::events::Event::PollVoted(id));
         ctx.polls.view(ctx, id, Some(voter)).await
     }
 
@@ -255,6 +256,9 @@ impl PollService {
     /// Closes every poll whose time has come; returns how many.
     pub async fn close_expired(&self) -> Result<usize> {
         let closed = self.ctx.store.close_expired_polls(Utc::now()).await?;
+        for poll in &closed {
+            self.ctx.events.publish(crate::events::Event::PollChanged(poll.id));
+        }
         Ok(closed.len())
     }
 }

@@ -118,6 +118,7 @@ impl StatusService {
                 poll,
             })
             .await?;
+        ctx.events.publish(crate::events::Event::StatusPosted(status.id));
         status_view(ctx, Some(author.id), status).await
     }
 
@@ -199,6 +200,7 @@ impl StatusService {
             .await?;
         if let Some(poll_id) = edited.poll_id {
             self.ctx.polls.invalidate(poll_id);
+            self.ctx.events.publish(crate::events::Event::PollChanged(poll_id));
         }
         status_view(&self.ctx, Some(actor.id), edited).await
     }

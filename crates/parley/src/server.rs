@@ -22,6 +22,11 @@ pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
     Ok((store, services))
 }
 
+/// Everything Parley serves: the API, and a JSON 404 for anything else.
+pub fn app_router(services: parley_app::Services) -> axum::Router {
+    parley_api::router(services).fallback(parley_api::not_found)
+}
+
 /// A server running in this process (tests, `demo`).
 pub struct Running {
     pub addr: SocketAddr,
@@ -51,7 +56,7 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     config.listen = addr;
     let (store, services) = open(&config)?;
     let jobs = services.start_jobs();
-    let router = parley_api::router(services.clone());
+    let router = app_router(services.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, router)

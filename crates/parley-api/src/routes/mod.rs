@@ -90,7 +90,6 @@ pub fn router() -> Router<AppState> {
         .route("/oauth/revoke", post(oauth::revoke))
         .route("/avatars/original/missing.png", get(assets::missing_avatar))
         .route("/headers/original/missing.png", get(assets::missing_header))
-        .fallback(not_found)
         .method_not_allowed_fallback(not_found);
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -100,7 +99,8 @@ pub fn router() -> Router<AppState> {
     api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors).layer(TraceLayer::new_for_http())
 }
 
-async fn not_found(_uri: Uri) -> ApiError {
+/// The JSON 404 for paths under the API's prefixes that match no route.
+pub async fn not_found(_uri: Uri) -> ApiError {
     ApiError::RouteNotFound
 }
 
