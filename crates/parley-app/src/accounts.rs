@@ -266,6 +266,16 @@ impl AccountService {
         Ok(self.ctx.store.update_account_admin(id, update).await?)
     }
 
+    /// The user changes their own password (current one required). Every
+    /// session ends, as after a reset; the caller signs in again.
+    pub async fn change_password(&self, me: &Account, current: &str, new_password: String) -> Result<()> {
+        let creds = self.ctx.store.find_credentials(&me.username).await?.ok_or(AppError::NotFound)?;
+        if !password::verify(current.to_string(), creds.password_hash).await {
+            return Err(AppError::validation("Validation failed: Current password is invalid"));
+        }
+        self.reset_password(me.id, new_password).await
+    }
+
     /// Sets a new password and ends every session of the account.
     pub async fn reset_password(&self, id: AccountId, new_password: String) -> Result<()> {
         check_password(&new_password)?;

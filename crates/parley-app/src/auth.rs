@@ -401,6 +401,55 @@ impl AuthService {
         Ok((token, account))
     }
 
+    /// The built-in application the web interface signs people in through.
+    pub async fn web_app(&self) -> Result<App> {
+        const WEB_CLIENT_ID: &str = "parley-web";
+        if let Some((app, _)) = self.ctx.store.find_app_by_client_id(WEB_CLIENT_ID).await? {
+            return Ok(app);
+        }
+        let created = self
+            .ctx
+            .store
+            .create_app(NewApp {
+                name: "Parley Web".into(),
+                website: Some(self.ctx.settings.public_url.clone()),
+                redirect_uris: vec![OOB_REDIRECT.into()],
+                scopes: "read write follow push".into(),
+                client_id: WEB_CLIENT_ID.into(),
+                // Nobody knows this secret: the web app never uses the token endpoint.
+                client_secret_hash: secret_hash(&random_secret()),
+            })
+            .await;
+        match created {
+            Ok(app) => Ok(app),
+            // Another node created it first.
+            Err(_) => Ok(self.ctx.store.find_app_by_client_id(WEB_CLIENT_ID).await?.ok_or(AppError::NotFound)?.0),
+        }
+    }
+
+    /// Web sign-in: checks the password and opens a session (a token of the web app).
+    pub async fn sign_in_web(&self, login: &str, password: &str) -> Result<(String, Account)> {
+        let account = self.check_password(login, password).await?;
+        let app = self.web_app().await?;
+        let token = self.issue_user_token(&app, account.id, Scopes::parse("read write follow push").unwrap_or_default()).await?;
+        Ok((token, account))
+    }
+
+    /// Web sign-up: registration as through the API, opening a session.
+    pub async fn sign_up_web(&self, form: Registration) -> Result<(String, Account)> {
+        let app = self.web_app().await?;
+        let identity = Identity { app, account: None, scopes: Scopes::parse("read write follow push").unwrap_or_default() };
+        let (token, account) = self.register(&identity, form).await?;
+        Ok((token.access_token, account))
+    }
+
+    /// Ends a web session.
+    pub async fn sign_out_web(&self, token: &str) -> Result<()> {
+        let app = self.web_app().await?;
+        self.ctx.store.revoke_token(&secret_hash(token), app.id).await?;
+        Ok(())
+    }
+
     /// Issues a user token for an existing account without a sign-in (bulk
     /// seeding and load tests, run by an operator with access to the server).
     pub async fn issue_user_token(&self, app: &App, account: parley_core::AccountId, scopes: Scopes) -> Result<String> {
