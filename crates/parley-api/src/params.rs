@@ -26,13 +26,34 @@ pub struct Params<T>(pub T);
 /// Parameters from the query string only (for GET handlers that also take a path).
 pub struct Query<T>(pub T);
 
+/// One path segment (an ID, a hashtag). A segment that cannot be read (not
+/// UTF-8) names nothing, so it gets the same JSON 404 as an unknown ID.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(p)| PathParam(p))
+            .map_err(|_| ApiError::App(parley_app::AppError::NotFound))
+    }
+}
+
+/// Deepest bracket nesting accepted in a parameter name (Rails refuses more than 32).
+const MAX_DEPTH: usize = 32;
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let mut root = Map::new();
         if let Some(q) = req.uri().query() {
-            merge_pairs(&mut root, form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
+            merge_pairs(
+                &mut root,
+                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            )?;
         }
         let content_type =
             req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -52,7 +73,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
                 })?;
                 pairs.push((name, text));
             }
-            merge_pairs(&mut root, pairs);
+            merge_pairs(&mut root, pairs)?;
         } else {
             let body = axum::body::Bytes::from_request(req, state)
                 .await
@@ -76,7 +97,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
                     merge_pairs(
                         &mut root,
                         form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())),
-                    );
+                    )?;
                 }
             }
         }
@@ -90,7 +111,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let mut root = Map::new();
         if let Some(q) = parts.uri.query() {
-            merge_pairs(&mut root, form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
+            merge_pairs(
+                &mut root,
+                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
+            )?;
         }
         decode(root).map(Query)
     }
@@ -113,9 +137,17 @@ pub fn decode<T: DeserializeOwned>(root: Map<String, Value>) -> Result<T, ApiErr
 }
 
 /// Inserts form pairs into a nested value, following Rails' bracket rules.
-pub fn merge_pairs(root: &mut Map<String, Value>, pairs: impl IntoIterator<Item = (String, String)>) {
+pub fn merge_pairs(
+    root: &mut Map<String, Value>,
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ApiError> {
     for (key, value) in pairs {
         let segments = split_key(&key);
+        if segments.len() > MAX_DEPTH {
+            return Err(ApiError::Malformed(format!(
+                "Error occurred while parsing request parameters: more than {MAX_DEPTH} levels of nesting"
+            )));
+        }
         let Some((first, rest)) = segments.split_first() else {
             continue;
         };
@@ -125,6 +157,7 @@ pub fn merge_pairs(root: &mut Map<String, Value>, pairs: impl IntoIterator<Item 
         let slot = root.entry(first.clone()).or_insert(Value::Null);
         insert_at(slot, rest, Value::String(value));
     }
+    Ok(())
 }
 
 /// `a[b][][c]` → `["a", "b", "", "c"]`.
@@ -413,7 +446,8 @@ mod tests {
 
     fn form(pairs: &[(&str, &str)]) -> Map<String, Value> {
         let mut root = Map::new();
-        merge_pairs(&mut root, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        merge_pairs(&mut root, pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .unwrap_or_else(|e| panic!("{e:?}"));
         root
     }
 

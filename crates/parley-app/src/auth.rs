@@ -431,14 +431,17 @@ impl AuthService {
     pub async fn sign_in_web(&self, login: &str, password: &str) -> Result<(String, Account)> {
         let account = self.check_password(login, password).await?;
         let app = self.web_app().await?;
-        let token = self.issue_user_token(&app, account.id, Scopes::parse("read write follow push").unwrap_or_default()).await?;
+        let token = self
+            .issue_user_token(&app, account.id, Scopes::parse("read write follow push").unwrap_or_default())
+            .await?;
         Ok((token, account))
     }
 
     /// Web sign-up: registration as through the API, opening a session.
     pub async fn sign_up_web(&self, form: Registration) -> Result<(String, Account)> {
         let app = self.web_app().await?;
-        let identity = Identity { app, account: None, scopes: Scopes::parse("read write follow push").unwrap_or_default() };
+        let identity =
+            Identity { app, account: None, scopes: Scopes::parse("read write follow push").unwrap_or_default() };
         let (token, account) = self.register(&identity, form).await?;
         Ok((token.access_token, account))
     }

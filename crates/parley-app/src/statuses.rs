@@ -244,10 +244,13 @@ impl StatusService {
         app: Option<AppId>,
     ) -> Result<StatusView> {
         let status = self.target_of(actor, id).await?;
-        if !status.visibility.is_boostable() {
+        // As in Mastodon, only the author may boost a private status (to the same followers).
+        let own_private = status.visibility == Visibility::Private && status.account_id == actor.id;
+        if !status.visibility.is_boostable() && !own_private {
             return Err(AppError::forbidden());
         }
         let visibility = match visibility {
+            _ if own_private => Visibility::Private,
             Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => v,
             _ => Visibility::Public,
         };

@@ -25,12 +25,7 @@ async fn consent(
         ("decision", "approve"),
     ];
     form.extend_from_slice(extra);
-    s.http
-        .post(format!("{}/oauth/authorize", s.url))
-        .form(&form)
-        .send()
-        .await
-        .expect("consent")
+    s.http.post(format!("{}/oauth/authorize", s.url)).form(&form).send().await.expect("consent")
 }
 
 fn code_from_page(html: &str) -> String {
@@ -54,61 +49,39 @@ async fn app_registration_answers_credentials_once_and_verifies() {
         .await
         .ok();
     assert_eq!(token["token_type"], "Bearer");
-    let verified = s
-        .get(
-            "/api/v1/apps/verify_credentials",
-            token["access_token"].as_str(),
-        )
-        .await
-        .ok();
+    let verified = s.get("/api/v1/apps/verify_credentials", token["access_token"].as_str()).await.ok();
     assert_eq!(verified["name"], "Ivory");
-    assert!(
-        verified.get("client_secret").is_none(),
-        "secrets are shown only at registration"
-    );
+    assert!(verified.get("client_secret").is_none(), "secrets are shown only at registration");
 
     // Invalid registrations are refused with Mastodon's wording.
-    s.post(
-        "/api/v1/apps",
-        None,
-        json!({"client_name": "", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}),
-    )
-    .await
-    .expect(422);
-    s.post(
-        "/api/v1/apps",
-        None,
-        json!({"client_name": "x", "redirect_uris": "javascript:alert(1)"}),
-    )
-    .await
-    .expect(422);
-    s.post("/api/v1/apps", None, json!({"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read root"})).await.expect(422);
-    let missing = s
-        .post(
-            "/api/v1/apps",
-            None,
-            json!({"redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}),
-        )
+    s.post("/api/v1/apps", None, json!({"client_name": "", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}))
         .await
-        .expect(400);
-    assert_eq!(
-        missing["error"],
-        "param is missing or the value is empty: client_name"
-    );
+        .expect(422);
+    s.post("/api/v1/apps", None, json!({"client_name": "x", "redirect_uris": "javascript:alert(1)"})).await.expect(422);
+    s.post(
+        "/api/v1/apps",
+        None,
+        json!({"client_name": "x", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read root"}),
+    )
+    .await
+    .expect(422);
+    let missing = s.post("/api/v1/apps", None, json!({"redirect_uris": "urn:ietf:wg:oauth:2.0:oob"})).await.expect(400);
+    assert_eq!(missing["error"], "param is missing or the value is empty: client_name");
 }
 
 #[tokio::test]
 async fn authorization_code_flow_with_pkce_and_oob() {
     let s = TestServer::start().await;
     let alice = s.user("alice").await;
-    let app = s
-        .register_app("read write", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
+    let app = s.register_app("read write", "urn:ietf:wg:oauth:2.0:oob").await;
 
     // The consent page renders for a valid request and refuses a foreign redirect.
     let page = s
         .http
-        .get(format!("{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read", s.url, app.client_id))
+        .get(format!(
+            "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=read",
+            s.url, app.client_id
+        ))
         .send()
         .await
         .expect("page");
@@ -117,7 +90,10 @@ async fn authorization_code_flow_with_pkce_and_oob() {
     assert!(page.text().await.expect("html").contains("Authorize"));
     let bad = s
         .http
-        .get(format!("{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=https://evil.example/cb", s.url, app.client_id))
+        .get(format!(
+            "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=https://evil.example/cb",
+            s.url, app.client_id
+        ))
         .send()
         .await
         .expect("page");
@@ -150,10 +126,7 @@ async fn authorization_code_flow_with_pkce_and_oob() {
         "urn:ietf:wg:oauth:2.0:oob",
         "read",
         &alice.username,
-        &[
-            ("code_challenge", challenge),
-            ("code_challenge_method", "S256"),
-        ],
+        &[("code_challenge", challenge), ("code_challenge_method", "S256")],
     )
     .await
     .text()
@@ -172,9 +145,7 @@ async fn authorization_code_flow_with_pkce_and_oob() {
             .await
         }
     };
-    let refused = exchange("wrong-verifier-wrong-verifier-wrong-verifier", code.clone())
-        .await
-        .expect(400);
+    let refused = exchange("wrong-verifier-wrong-verifier-wrong-verifier", code.clone()).await.expect(400);
     assert_eq!(refused["error"], "invalid_grant");
     // The failed attempt used the code up: codes work once.
     exchange(verifier, code).await.expect(400);
@@ -193,13 +164,7 @@ async fn authorization_code_flow_with_pkce_and_oob() {
     .expect("html");
     let token = exchange(verifier, code_from_page(&html)).await.ok();
     assert_eq!(token["scope"], "read");
-    let me = s
-        .get(
-            "/api/v1/accounts/verify_credentials",
-            token["access_token"].as_str(),
-        )
-        .await
-        .ok();
+    let me = s.get("/api/v1/accounts/verify_credentials", token["access_token"].as_str()).await.ok();
     assert_eq!(me["username"], alice.username);
 }
 
@@ -207,9 +172,7 @@ async fn authorization_code_flow_with_pkce_and_oob() {
 async fn authorization_code_redirects_with_state_and_denial() {
     let s = TestServer::start().await;
     let alice = s.user("alice").await;
-    let app = s
-        .register_app("read write", "https://client.example/callback")
-        .await;
+    let app = s.register_app("read write", "https://client.example/callback").await;
     let resp = consent(
         &s,
         &app.client_id,
@@ -220,21 +183,10 @@ async fn authorization_code_redirects_with_state_and_denial() {
     )
     .await;
     assert_eq!(resp.status(), 303);
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
-    assert!(
-        location.starts_with("https://client.example/callback?code="),
-        "{location}"
-    );
+    let location = resp.headers()["location"].to_str().expect("location").to_string();
+    assert!(location.starts_with("https://client.example/callback?code="), "{location}");
     assert!(location.ends_with("&state=xyz"));
-    let code = location
-        .split("code=")
-        .nth(1)
-        .and_then(|r| r.split('&').next())
-        .expect("code")
-        .to_string();
+    let code = location.split("code=").nth(1).and_then(|r| r.split('&').next()).expect("code").to_string();
     // Without PKCE the client secret is required.
     let no_secret = s
         .post("/oauth/token", None, json!({"grant_type": "authorization_code", "client_id": app.client_id, "redirect_uri": "https://client.example/callback", "code": code}))
@@ -242,19 +194,8 @@ async fn authorization_code_redirects_with_state_and_denial() {
         .expect(401);
     assert_eq!(no_secret["error"], "invalid_client");
 
-    let resp = consent(
-        &s,
-        &app.client_id,
-        "https://client.example/callback",
-        "read",
-        &alice.username,
-        &[],
-    )
-    .await;
-    let location = resp.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_string();
+    let resp = consent(&s, &app.client_id, "https://client.example/callback", "read", &alice.username, &[]).await;
+    let location = resp.headers()["location"].to_str().expect("location").to_string();
     let code = location.split("code=").nth(1).expect("code").to_string();
     let token = s
         .form(
@@ -283,10 +224,7 @@ async fn authorization_code_redirects_with_state_and_denial() {
     )
     .await;
     let location = denied.headers()["location"].to_str().expect("location");
-    assert_eq!(
-        location,
-        "https://client.example/callback?error=access_denied&state=s1"
-    );
+    assert_eq!(location, "https://client.example/callback?error=access_denied&state=s1");
 }
 
 #[tokio::test]
@@ -295,20 +233,9 @@ async fn password_grant_is_off_by_default_and_listed_only_when_enabled() {
     let alice = s.user("alice").await;
     let app = s.app().clone();
     let grant = json!({"grant_type": "password", "client_id": app.client_id, "client_secret": app.client_secret, "username": format!("{}@example.org", alice.username), "password": "correct horse battery", "scope": "read"});
-    assert_eq!(
-        s.post("/oauth/token", None, grant.clone())
-            .await
-            .expect(400)["error"],
-        "unsupported_grant_type"
-    );
-    let meta = s
-        .get("/.well-known/oauth-authorization-server", None)
-        .await
-        .ok();
-    assert_eq!(
-        meta["grant_types_supported"],
-        json!(["authorization_code", "client_credentials"])
-    );
+    assert_eq!(s.post("/oauth/token", None, grant.clone()).await.expect(400)["error"], "unsupported_grant_type");
+    let meta = s.get("/.well-known/oauth-authorization-server", None).await.ok();
+    assert_eq!(meta["grant_types_supported"], json!(["authorization_code", "client_credentials"]));
     assert_eq!(meta["token_endpoint"], format!("{}/oauth/token", s.url));
 
     let s2 = TestServer::start_with(|c| c.oauth.password_grant = true).await;
@@ -324,16 +251,8 @@ async fn password_grant_is_off_by_default_and_listed_only_when_enabled() {
         .await
         .expect(400);
     assert_eq!(bad["error"], "invalid_grant");
-    let meta = s2
-        .get("/.well-known/oauth-authorization-server", None)
-        .await
-        .ok();
-    assert!(
-        meta["grant_types_supported"]
-            .as_array()
-            .expect("list")
-            .contains(&json!("password"))
-    );
+    let meta = s2.get("/.well-known/oauth-authorization-server", None).await.ok();
+    assert!(meta["grant_types_supported"].as_array().expect("list").contains(&json!("password")));
 }
 
 #[tokio::test]
@@ -341,9 +260,7 @@ async fn revoked_tokens_stop_working() {
     let s = TestServer::start().await;
     let alice = s.user("alice").await;
     let app = s.app().clone();
-    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token))
-        .await
-        .ok();
+    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
     // Another app's credentials cannot revoke it.
     let other = s.register_app("read", "urn:ietf:wg:oauth:2.0:oob").await;
     s.post(
@@ -353,11 +270,14 @@ async fn revoked_tokens_stop_working() {
     )
     .await
     .expect(403);
-    s.post("/oauth/revoke", None, json!({"client_id": app.client_id, "client_secret": app.client_secret, "token": alice.token})).await.ok();
-    let gone = s
-        .get("/api/v1/accounts/verify_credentials", Some(&alice.token))
-        .await
-        .expect(401);
+    s.post(
+        "/oauth/revoke",
+        None,
+        json!({"client_id": app.client_id, "client_secret": app.client_secret, "token": alice.token}),
+    )
+    .await
+    .ok();
+    let gone = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
     assert_eq!(gone["error"], "The access token is invalid");
 }
 
@@ -365,9 +285,7 @@ async fn revoked_tokens_stop_working() {
 async fn scopes_are_enforced_per_endpoint() {
     let s = TestServer::start().await;
     let alice = s.user("alice").await;
-    let app = s
-        .register_app("read write follow", "urn:ietf:wg:oauth:2.0:oob")
-        .await;
+    let app = s.register_app("read write follow", "urn:ietf:wg:oauth:2.0:oob").await;
     let html = consent(
         &s,
         &app.client_id,
@@ -392,52 +310,27 @@ async fn scopes_are_enforced_per_endpoint() {
     let status = s.post_text(&alice, "hello", "public").await;
     // read:statuses allows the home timeline; write:favourites allows favouriting.
     s.get("/api/v1/timelines/home", Some(&narrow)).await.ok();
-    s.post(
-        &format!("/api/v1/statuses/{status}/favourite"),
-        Some(&narrow),
-        Value::Null,
-    )
-    .await
-    .ok();
+    s.post(&format!("/api/v1/statuses/{status}/favourite"), Some(&narrow), Value::Null).await.ok();
     // Nothing else.
-    let refused = s
-        .post("/api/v1/statuses", Some(&narrow), json!({"status": "x"}))
-        .await
-        .expect(403);
-    assert_eq!(
-        refused["error"],
-        "This action is outside the authorized scopes"
-    );
-    s.get("/api/v1/notifications", Some(&narrow))
-        .await
-        .expect(403);
-    s.get("/api/v1/accounts/verify_credentials", Some(&narrow))
-        .await
-        .expect(403);
-    s.post(
-        &format!("/api/v1/accounts/{}/follow", alice.id),
-        Some(&narrow),
-        Value::Null,
-    )
-    .await
-    .expect(403);
+    let refused = s.post("/api/v1/statuses", Some(&narrow), json!({"status": "x"})).await.expect(403);
+    assert_eq!(refused["error"], "This action is outside the authorized scopes");
+    s.get("/api/v1/notifications", Some(&narrow)).await.expect(403);
+    s.get("/api/v1/accounts/verify_credentials", Some(&narrow)).await.expect(403);
+    s.post(&format!("/api/v1/accounts/{}/follow", alice.id), Some(&narrow), Value::Null).await.expect(403);
     // A scope the app was not registered for cannot be granted.
     let page = s
         .http
-        .get(format!("{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=push", s.url, app.client_id))
+        .get(format!(
+            "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri=urn:ietf:wg:oauth:2.0:oob&scope=push",
+            s.url, app.client_id
+        ))
         .send()
         .await
         .expect("page");
     assert_eq!(page.status(), 400);
     // An app token is not a user.
-    let app_only = s
-        .get("/api/v1/timelines/home", Some(&app.app_token))
-        .await
-        .expect(422);
-    assert_eq!(
-        app_only["error"],
-        "This method requires an authenticated user"
-    );
+    let app_only = s.get("/api/v1/timelines/home", Some(&app.app_token)).await.expect(422);
+    assert_eq!(app_only["error"], "This method requires an authenticated user");
 }
 
 #[tokio::test]
@@ -452,62 +345,72 @@ async fn registration_validates_and_follows_the_mode() {
     let name = unique("carol");
     let ok = register(json!({"username": name, "email": format!("{name}@example.org"), "password": "long enough pw", "agreement": "1"})).await.ok();
     assert_eq!(ok["token_type"], "Bearer");
-    let taken = register(json!({"username": name, "email": "other@example.org", "password": "long enough pw", "agreement": true})).await.expect(422);
-    assert_eq!(taken["details"]["username"][0]["error"], "ERR_TAKEN");
-    let short = register(json!({"username": unique("d"), "email": "d@example.org", "password": "short", "agreement": true})).await.expect(422);
-    assert_eq!(short["details"]["password"][0]["error"], "ERR_TOO_SHORT");
-    register(json!({"username": "bad name!", "email": "e@example.org", "password": "long enough pw", "agreement": true})).await.expect(422);
-    register(json!({"username": unique("f"), "email": "not-an-email", "password": "long enough pw", "agreement": true})).await.expect(422);
-    register(
-        json!({"username": unique("g"), "email": "g@example.org", "password": "long enough pw"}),
+    let taken = register(
+        json!({"username": name, "email": "other@example.org", "password": "long enough pw", "agreement": true}),
     )
     .await
     .expect(422);
+    assert_eq!(taken["details"]["username"][0]["error"], "ERR_TAKEN");
+    let short =
+        register(json!({"username": unique("d"), "email": "d@example.org", "password": "short", "agreement": true}))
+            .await
+            .expect(422);
+    assert_eq!(short["details"]["password"][0]["error"], "ERR_TOO_SHORT");
+    register(
+        json!({"username": "bad name!", "email": "e@example.org", "password": "long enough pw", "agreement": true}),
+    )
+    .await
+    .expect(422);
+    register(
+        json!({"username": unique("f"), "email": "not-an-email", "password": "long enough pw", "agreement": true}),
+    )
+    .await
+    .expect(422);
+    register(json!({"username": unique("g"), "email": "g@example.org", "password": "long enough pw"}))
+        .await
+        .expect(422);
     // Without a token there is no registration.
-    s.post("/api/v1/accounts", None, json!({"username": "h", "email": "h@example.org", "password": "long enough pw", "agreement": true})).await.expect(401);
+    s.post(
+        "/api/v1/accounts",
+        None,
+        json!({"username": "h", "email": "h@example.org", "password": "long enough pw", "agreement": true}),
+    )
+    .await
+    .expect(401);
 
     // Approval mode: the account exists but gets a clear 403 until approved.
-    let s =
-        TestServer::start_with(|c| c.registrations.mode = Some(RegistrationsMode::Approval)).await;
+    let s = TestServer::start_with(|c| c.registrations.mode = Some(RegistrationsMode::Approval)).await;
     let instance = s.get("/api/v2/instance", None).await.ok();
     assert_eq!(instance["registrations"]["approval_required"], true);
     let pending = s
-        .post("/api/v1/accounts", Some(&s.app().app_token), json!({"username": "pending", "email": "p@example.org", "password": "long enough pw", "agreement": true}))
+        .post(
+            "/api/v1/accounts",
+            Some(&s.app().app_token),
+            json!({"username": "pending", "email": "p@example.org", "password": "long enough pw", "agreement": true}),
+        )
         .await
         .ok();
     let token = pending["access_token"].as_str().expect("token").to_string();
-    let refused = s
-        .get("/api/v1/accounts/verify_credentials", Some(&token))
-        .await
-        .expect(403);
+    let refused = s.get("/api/v1/accounts/verify_credentials", Some(&token)).await.expect(403);
     assert_eq!(refused["error"], "Your login is currently pending approval");
     let services = &s.running.services;
-    let account = services
-        .accounts
-        .find_by_username("pending")
-        .await
-        .expect("account");
+    let account = services.accounts.find_by_username("pending").await.expect("account");
     services
         .accounts
-        .admin_update(
-            account.id,
-            parley_app::AdminUpdate {
-                approved: Some(true),
-                ..Default::default()
-            },
-        )
+        .admin_update(account.id, parley_app::AdminUpdate { approved: Some(true), ..Default::default() })
         .await
         .expect("approve");
-    s.get("/api/v1/accounts/verify_credentials", Some(&token))
-        .await
-        .ok();
+    s.get("/api/v1/accounts/verify_credentials", Some(&token)).await.ok();
 
     // Closed: nobody.
-    let s =
-        TestServer::start_with(|c| c.registrations.mode = Some(RegistrationsMode::Closed)).await;
-    s.post("/api/v1/accounts", Some(&s.app().app_token), json!({"username": "x", "email": "x@example.org", "password": "long enough pw", "agreement": true}))
-        .await
-        .expect(403);
+    let s = TestServer::start_with(|c| c.registrations.mode = Some(RegistrationsMode::Closed)).await;
+    s.post(
+        "/api/v1/accounts",
+        Some(&s.app().app_token),
+        json!({"username": "x", "email": "x@example.org", "password": "long enough pw", "agreement": true}),
+    )
+    .await
+    .expect(403);
 }
 
 #[tokio::test]
@@ -515,43 +418,19 @@ async fn password_reset_and_suspension_revoke_every_token() {
     let s = TestServer::start().await;
     let alice = s.user("alice").await;
     let services = &s.running.services;
-    let account = services
-        .accounts
-        .find_by_username(&alice.username)
-        .await
-        .expect("account");
-    services
-        .accounts
-        .reset_password(account.id, "a brand new password".into())
-        .await
-        .expect("reset");
-    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token))
-        .await
-        .expect(401);
+    let account = services.accounts.find_by_username(&alice.username).await.expect("account");
+    services.accounts.reset_password(account.id, "a brand new password".into()).await.expect("reset");
+    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
 
     let bob = s.user("bob").await;
-    let account = services
-        .accounts
-        .find_by_username(&bob.username)
-        .await
-        .expect("account");
+    let account = services.accounts.find_by_username(&bob.username).await.expect("account");
     services
         .accounts
-        .admin_update(
-            account.id,
-            parley_app::AdminUpdate {
-                suspended: Some(true),
-                ..Default::default()
-            },
-        )
+        .admin_update(account.id, parley_app::AdminUpdate { suspended: Some(true), ..Default::default() })
         .await
         .expect("suspend");
-    s.get("/api/v1/accounts/verify_credentials", Some(&bob.token))
-        .await
-        .expect(401);
-    s.get(&format!("/api/v1/accounts/{}", bob.id), None)
-        .await
-        .expect(404);
+    s.get("/api/v1/accounts/verify_credentials", Some(&bob.token)).await.expect(401);
+    s.get(&format!("/api/v1/accounts/{}", bob.id), None).await.expect(404);
 }
 
 #[tokio::test]
@@ -563,9 +442,6 @@ async fn tokens_are_stored_hashed() {
     for bytes in [db, wal] {
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(&alice.token), "the plain token is on disk");
-        assert!(
-            !text.contains("correct horse battery"),
-            "the plain password is on disk"
-        );
+        assert!(!text.contains("correct horse battery"), "the plain password is on disk");
     }
 }

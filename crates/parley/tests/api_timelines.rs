@@ -11,10 +11,7 @@ async fn public_timeline_pages_exactly_like_mastodon() {
     let alice = s.user("alice").await;
     let mut posted = Vec::new();
     for i in 0..45 {
-        posted.push(
-            s.post_text(&alice, &format!("post {i} #paging"), "public")
-                .await,
-        );
+        posted.push(s.post_text(&alice, &format!("post {i} #paging"), "public").await);
     }
     s.post_text(&alice, "not listed", "unlisted").await;
     posted.reverse(); // newest first
@@ -22,91 +19,38 @@ async fn public_timeline_pages_exactly_like_mastodon() {
     let first = s.get("/api/v1/timelines/public?limit=20", None).await;
     assert_eq!(ids(&first.body), posted[..20].to_vec());
     let next = first.link("next").expect("next link");
-    assert_eq!(
-        next,
-        format!(
-            "{}/api/v1/timelines/public?limit=20&max_id={}",
-            s.url, posted[19]
-        )
-    );
+    assert_eq!(next, format!("{}/api/v1/timelines/public?limit=20&max_id={}", s.url, posted[19]));
     let prev = first.link("prev").expect("prev link");
-    assert_eq!(
-        prev,
-        format!(
-            "{}/api/v1/timelines/public?limit=20&min_id={}",
-            s.url, posted[0]
-        )
-    );
+    assert_eq!(prev, format!("{}/api/v1/timelines/public?limit=20&min_id={}", s.url, posted[0]));
 
     // Walking "next" visits every public status once, newest first, and stops.
+    assert_eq!(s.walk("/api/v1/timelines/public?limit=20", None).await, posted);
+    assert_eq!(s.walk("/api/v1/timelines/tag/paging?limit=7", None).await, posted);
     assert_eq!(
-        s.walk("/api/v1/timelines/public?limit=20", None).await,
-        posted
-    );
-    assert_eq!(
-        s.walk("/api/v1/timelines/tag/paging?limit=7", None).await,
-        posted
-    );
-    assert_eq!(
-        s.walk(
-            &format!(
-                "/api/v1/accounts/{}/statuses?limit=40&exclude_replies=1",
-                alice.id
-            ),
-            None
-        )
-        .await
-        .len(),
+        s.walk(&format!("/api/v1/accounts/{}/statuses?limit=40&exclude_replies=1", alice.id), None).await.len(),
         46
     );
 
     // min_id returns the page just above it; since_id the newest above it.
-    let above = s
-        .get(
-            &format!("/api/v1/timelines/public?limit=5&min_id={}", posted[30]),
-            None,
-        )
-        .await
-        .ok();
+    let above = s.get(&format!("/api/v1/timelines/public?limit=5&min_id={}", posted[30]), None).await.ok();
     assert_eq!(ids(&above), posted[25..30].to_vec());
-    let since = s
-        .get(
-            &format!("/api/v1/timelines/public?limit=5&since_id={}", posted[30]),
-            None,
-        )
-        .await
-        .ok();
+    let since = s.get(&format!("/api/v1/timelines/public?limit=5&since_id={}", posted[30]), None).await.ok();
     assert_eq!(ids(&since), posted[..5].to_vec());
     // Walking back with prev from the last page returns to the newest.
-    let mut page = s
-        .get(
-            &format!("/api/v1/timelines/public?limit=20&max_id={}", posted[24]),
-            None,
-        )
-        .await;
+    let mut page = s.get(&format!("/api/v1/timelines/public?limit=20&max_id={}", posted[24]), None).await;
     let mut seen = ids(&page.body);
     loop {
         let prev = page.link("prev").expect("prev");
-        page = s
-            .get(prev.strip_prefix(&s.url).expect("own url"), None)
-            .await;
+        page = s.get(prev.strip_prefix(&s.url).expect("own url"), None).await;
         let got = ids(&page.body);
         if got.is_empty() {
             break;
         }
         seen.splice(0..0, got);
     }
-    assert_eq!(
-        seen, posted,
-        "prev pages lead back to the newest without gaps"
-    );
+    assert_eq!(seen, posted, "prev pages lead back to the newest without gaps");
     // An empty page has no Link header.
-    let empty = s
-        .get(
-            &format!("/api/v1/timelines/public?min_id={}", posted[0]),
-            None,
-        )
-        .await;
+    let empty = s.get(&format!("/api/v1/timelines/public?min_id={}", posted[0]), None).await;
     assert_eq!(empty.body, Value::Array(vec![]));
     assert!(empty.headers.get("link").is_none());
     // limit is capped at 40.
@@ -126,85 +70,38 @@ async fn home_timeline_shows_follows_and_respects_mutes_and_blocks() {
     let mine = s.post_text(&me, "my own", "public").await;
     let f_public = s.post_text(&friend, "friend public", "public").await;
     let f_private = s.post_text(&friend, "friend private", "private").await;
-    let f_direct_other = s
-        .post_text(&friend, &format!("@{} secret", stranger.username), "direct")
-        .await;
-    let f_direct_me = s
-        .post_text(
-            &friend,
-            &format!("@{} secret for me", me.username),
-            "direct",
-        )
-        .await;
+    let f_direct_other = s.post_text(&friend, &format!("@{} secret", stranger.username), "direct").await;
+    let f_direct_me = s.post_text(&friend, &format!("@{} secret for me", me.username), "direct").await;
     let reply_to_stranger = s
         .status(&friend, serde_json::json!({"status": "reply", "in_reply_to_id": s.post_text(&stranger, "stranger says", "public").await}))
         .await;
     let m = s.post_text(&muted, "muted voice", "public").await;
     let boost_of_stranger = s.post_text(&stranger, "boost this", "public").await;
-    let boost = s
-        .post(
-            &format!("/api/v1/statuses/{boost_of_stranger}/reblog"),
-            Some(&friend.token),
-            Value::Null,
-        )
-        .await
-        .ok();
+    let boost =
+        s.post(&format!("/api/v1/statuses/{boost_of_stranger}/reblog"), Some(&friend.token), Value::Null).await.ok();
 
     let home = ids(&s.get("/api/v1/timelines/home", Some(&me.token)).await.ok());
     assert!(
-        home.contains(&mine)
-            && home.contains(&f_public)
-            && home.contains(&f_private)
-            && home.contains(&f_direct_me)
+        home.contains(&mine) && home.contains(&f_public) && home.contains(&f_private) && home.contains(&f_direct_me)
     );
     assert!(home.contains(&m));
-    assert!(
-        home.contains(&boost["id"].as_str().expect("id").to_string()),
-        "boosts by follows are in home"
-    );
-    assert!(
-        !home.contains(&f_direct_other),
-        "a DM to someone else never shows"
-    );
+    assert!(home.contains(&boost["id"].as_str().expect("id").to_string()), "boosts by follows are in home");
+    assert!(!home.contains(&f_direct_other), "a DM to someone else never shows");
     assert!(
         !home.contains(&reply_to_stranger["id"].as_str().expect("id").to_string()),
         "replies to people I don't follow are left out"
     );
 
-    s.post(
-        &format!("/api/v1/accounts/{}/mute", muted.id),
-        Some(&me.token),
-        Value::Null,
-    )
-    .await
-    .ok();
+    s.post(&format!("/api/v1/accounts/{}/mute", muted.id), Some(&me.token), Value::Null).await.ok();
     let home = ids(&s.get("/api/v1/timelines/home", Some(&me.token)).await.ok());
     assert!(!home.contains(&m), "muted accounts disappear from home");
-    s.post(
-        &format!("/api/v1/accounts/{}/block", stranger.id),
-        Some(&me.token),
-        Value::Null,
-    )
-    .await
-    .ok();
+    s.post(&format!("/api/v1/accounts/{}/block", stranger.id), Some(&me.token), Value::Null).await.ok();
     let home = ids(&s.get("/api/v1/timelines/home", Some(&me.token)).await.ok());
-    assert!(
-        !home.contains(&boost["id"].as_str().expect("id").to_string()),
-        "boosts of blocked accounts disappear"
-    );
-    let public = ids(&s
-        .get("/api/v1/timelines/public", Some(&me.token))
-        .await
-        .ok());
+    assert!(!home.contains(&boost["id"].as_str().expect("id").to_string()), "boosts of blocked accounts disappear");
+    let public = ids(&s.get("/api/v1/timelines/public", Some(&me.token)).await.ok());
     assert!(!public.contains(&boost_of_stranger));
     // Unfollowing empties the friend's posts from home.
-    s.post(
-        &format!("/api/v1/accounts/{}/unfollow", friend.id),
-        Some(&me.token),
-        Value::Null,
-    )
-    .await
-    .ok();
+    s.post(&format!("/api/v1/accounts/{}/unfollow", friend.id), Some(&me.token), Value::Null).await.ok();
     let home = ids(&s.get("/api/v1/timelines/home", Some(&me.token)).await.ok());
     assert!(!home.contains(&f_public));
     assert!(home.contains(&mine));

@@ -2,7 +2,7 @@
 //! https://docs.joinmastodon.org/methods/accounts/
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use parley_app::accounts::ProfileChanges;
 use parley_app::auth::Registration;
 use parley_app::{AccountStatusesFilter, FollowOptions};
@@ -15,7 +15,7 @@ use super::statuses::status_list;
 use crate::auth::{Auth, MaybeAuth};
 use crate::entities::{Account, CredentialAccount, Relationship, Status, Token};
 use crate::pagination::{PageParams, Paged, cursors_of, link_header};
-use crate::params::{Params, Query};
+use crate::params::{Params, PathParam, Query};
 use crate::{ApiResult, AppState};
 
 #[derive(Deserialize)]
@@ -110,7 +110,7 @@ pub async fn update_credentials(
 }
 
 /// `GET /api/v1/accounts/:id`
-pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Account>> {
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, PathParam(id): PathParam) -> ApiResult<Json<Account>> {
     auth.viewer("read:accounts")?;
     let account = state.services.accounts.get(path_id(&id)?).await?;
     Ok(Json(Account::from_domain(&account, state.settings())))
@@ -184,7 +184,7 @@ pub struct AccountStatusesQuery {
 pub async fn statuses(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(page): Query<PageParams>,
     Query(q): Query<AccountStatusesQuery>,
@@ -223,7 +223,7 @@ pub(crate) fn account_page(
 pub async fn followers(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
@@ -236,7 +236,7 @@ pub async fn followers(
 pub async fn following(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
@@ -274,7 +274,7 @@ pub struct FollowForm {
 pub async fn follow(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Params(form): Params<FollowForm>,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
@@ -288,7 +288,7 @@ pub async fn follow(
 pub async fn unfollow(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let target = path_id(&id)?;
@@ -297,7 +297,11 @@ pub async fn unfollow(
 }
 
 /// `POST /api/v1/accounts/:id/block`
-pub async fn block(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Relationship>> {
+pub async fn block(
+    State(state): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:blocks")?;
     let target = path_id(&id)?;
     let rel = state.services.accounts.block(me, target, true).await?;
@@ -308,7 +312,7 @@ pub async fn block(State(state): State<AppState>, auth: Auth, Path(id): Path<Str
 pub async fn unblock(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:blocks")?;
     let target = path_id(&id)?;
@@ -325,7 +329,7 @@ pub struct MuteForm {
 pub async fn mute(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Params(form): Params<MuteForm>,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
@@ -338,7 +342,7 @@ pub async fn mute(
 pub async fn unmute(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
@@ -362,7 +366,7 @@ pub async fn follow_requests(
 pub async fn authorize_follow_request(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let requester = path_id(&id)?;
@@ -374,7 +378,7 @@ pub async fn authorize_follow_request(
 pub async fn reject_follow_request(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:follows")?;
     let requester = path_id(&id)?;

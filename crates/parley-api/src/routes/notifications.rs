@@ -1,7 +1,7 @@
 //! `/api/v1/notifications` — https://docs.joinmastodon.org/methods/notifications/
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use parley_core::model::NotificationKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use super::path_id;
 use crate::auth::Auth;
 use crate::entities::Notification;
 use crate::pagination::{PageParams, Paged, cursors_of, link_header};
-use crate::params::Query;
+use crate::params::{PathParam, Query};
 use crate::{ApiResult, AppState};
 
 #[derive(Deserialize)]
@@ -45,14 +45,14 @@ pub async fn list(
 }
 
 /// `GET /api/v1/notifications/:id`
-pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Notification>> {
+pub async fn get(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Notification>> {
     let me = auth.user("read:notifications")?;
     let view = state.services.notifications.get(me.id, path_id(&id)?).await?;
     Ok(Json(Notification::from_view(&view, state.settings())))
 }
 
 /// `POST /api/v1/notifications/:id/dismiss`
-pub async fn dismiss(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn dismiss(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Value>> {
     let me = auth.user("write:notifications")?;
     state.services.notifications.dismiss(me.id, path_id(&id)?).await?;
     Ok(Json(json!({})))

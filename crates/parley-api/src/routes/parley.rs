@@ -3,7 +3,7 @@
 //! snapshot key at `/.well-known/parley/snapshot-key`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -14,7 +14,7 @@ use super::path_id;
 use crate::auth::MaybeAuth;
 use crate::entities::timestamp;
 use crate::error::ApiError;
-use crate::params::Query;
+use crate::params::{PathParam, Query};
 use crate::{ApiResult, AppState};
 
 #[derive(Deserialize)]
@@ -35,7 +35,7 @@ pub async fn history(
     State(state): State<AppState>,
     auth: MaybeAuth,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
@@ -116,7 +116,7 @@ pub struct SnapshotQuery {
 pub async fn snapshot(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Query(q): Query<SnapshotQuery>,
 ) -> ApiResult<Json<Value>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
@@ -130,7 +130,11 @@ pub async fn snapshot(
 }
 
 /// `GET /api/v1/parley/polls/:id/signals`: aggregates only, never who voted what.
-pub async fn signals(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn signals(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Value>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let (poll, s) = state.services.polls.signals(viewer, path_id(&id)?).await?;
     let share = if s.ballots == 0 { 0.0 } else { s.ballots_from_new_accounts as f64 / s.ballots as f64 };

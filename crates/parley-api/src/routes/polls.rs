@@ -1,17 +1,17 @@
 //! `/api/v1/polls` — https://docs.joinmastodon.org/methods/polls/
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 use super::path_id;
 use crate::auth::{Auth, MaybeAuth};
 use crate::entities::Poll;
-use crate::params::Params;
+use crate::params::{Params, PathParam};
 use crate::{ApiResult, AppState};
 
 /// `GET /api/v1/polls/:id`: anyone who may see the status may read its poll.
-pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Poll>> {
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, PathParam(id): PathParam) -> ApiResult<Json<Poll>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let view = state.services.polls.get(viewer, path_id(&id)?).await?;
     Ok(Json(Poll::from_view(&view)))
@@ -28,7 +28,7 @@ pub struct VoteForm {
 pub async fn vote(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Params(form): Params<VoteForm>,
 ) -> ApiResult<Json<Poll>> {
     let me = auth.user("write:statuses")?;

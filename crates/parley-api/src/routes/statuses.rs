@@ -1,7 +1,7 @@
 //! `/api/v1/statuses` — https://docs.joinmastodon.org/methods/statuses/
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
 use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus};
 use parley_app::views::StatusView;
@@ -15,7 +15,7 @@ use crate::auth::{Auth, MaybeAuth};
 use crate::entities::{Account, Status, StatusEdit, StatusSource};
 use crate::error::ApiError;
 use crate::pagination::{PageParams, Paged, cursors_of, link_header};
-use crate::params::{Params, Query};
+use crate::params::{Params, PathParam, Query};
 use crate::{ApiResult, AppState};
 
 /// Statuses as a paged list, with `Link` cursors from their IDs.
@@ -47,6 +47,13 @@ pub struct PollForm {
     multiple: bool,
     #[serde(default)]
     hide_totals: bool,
+}
+
+impl PollForm {
+    /// A `poll` hash with none of the poll's fields is no poll (Rails' `present?`).
+    fn given(self) -> Option<PollRequest> {
+        (!self.options.is_empty() || self.expires_in.is_some()).then(|| self.into())
+    }
 }
 
 impl From<PollForm> for PollRequest {
@@ -104,7 +111,7 @@ pub async fn create(
                 idempotency_key,
                 app: Some(auth.0.app.id),
                 created_at: None,
-                poll: form.poll.map(PollRequest::from),
+                poll: form.poll.and_then(PollForm::given),
             },
         )
         .await?;
@@ -112,7 +119,7 @@ pub async fn create(
 }
 
 /// `GET /api/v1/statuses/:id`
-pub async fn get(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn get(State(state): State<AppState>, auth: MaybeAuth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let view = state.services.statuses.get(viewer, path_id(&id)?).await?;
     Ok(Json(Status::from_view(&view, state.settings(), viewer)))
@@ -137,7 +144,7 @@ pub async fn get_many(
 }
 
 /// `DELETE /api/v1/statuses/:id`: the deleted status, with `text` for redrafting.
-pub async fn delete(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn delete(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     let view = state.services.statuses.delete(me, path_id(&id)?).await?;
     let mut status = Status::from_view(&view, state.settings(), Some(me.id));
@@ -161,7 +168,7 @@ pub struct EditStatusForm {
 pub async fn edit(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Params(form): Params<EditStatusForm>,
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
@@ -179,7 +186,7 @@ pub async fn edit(
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 sensitive: form.sensitive,
                 language: form.language,
-                poll: form.poll.map(PollRequest::from),
+                poll: form.poll.and_then(PollForm::given),
             },
         )
         .await?;
@@ -190,7 +197,7 @@ pub async fn edit(
 pub async fn history(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Vec<StatusEdit>>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let (view, edits) = state.services.statuses.history(viewer, path_id(&id)?).await?;
@@ -202,7 +209,7 @@ pub async fn history(
 pub async fn source(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<StatusSource>> {
     let me = auth.user("read:statuses")?;
     let view = state.services.statuses.get(Some(me.id), path_id(&id)?).await?;
@@ -226,7 +233,7 @@ pub struct Context {
 pub async fn context(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> ApiResult<Json<Context>> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let (ancestors, descendants) = state.services.statuses.context(viewer, path_id(&id)?).await?;
@@ -241,7 +248,7 @@ pub async fn context(
 pub async fn favourited_by(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
@@ -254,7 +261,7 @@ pub async fn favourited_by(
 pub async fn reblogged_by(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(q): Query<PageParams>,
 ) -> ApiResult<Paged<Account>> {
@@ -264,14 +271,18 @@ pub async fn reblogged_by(
 }
 
 /// `POST /api/v1/statuses/:id/favourite`
-pub async fn favourite(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn favourite(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let me = auth.user("write:favourites")?;
     let view = state.services.statuses.favourite(me, path_id(&id)?).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/unfavourite`
-pub async fn unfavourite(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn unfavourite(
+    State(state): State<AppState>,
+    auth: Auth,
+    PathParam(id): PathParam,
+) -> ApiResult<Json<Status>> {
     let me = auth.user("write:favourites")?;
     let view = state.services.statuses.unfavourite(me, path_id(&id)?).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
@@ -286,7 +297,7 @@ pub struct ReblogForm {
 pub async fn reblog(
     State(state): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
     Params(form): Params<ReblogForm>,
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
@@ -296,21 +307,21 @@ pub async fn reblog(
 }
 
 /// `POST /api/v1/statuses/:id/unreblog`
-pub async fn unreblog(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn unreblog(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
     let view = state.services.statuses.unreblog(me, path_id(&id)?).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/pin`
-pub async fn pin(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn pin(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let me = auth.user("write:accounts")?;
     let view = state.services.statuses.pin(me, path_id(&id)?, true).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 
 /// `POST /api/v1/statuses/:id/unpin`
-pub async fn unpin(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Status>> {
+pub async fn unpin(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Status>> {
     let me = auth.user("write:accounts")?;
     let view = state.services.statuses.pin(me, path_id(&id)?, false).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))

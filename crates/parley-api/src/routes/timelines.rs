@@ -1,13 +1,13 @@
 //! `/api/v1/timelines` — https://docs.joinmastodon.org/methods/timelines/
 
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use serde::Deserialize;
 
 use super::statuses::status_list;
 use crate::auth::{Auth, MaybeAuth};
 use crate::entities::Status;
 use crate::pagination::{PageParams, Paged};
-use crate::params::Query;
+use crate::params::{PathParam, Query};
 use crate::{ApiResult, AppState};
 
 /// `GET /api/v1/timelines/home`
@@ -55,7 +55,7 @@ pub async fn public(
 pub async fn tag(
     State(state): State<AppState>,
     auth: MaybeAuth,
-    Path(hashtag): Path<String>,
+    PathParam(hashtag): PathParam,
     OriginalUri(uri): OriginalUri,
     Query(page): Query<PageParams>,
     Query(q): Query<PublicQuery>,

@@ -9,8 +9,8 @@ use super::rows::{Window, now_ms, time};
 use crate::Result;
 use crate::types::NewNotification;
 
-/// Records a notification unless the recipient blocks the sender or mutes
-/// their notifications.
+/// Records a notification unless either blocks the other or the recipient
+/// mutes the sender's notifications.
 pub fn notify_filtered(
     c: &Connection,
     ids: &IdGenerator,
@@ -23,6 +23,7 @@ pub fn notify_filtered(
         "INSERT INTO notifications (id, account_id, from_account_id, kind, status_id, created_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6
          WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?2 AND target_id = ?3)
+           AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?3 AND target_id = ?2)
            AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ?2 AND target_id = ?3 AND notifications = 1)",
     )?
     .execute(params![ids.next_raw(), recipient.0, from.0, kind.as_str(), status.map(|s| s.0), now_ms()])?;
