@@ -1,8 +1,9 @@
 """Fixtures for the real-client suite.
 
-`tests/clients/run.sh` starts Parley and passes its origin in PARLEY_URL (and
-the binary in PARLEY_BIN). Run by hand without PARLEY_URL, the session starts
-its own server from target/debug/parley.
+`tests/clients/run.sh` starts Parley and passes its origin in CLIENT_TESTS_URL
+(and the binary in CLIENT_TESTS_BIN). Run by hand without CLIENT_TESTS_URL, the
+session starts its own server from target/debug/parley. (Not PARLEY_*: Parley
+refuses to start when the environment has a PARLEY_ variable it does not know.)
 
 Every test makes its own accounts (unique usernames), so tests are independent
 of each other and of their order.
@@ -39,11 +40,16 @@ def unique_name(prefix: str = "u") -> str:
 # Servers
 
 
+def server_env() -> dict[str, str]:
+    """The environment without PARLEY_* settings, so every server starts from the defaults."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
+
+
 class ParleyServer:
     """A `parley serve` process on a free loopback port with its own data dir."""
 
     def __init__(self, env: dict[str, str] | None = None):
-        self.binary = os.environ.get("PARLEY_BIN") or str(ROOT / "target" / "debug" / "parley")
+        self.binary = os.environ.get("CLIENT_TESTS_BIN") or str(ROOT / "target" / "debug" / "parley")
         if not os.path.exists(self.binary):
             raise RuntimeError(f"{self.binary} is missing: run `cargo build -p parley`")
         self.dir = tempfile.mkdtemp(prefix="parley-clients-")
@@ -57,17 +63,21 @@ class ParleyServer:
                 s.bind(("127.0.0.1", 0))
                 port = s.getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
-            self.log = open(os.path.join(self.dir, f"server-{port}.log"), "wb")
+            self.log_path = os.path.join(self.dir, f"server-{port}.log")
+            self.log = open(self.log_path, "wb")
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", os.path.join(self.dir, f"db-{port}"),
                  "--listen", f"127.0.0.1:{port}"],
                 stdout=self.log, stderr=subprocess.STDOUT,
-                env={**os.environ, **self.extra_env},
+                env={**server_env(), **self.extra_env},
             )
             if self._wait_ready():
                 return self
             self.stop()
-        raise RuntimeError(f"parley did not start; logs in {self.dir}")
+        with open(self.log_path, "rb") as f:
+            tail = f.read()[-4000:].decode(errors="replace")
+        self.cleanup()
+        raise RuntimeError(f"parley did not start; the end of its log:\n{tail}")
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + 30
@@ -92,6 +102,9 @@ class ParleyServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
 
     def cleanup(self) -> None:
         self.stop()
@@ -100,7 +113,7 @@ class ParleyServer:
 
 @pytest.fixture(scope="session")
 def base_url():
-    url = os.environ.get("PARLEY_URL")
+    url = os.environ.get("CLIENT_TESTS_URL")
     if url:
         yield url.rstrip("/")
         return

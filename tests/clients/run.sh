@@ -12,6 +12,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 
+# The server under test starts from its defaults (open registrations on
+# loopback, no password grant): drop any PARLEY_* settings from the caller.
+while IFS= read -r var; do
+    unset "$var"
+done < <(compgen -e | grep '^PARLEY_' || true)
+
 VENV="$ROOT/target/clients-venv"
 REQS="$ROOT/tests/clients/requirements.txt"
 STAMP="$VENV/.requirements.sha256"
@@ -34,7 +40,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     py="$(pick_python)"
     echo "== clients: creating $VENV with $($py --version 2>&1)"
     mkdir -p "$ROOT/target"
-    "$py" -m venv "$VENV"
+    "$py" -m venv --clear "$VENV"
     have=""
 fi
 if [ "$want" != "$have" ]; then
@@ -85,8 +91,11 @@ url, pid = sys.argv[1], int(sys.argv[2])
 deadline = time.monotonic() + 30
 while time.monotonic() < deadline:
     try:
-        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as f:
+            exited = f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
     except OSError:
+        exited = True
+    if exited:
         sys.exit("parley exited before answering")
     try:
         with urllib.request.urlopen(url + "/api/v1/instance", timeout=2) as r:
@@ -117,7 +126,8 @@ done
 echo "== clients: parley is serving $URL (log: $DATA_DIR/server.log)"
 
 # ---- Tests ----------------------------------------------------------------
-export PARLEY_URL="$URL"
-export PARLEY_BIN="$BIN"
+export CLIENT_TESTS_URL="$URL"
+export CLIENT_TESTS_BIN="$BIN"
 cd "$ROOT/tests/clients"
-"$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+# A hung client must fail the run, not eat CI's time: 15 minutes at most.
+timeout --signal=TERM --kill-after=30 900 "$VENV/bin/python" -m pytest "$@"

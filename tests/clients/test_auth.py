@@ -71,17 +71,30 @@ def test_create_app_create_account_and_verify_credentials(base_url):
     assert client(base_url).account(me.id).username == username
 
 
-def test_create_account_rejects_a_taken_username(base_url, app):
-    api = Mastodon(client_id=app.client_id, client_secret=app.client_secret, api_base_url=base_url)
-    username = unique_name("dup")
-    assert api.create_account(username, PASSWORD, f"{username}@example.org", agreement=True)
+def test_create_account_validation_errors(base_url, app):
+    def attempt(username, password, email, agreement=True):
+        api = Mastodon(client_id=app.client_id, client_secret=app.client_secret, api_base_url=base_url)
+        return api.create_account(username, password, email, agreement=agreement, return_detailed_error=True)
 
-    again = Mastodon(client_id=app.client_id, client_secret=app.client_secret, api_base_url=base_url)
-    token, error = again.create_account(
-        username, PASSWORD, f"other-{username}@example.org", agreement=True, return_detailed_error=True
-    )
-    assert token is None
-    assert error.details.username[0].error == "ERR_TAKEN"
+    username = unique_name("dup")
+    token, _ = attempt(username, PASSWORD, f"{username}@example.org")
+    assert token
+
+    cases = [
+        # (username, password, email, agreement) -> (field, error)
+        ((username, PASSWORD, f"other-{username}@example.org", True), ("username", "ERR_TAKEN")),
+        ((username.upper(), PASSWORD, f"upper-{username}@example.org", True), ("username", "ERR_TAKEN")),
+        ((unique_name(), PASSWORD, f"{username.upper()}@EXAMPLE.ORG", True), ("email", "ERR_TAKEN")),
+        ((unique_name(), "short", f"{unique_name()}@example.org", True), ("password", "ERR_TOO_SHORT")),
+        ((unique_name(), PASSWORD, f"{unique_name()}@example.org", False), ("agreement", "ERR_ACCEPTED")),
+        (("bad name!", PASSWORD, f"{unique_name()}@example.org", True), ("username", "ERR_INVALID")),
+        ((unique_name(), PASSWORD, "not-an-email", True), ("email", "ERR_INVALID")),
+    ]
+    for args, (field, code) in cases:
+        token, error = attempt(*args)
+        assert token is None, args
+        assert error.error.startswith("Validation failed"), args
+        assert [d.error for d in error.details[field]] == [code], (args, error)
 
 
 def test_oauth_authorization_code_flow(base_url, alice):

@@ -110,6 +110,21 @@ def test_notifications_types_filters_dismiss_clear(alice, bob):
     assert [n.type for n in alice.api.notifications()] == ["mention"]
 
 
+def test_notifications_from_one_account(alice, bob, carol):
+    """`account_id` keeps only the notifications caused by that account."""
+    bob.api.account_follow(alice.id)
+    carol.api.account_follow(alice.id)
+    from_bob = bob.api.status_post(f"@{alice.username} from bob")
+    carol.api.status_post(f"@{alice.username} from carol")
+
+    assert len(alice.api.notifications()) == 4
+    only_bob = alice.api.notifications(account_id=bob.id)
+    assert [(n.type, n.account.id) for n in only_bob] == [("mention", bob.id), ("follow", bob.id)]
+    assert only_bob[0].status.id == from_bob.id
+    only_carol_mentions = alice.api.notifications(account_id=carol.id, types=["mention"])
+    assert [(n.type, n.account.id) for n in only_carol_mentions] == [("mention", carol.id)]
+
+
 def test_notifications_pagination(alice, bob):
     mentions = [bob.api.status_post(f"@{alice.username} mention {i}") for i in range(7)]
     first = alice.api.notifications(limit=3)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from mastodon.errors import MastodonNotFoundError
+from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 
 
 class Links(HTMLParser):
@@ -81,6 +81,25 @@ def test_plain_text_is_escaped_and_links_are_linked(alice):
     hrefs = [href for href, _, _ in Links(status.content).links]
     assert hrefs == ["https://example.org/page?a=1&b=2"]
     assert text_of(status.content) == "1 < 2 & <b>not bold</b> https://example.org/page?a=1&b=2"
+
+
+def test_paragraphs_length_limit_and_idempotency(alice):
+    status = alice.api.status_post("line one\nline two\n\nsecond paragraph ✨ émoji")
+    assert status.content == "<p>line one<br />line two</p><p>second paragraph ✨ émoji</p>"
+
+    assert alice.api.status_post("x" * 500).id
+    with pytest.raises(MastodonAPIError) as err:
+        alice.api.status_post("x" * 501)
+    assert err.value.args[1] == 422
+    # A URL counts as 23 characters whatever its length.
+    assert alice.api.status_post("y" * 470 + " https://example.org/" + "z" * 100).id
+
+    # The same Idempotency-Key posts once (toot sends one with every post).
+    first = alice.api.status_post("only once", idempotency_key="parley-idem-1")
+    again = alice.api.status_post("only once", idempotency_key="parley-idem-1")
+    assert again.id == first.id
+    texts = [s.content for s in alice.api.account_statuses(alice.id, limit=40)]
+    assert texts.count("<p>only once</p>") == 1
 
 
 def test_replies_and_context(alice, bob, carol):
@@ -166,9 +185,10 @@ def test_favourite_and_reblog(alice, bob, carol):
     assert (seen.favourites_count, seen.reblogs_count) == (0, 0)
 
 
-def test_edit_history_and_source(alice, bob):
+def test_edit_history_and_source(alice, bob, carol):
     status = alice.api.status_post("First version #before", spoiler_text="cw one")
     assert status.edited_at is None
+    carol.api.status_reblog(status.id)
 
     edited = alice.api.status_update(status.id, f"Second version @{bob.username} #after", spoiler_text="cw two")
     assert edited.id == status.id
@@ -191,6 +211,10 @@ def test_edit_history_and_source(alice, bob):
     assert history[0].created_at <= history[1].created_at
     assert all(h.account.id == alice.id for h in history)
 
+    # Those who boosted it are told it changed.
+    updates = carol.api.notifications(types=["update"])
+    assert [(n.type, n.status.id, n.account.id) for n in updates] == [("update", status.id, alice.id)]
+
     source = alice.api.status_source(status.id)
     assert source.id == status.id
     assert source.text == f"Second version @{bob.username} #after"
@@ -199,17 +223,22 @@ def test_edit_history_and_source(alice, bob):
 
 def test_only_the_author_may_edit_or_delete(alice, bob):
     status = alice.api.status_post("Mine")
-    with pytest.raises(Exception) as edit_err:
+    with pytest.raises(MastodonAPIError) as edit_err:
         bob.api.status_update(status.id, "Not yours")
-    with pytest.raises(Exception) as delete_err:
+    with pytest.raises(MastodonAPIError) as delete_err:
         bob.api.status_delete(status.id)
-    for err in (edit_err, delete_err):
-        assert getattr(err.value, "args", [None, None])[1] in (403, 404), err.value
-    assert "Mine" in alice.api.status(status.id).content
+    # Mastodon answers 403 to the edit and 404 to the delete; either refusal will do.
+    assert edit_err.value.args[1] in (403, 404)
+    assert delete_err.value.args[1] in (403, 404)
+    assert alice.api.status(status.id).content == "<p>Mine</p>"
+    assert len(alice.api.status_history(status.id)) == 1
 
 
 def test_delete_returns_source(alice, bob):
     status = alice.api.status_post(f"Delete me, @{bob.username} #gone", spoiler_text="cw")
+    boost = bob.api.status_reblog(status.id)
+    bob.api.status_favourite(status.id)
+    assert [n.status.id for n in bob.api.notifications(types=["mention"])] == [status.id]
     before = alice.api.account_verify_credentials().statuses_count
 
     deleted = alice.api.status_delete(status.id)
@@ -222,6 +251,12 @@ def test_delete_returns_source(alice, bob):
             viewer.api.status(status.id)
     assert status.id not in [s.id for s in alice.api.account_statuses(alice.id)]
     assert alice.api.account_verify_credentials().statuses_count == before - 1
+    # Its boosts and the notifications about it go with it.
+    with pytest.raises(MastodonNotFoundError):
+        bob.api.status(boost.id)
+    assert bob.api.account_statuses(bob.id) == []
+    assert bob.api.notifications() == []
+    assert alice.api.notifications() == []
     # Deleting twice: it is gone.
     with pytest.raises(MastodonNotFoundError):
         alice.api.status_delete(status.id)

@@ -25,11 +25,12 @@ impl NotificationService {
         &self,
         me: AccountId,
         kinds: &[NotificationKind],
+        from: Option<AccountId>,
         page: PageRequest,
     ) -> Result<Vec<NotificationView>> {
         let kinds: Vec<NotificationKind> =
             if kinds.is_empty() { NotificationKind::ALL.to_vec() } else { kinds.to_vec() };
-        let notes = self.ctx.store.list_notifications(me, &kinds, page).await?;
+        let notes = self.ctx.store.list_notifications(me, &kinds, from, page).await?;
         self.views(me, notes).await
     }
 

@@ -282,6 +282,18 @@ impl StatusService {
         self.get(Some(actor.id), id).await
     }
 
+    /// `GET /api/v1/favourites`: what the viewer favourited and may still see, with cursors.
+    pub async fn favourites(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusView)>> {
+        let pairs = self.ctx.store.favourites_of(me, page).await?;
+        let ids: Vec<StatusId> = pairs.iter().map(|(_, id)| *id).collect();
+        let statuses = filter_visible(&self.ctx, Some(me), self.ctx.store.find_statuses(&ids).await?).await?;
+        let views = status_views(&self.ctx, Some(me), statuses).await?;
+        Ok(pairs
+            .into_iter()
+            .filter_map(|(cursor, id)| views.iter().find(|v| v.status.id == id).map(|v| (cursor, v.clone())))
+            .collect())
+    }
+
     /// `GET /api/v1/statuses/:id/favourited_by`: (cursor, account) pairs.
     pub async fn favourited_by(
         &self,

@@ -21,6 +21,8 @@ pub struct StatusView {
     pub reblogged: Option<bool>,
     pub pinned: Option<bool>,
     pub poll: Option<crate::polls::PollView>,
+    /// The app it was posted with (name, website).
+    pub application: Option<(String, Option<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,7 @@ pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Ve
             mentions,
             reblog: None,
             poll: None,
+            application: None,
         })
     };
     let mut out = Vec::with_capacity(statuses.len());
@@ -126,6 +129,13 @@ pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Ve
         }
         out.push(v);
     }
+    let mut apps: HashMap<parley_core::AppId, Option<(String, Option<String>)>> = HashMap::new();
+    for v in &mut out {
+        attach_app(ctx, &mut apps, v).await?;
+        if let Some(original) = v.reblog.as_deref_mut() {
+            attach_app(ctx, &mut apps, original).await?;
+        }
+    }
     for v in &mut out {
         attach_poll(ctx, viewer, v).await?;
         if let Some(original) = v.reblog.as_deref_mut() {
@@ -133,6 +143,21 @@ pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Ve
         }
     }
     Ok(out)
+}
+
+async fn attach_app(
+    ctx: &Context,
+    apps: &mut HashMap<parley_core::AppId, Option<(String, Option<String>)>>,
+    v: &mut StatusView,
+) -> Result<()> {
+    if let Some(app_id) = v.status.application {
+        if !apps.contains_key(&app_id) {
+            let app = ctx.store.find_app(app_id).await?.map(|a| (a.name, a.website));
+            apps.insert(app_id, app);
+        }
+        v.application = apps.get(&app_id).cloned().flatten();
+    }
+    Ok(())
 }
 
 async fn attach_poll(ctx: &Context, viewer: Option<AccountId>, v: &mut StatusView) -> Result<()> {

@@ -141,10 +141,15 @@ pub fn validate_vote(
     if voter == ballot_box.author {
         return Err(VoteError::SelfVote);
     }
+    // On a single-choice poll every choice beyond the first is a second vote,
+    // even a repeat of the same option (Mastodon's VoteValidator).
+    if already_voted || (!ballot_box.multiple && choices.len() > 1) {
+        return Err(VoteError::AlreadyVoted);
+    }
     let mut chosen: Vec<u32> = choices.iter().map(|c| *c as u32).collect();
     chosen.sort_unstable();
     chosen.dedup();
-    if already_voted || (!ballot_box.multiple && chosen.len() > 1) {
+    if already_voted {
         return Err(VoteError::AlreadyVoted);
     }
     Ok(chosen)
@@ -229,6 +234,7 @@ mod tests {
         assert_eq!(validate_vote(ballot_box(false), v, &[-1], false, now()), Err(VoteError::InvalidChoice));
         assert_eq!(validate_vote(ballot_box(false), v, &[], false, now()), Err(VoteError::NoChoice));
         assert_eq!(validate_vote(ballot_box(false), v, &[0, 1], false, now()), Err(VoteError::AlreadyVoted));
+        assert_eq!(validate_vote(ballot_box(false), v, &[1, 1], false, now()), Err(VoteError::AlreadyVoted));
         assert_eq!(validate_vote(ballot_box(true), v, &[2, 0, 2], false, now()), Ok(vec![0, 2]));
         assert_eq!(validate_vote(ballot_box(false), v, &[0], true, now()), Err(VoteError::AlreadyVoted));
         assert_eq!(validate_vote(ballot_box(false), AccountId(1), &[0], false, now()), Err(VoteError::SelfVote));

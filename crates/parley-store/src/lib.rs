@@ -74,6 +74,8 @@ pub trait Store: Send + Sync + 'static {
     /// Removes `account`'s boost of `status`; returns it if there was one.
     async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>>;
     async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    /// The statuses an account favourited, newest favourite first: (cursor, status).
+    async fn favourites_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>>;
     async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Which of `statuses` the viewer has favourited, boosted, pinned.
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
@@ -122,6 +124,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         account: AccountId,
         kinds: &[NotificationKind],
+        from: Option<AccountId>,
         page: PageRequest,
     ) -> Result<Vec<Notification>>;
     async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>>;

@@ -102,6 +102,7 @@ async fn counters_are_exact_under_concurrency() {
         .list_notifications(
             author.id,
             &parley_core::model::NotificationKind::ALL,
+            None,
             PageRequest::new(None, None, None, Some(200), 200, 200),
         )
         .await

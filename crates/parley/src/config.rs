@@ -134,6 +134,10 @@ impl Default for StorageConfig {
     }
 }
 
+/// The top-level keys of [`Config`], for picking its variables out of the environment.
+const TOP_LEVEL_KEYS: &[&str] =
+    &["listen", "data_dir", "public_url", "log", "instance", "registrations", "oauth", "statuses", "polls", "storage"];
+
 /// Values given on the command line, which win over everything else.
 #[derive(Debug, Default, Serialize)]
 pub struct Overrides {
@@ -156,7 +160,15 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         let config: Config = figment
-            .merge(Env::prefixed("PARLEY_").ignore(&["CONFIG"]).split("__"))
+            // Only keys Parley has: other PARLEY_* variables (a script's own) are not its business,
+            // but a misspelt nested key (PARLEY_POLLS__MAX_OPTONS) is still refused.
+            .merge(Env::prefixed("PARLEY_").split("__").filter(|key| {
+                // figment hands over the name upper-case, nested keys already joined with '.'.
+                let key = key.as_str().to_ascii_lowercase();
+                TOP_LEVEL_KEYS
+                    .iter()
+                    .any(|top| key.strip_prefix(top).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')))
+            }))
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;

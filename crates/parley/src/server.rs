@@ -9,6 +9,7 @@ use anyhow::Context;
 use parley_app::Services;
 use parley_store::sqlite::{SqliteOptions, SqliteStore};
 use tokio::net::TcpListener;
+use tower_http::normalize_path::NormalizePathLayer;
 
 use crate::config::Config;
 
@@ -22,9 +23,24 @@ pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
     Ok((store, services))
 }
 
-/// Everything Parley serves: the API, and a JSON 404 for anything else.
+/// Everything Parley serves: the API and the web pages; an unknown path gets
+/// the API's JSON 404 under the API's prefixes, and the web's 404 elsewhere
+/// (a page for a browser, JSON for any other client).
 pub fn app_router(services: parley_app::Services) -> axum::Router {
-    parley_api::router(services).fallback(parley_api::not_found)
+    let web = services.clone();
+    parley_api::router(services.clone()).merge(parley_web::router(services)).fallback(
+        move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+            let web = web.clone();
+            async move {
+                use axum::response::IntoResponse;
+                if parley_api::is_api_path(uri.path()) {
+                    parley_api::not_found(uri).await.into_response()
+                } else {
+                    parley_web::not_found_page(web, uri, headers).await
+                }
+            }
+        },
+    )
 }
 
 /// A server running in this process (tests, `demo`).
@@ -56,10 +72,12 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     config.listen = addr;
     let (store, services) = open(&config)?;
     let jobs = services.start_jobs();
-    let router = app_router(services.clone());
+    // Mastodon answers `/api/v1/instance/` like `/api/v1/instance`, and clients
+    // (Mastodon.py, toot) depend on it: trim one trailing slash before routing.
+    let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), app_router(services.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
+        let result = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

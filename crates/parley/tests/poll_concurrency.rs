@@ -3,10 +3,15 @@
 //! malformed ballots against every kind of poll. The tallies must equal the
 //! accepted ballots exactly and the recount must find nothing.
 
+// Test helpers outside `#[test]` functions are not covered by clippy's
+// `allow-expect-in-tests`; here a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{TestServer, User};
@@ -85,6 +90,13 @@ async fn storm(
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut order: Vec<usize> = (0..voters.len()).collect();
     order.shuffle(rng);
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn(watch(
+        http.clone(),
+        format!("{}/api/v1/polls/{poll_id}", s.url),
+        voters[0].token.clone(),
+        done.clone(),
+    ));
     let mut units = tokio::task::JoinSet::new();
     for i in order {
         let copies = if i < racing { repeats } else { 1 };
@@ -110,7 +122,37 @@ async fn storm(
     while let Some(unit) = units.join_next().await {
         answers.extend(unit.expect("unit task"));
     }
+    done.store(true, Ordering::SeqCst);
+    let (reads, torn) = watcher.await.expect("watcher");
+    assert!(torn.is_empty(), "reads during the storm were inconsistent:\n{}", torn.join("\n"));
+    assert!(reads > 0, "the watcher never read the poll");
     answers
+}
+
+/// Reads the poll over and over while the storm runs: every read must be
+/// whole (options sum to votes_count; single choice: votes == voters) and
+/// the figures must never go backwards. Returns the reads and what was wrong.
+async fn watch(http: reqwest::Client, url: String, token: String, done: Arc<AtomicBool>) -> (usize, Vec<String>) {
+    let (mut reads, mut torn, mut last) = (0, Vec::new(), (0i64, 0i64));
+    // At least one read, however quick the storm.
+    while reads == 0 || !done.load(Ordering::SeqCst) {
+        let Ok(resp) = http.get(&url).bearer_auth(&token).send().await else {
+            torn.push("a read failed".into());
+            break;
+        };
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        reads += 1;
+        let votes = body["votes_count"].as_i64().unwrap_or(-1);
+        let voters = body["voters_count"].as_i64().unwrap_or(-1);
+        let sum: i64 =
+            body["options"].as_array().map(|o| o.iter().filter_map(|o| o["votes_count"].as_i64()).sum()).unwrap_or(-2);
+        if sum != votes || (body["multiple"] == false && votes != voters) || votes < last.0 || voters < last.1 {
+            torn.push(format!("after {last:?}: {body}"));
+        }
+        last = (votes, voters);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    (reads, torn)
 }
 
 /// Checks the answers of a storm: exactly one 200 per voter, carrying that
@@ -278,9 +320,9 @@ enum Body {
     Raw(&'static str, Vec<u8>),
 }
 
-/// Where a refusal comes from: reading the parameters (the same for every
-/// poll, even one the voter may not see) or judging the ballot (after the
-/// visibility check, so 404 on an invisible poll).
+/// Where a refusal comes from: reading the parameters (400, 413 or 422, the
+/// same for every poll, even one the voter may not see) or judging the ballot
+/// (422, after the visibility check, so 404 on an invisible poll).
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
     Params,
@@ -314,6 +356,7 @@ fn malformed_ballots() -> Vec<(String, Stage, Body)> {
         json("huge array out of range", Stage::Ballot, json!({"choices": (0..100_000).collect::<Vec<i64>>()})),
         json("huge array of one choice", Stage::Ballot, json!({"choices": vec![0; 100_000]})),
         json("huge array of negatives", Stage::Ballot, json!({"choices": vec![-1; 100_000]})),
+        json("over the body limit", Stage::Params, json!({"choices": vec![-1; 1_000_000]})),
         json("letter", Stage::Params, json!({"choices": ["a"]})),
         json("bare letter", Stage::Params, json!({"choices": "a"})),
         json("empty string", Stage::Params, json!({"choices": [""]})),
@@ -415,9 +458,9 @@ async fn malformed_ballots_change_nothing() {
                 let code = r.status.as_u16();
                 let fine = match (kind, *stage) {
                     ("invisible", Stage::Ballot) => code == 404,
-                    ("invisible", Stage::Params) => matches!(code, 400 | 404 | 422),
+                    ("invisible", Stage::Params) => matches!(code, 400 | 404 | 413 | 422),
                     (_, Stage::Ballot) => code == 422,
-                    (_, Stage::Params) => matches!(code, 400 | 422),
+                    (_, Stage::Params) => matches!(code, 400 | 413 | 422),
                 };
                 if !fine || r.body["error"].as_str().is_none() {
                     problems.push(format!("{kind} poll, {label}: {code} {}", r.body));

@@ -13,6 +13,10 @@
 //! `PARLEY_CRASH_SEED` repeats the kill delays and choices of an earlier run
 //! (the seed is printed); the timing of the server is never the same twice.
 
+// Test helpers outside `#[test]` functions are not covered by clippy's
+// `allow-expect-in-tests`; here a failed expectation is a failed test.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::collections::{HashMap, HashSet};
@@ -34,7 +38,7 @@ use tokio::sync::Semaphore;
 const BIN: &str = env!("CARGO_BIN_EXE_parley");
 const ALREADY_VOTED: &str = "Validation failed: You have already voted on this poll";
 /// Most fresh voters one round may use (the kill usually comes first).
-const PER_ROUND: usize = 400;
+const PER_ROUND: usize = 800;
 /// Requests in flight at once.
 const IN_FLIGHT: usize = 64;
 const OPTIONS: u32 = 4;
@@ -69,10 +73,10 @@ impl ServerProcess {
                 if server.child.try_wait().expect("child status").is_some() {
                     break; // Exited: most likely the port was taken meanwhile; try another.
                 }
-                if let Ok(r) = http.get(format!("{}/api/v1/instance", server.url)).send().await {
-                    if r.status().is_success() {
-                        return server;
-                    }
+                if let Ok(r) = http.get(format!("{}/api/v1/instance", server.url)).send().await
+                    && r.status().is_success()
+                {
+                    return server;
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -95,9 +99,7 @@ impl Drop for ServerProcess {
 }
 
 fn config(data: &Path) -> Config {
-    let mut c = Config::default();
-    c.data_dir = data.to_path_buf();
-    c
+    Config { data_dir: data.to_path_buf(), ..Config::default() }
 }
 
 async fn post(http: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> Value {
@@ -111,6 +113,9 @@ async fn post(http: &reqwest::Client, url: String, token: Option<&str>, body: Va
     assert!(status.is_success(), "{status}: {body}");
     body
 }
+
+/// A voter and the option it picks (every ballot names one).
+type Ballot = (Voter, u32);
 
 /// A voter made offline: account ID (as in the store) and token.
 #[derive(Clone)]
@@ -128,6 +133,10 @@ struct Ledger {
     acknowledged: HashSet<i64>,
     /// Sent but never answered: in flight at the kill.
     unanswered: HashSet<i64>,
+    /// Retried ballots that were accepted now (lost in the crash, or never arrived).
+    retries_accepted: usize,
+    /// Retried ballots refused as "already voted" (committed, but the answer was lost).
+    retries_already_counted: usize,
     problems: Vec<String>,
 }
 
@@ -136,8 +145,8 @@ struct Ledger {
 async fn round(
     server: &mut ServerProcess,
     poll: &str,
-    retries: Vec<(Voter, u32)>,
-    fresh: Vec<(Voter, u32)>,
+    retries: Vec<Ballot>,
+    fresh: Vec<Ballot>,
     delay: Duration,
     ledger: &Arc<Mutex<Ledger>>,
 ) -> usize {
@@ -148,7 +157,7 @@ async fn round(
         .expect("client");
     let url = Arc::new(format!("{}/api/v1/polls/{poll}/votes", server.url));
     let retry_count = retries.len();
-    let queue: Arc<Vec<(Voter, u32)>> = Arc::new(retries.into_iter().chain(fresh).collect());
+    let queue: Arc<Vec<Ballot>> = Arc::new(retries.into_iter().chain(fresh).collect());
     let cursor = Arc::new(AtomicUsize::new(0));
     let killed = Arc::new(AtomicBool::new(false));
     // A fixed crew of workers bounds the requests in flight.
@@ -180,6 +189,7 @@ async fn round(
                 let mut l = ledger.lock().expect("ledger");
                 match answer {
                     Some((200, body)) => {
+                        l.retries_accepted += usize::from(i < retry_count);
                         if body["voted"] != true || body["own_votes"] != json!([choice]) {
                             l.problems.push(format!("voter {}: 200 without its ballot [{choice}]: {body}", voter.id));
                         }
@@ -188,6 +198,7 @@ async fn round(
                     }
                     // Only a retry may already have voted: its earlier ballot was committed.
                     Some((422, body)) if body["error"] == ALREADY_VOTED && i < retry_count => {
+                        l.retries_already_counted += 1;
                         l.acknowledged.insert(voter.id);
                         l.unanswered.remove(&voter.id);
                     }
@@ -210,9 +221,23 @@ async fn round(
     cursor.load(Ordering::SeqCst).min(queue.len()).saturating_sub(retry_count)
 }
 
-/// With the server down: the file is sound, the recount is clean, every
-/// acknowledged ballot is there once, and nothing is there that was not sent.
+/// With the server down: `parley admin polls verify` passes, the file is
+/// sound, the recount is clean, every acknowledged ballot is there once, and
+/// nothing is there that was not sent.
 async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> usize {
+    // The CLI is the first to open the killed server's database.
+    let verify = Command::new(BIN)
+        .args(["admin", "polls", "verify", "--data-dir"])
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run parley admin polls verify");
+    assert!(
+        verify.status.success(),
+        "parley admin polls verify failed:\n{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
     let (store, services) = parley::server::open(&config(data)).expect("open the data directory");
     assert_eq!(store.integrity_check().await.expect("integrity check"), "ok");
     let audits = services.polls.audit().await.expect("audit");
@@ -254,7 +279,7 @@ async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> usize {
 
 /// Through the restarted server: acknowledged voters see their ballot and the
 /// totals equal the stored ballots.
-async fn check_online(server: &ServerProcess, poll: &str, author: &str, voters: &[(Voter, u32)], ballots: usize) {
+async fn check_online(server: &ServerProcess, poll: &str, author: &str, voters: &[Ballot], ballots: usize) {
     let http = reqwest::Client::new();
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut checks = tokio::task::JoinSet::new();
@@ -385,14 +410,14 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut next_fresh = 0;
-    let mut to_confirm: Vec<(Voter, u32)> = Vec::new();
+    let mut to_confirm: Vec<Ballot> = Vec::new();
     let mut confirmed: HashSet<i64> = HashSet::new();
     let mut stored = 0;
     let choice_of: HashMap<i64, u32> = voters.iter().map(|v| (v.id, rng.gen_range(0..OPTIONS))).collect();
     for r in 0..rounds {
         server = ServerProcess::start(&data, &log).await;
         check_online(&server, &poll, &author, &to_confirm, stored).await;
-        let (retries, fresh): (Vec<(Voter, u32)>, Vec<(Voter, u32)>) = {
+        let (retries, fresh): (Vec<Ballot>, Vec<Ballot>) = {
             let l = ledger.lock().expect("ledger");
             let retries =
                 voters.iter().filter(|v| l.unanswered.contains(&v.id)).map(|v| (v.clone(), choice_of[&v.id])).collect();
@@ -406,9 +431,12 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
         assert!(l.problems.is_empty(), "round {r}:\n{}", l.problems.join("\n"));
         stored = check_offline(&data, poll_id, &l).await;
         eprintln!(
-            "round {r}: killed after {delay:?}; {} acknowledged, {} in flight at the kill, {stored} ballots stored",
+            "round {r}: killed after {delay:?}; {} acknowledged, {} in flight at the kill, {stored} ballots stored; \
+             so far {} retries accepted, {} retries already counted",
             l.acknowledged.len(),
-            l.unanswered.len()
+            l.unanswered.len(),
+            l.retries_accepted,
+            l.retries_already_counted
         );
         // Each acknowledged ballot is looked at through the API once, after the next restart.
         to_confirm = voters
@@ -424,17 +452,5 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     server.kill();
     let l = ledger.lock().expect("ledger").clone();
     assert!(!l.acknowledged.is_empty(), "no ballot was acknowledged in any round: the test tested nothing");
-    let verify = Command::new(BIN)
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(&data)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run parley admin polls verify");
-    assert!(
-        verify.status.success(),
-        "parley admin polls verify failed:\n{}{}",
-        String::from_utf8_lossy(&verify.stdout),
-        String::from_utf8_lossy(&verify.stderr)
-    );
     assert_eq!(check_offline(&data, poll_id, &l).await, stored);
 }

@@ -105,8 +105,10 @@ impl Status {
             pinned: v.pinned.filter(|_| viewer == Some(st.account_id) && !is_reblog),
             content: st.content_html.clone(),
             reblog,
-            // Mastodon shows the posting app only to its author.
-            application: None,
+            application: v
+                .application
+                .as_ref()
+                .map(|(name, website)| StatusApplication { name: name.clone(), website: website.clone() }),
             account: Account::from_domain(&v.account, s),
             media_attachments: Vec::new(),
             mentions: v

@@ -19,6 +19,8 @@ pub struct ListQuery {
     types: Vec<String>,
     #[serde(default)]
     exclude_types: Vec<String>,
+    /// Only notifications from this account.
+    account_id: Option<String>,
 }
 
 /// `GET /api/v1/notifications` (`types[]` keeps, `exclude_types[]` drops; unknown types are ignored).
@@ -39,7 +41,11 @@ pub async fn list(
     if kinds.is_empty() {
         return Ok(Paged(Vec::new(), None));
     }
-    let views = state.services.notifications.list(me.id, &kinds, page.request(40, 80)?).await?;
+    let from = match q.account_id.as_deref() {
+        Some(raw) => Some(path_id(raw)?),
+        None => None,
+    };
+    let views = state.services.notifications.list(me.id, &kinds, from, page.request(40, 80)?).await?;
     let link = link_header(&state.settings().public_url, &uri, cursors_of(&views, |v| v.notification.id.get()));
     Ok(Paged(views.iter().map(|v| Notification::from_view(v, state.settings())).collect(), link))
 }

@@ -326,3 +326,16 @@ pub async fn unpin(State(state): State<AppState>, auth: Auth, PathParam(id): Pat
     let view = state.services.statuses.pin(me, path_id(&id)?, false).await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
+
+/// `GET /api/v1/favourites`: paged by favourite, newest first.
+pub async fn favourites(
+    State(state): State<AppState>,
+    auth: Auth,
+    OriginalUri(uri): OriginalUri,
+    Query(q): Query<PageParams>,
+) -> ApiResult<Paged<Status>> {
+    let me = auth.user("read:favourites")?;
+    let pairs = state.services.statuses.favourites(me.id, q.request(20, 40)?).await?;
+    let link = link_header(&state.settings().public_url, &uri, cursors_of(&pairs, |(c, _)| *c));
+    Ok(Paged(pairs.iter().map(|(_, v)| Status::from_view(v, state.settings(), Some(me.id))).collect(), link))
+}

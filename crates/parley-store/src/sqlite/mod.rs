@@ -308,6 +308,9 @@ impl Store for SqliteStore {
     async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| statuses::favourited_by(c, status, page)).await
     }
+    async fn favourites_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+        self.read(move |c| statuses::favourites_of(c, account, page)).await
+    }
     async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| statuses::reblogged_by(c, status, page)).await
     }
@@ -402,10 +405,11 @@ impl Store for SqliteStore {
         &self,
         account: AccountId,
         kinds: &[NotificationKind],
+        from: Option<AccountId>,
         page: PageRequest,
     ) -> Result<Vec<Notification>> {
         let kinds = kinds.to_vec();
-        self.read(move |c| notifications::list(c, account, &kinds, page)).await
+        self.read(move |c| notifications::list(c, account, &kinds, from, page)).await
     }
     async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>> {
         self.read(move |c| notifications::find(c, account, id)).await

@@ -53,6 +53,7 @@ pub fn list(
     c: &Connection,
     account: AccountId,
     kinds: &[NotificationKind],
+    from: Option<AccountId>,
     page: PageRequest,
 ) -> Result<Vec<Notification>> {
     let w = Window::new(page);
@@ -61,13 +62,14 @@ pub fn list(
     let mut stmt = c.prepare_cached(&format!(
         "SELECT n.id, n.account_id, n.from_account_id, n.kind, n.status_id, n.created_at FROM notifications n
          WHERE n.account_id = :account AND n.kind IN (SELECT value FROM json_each(:kinds))
+           AND (:from IS NULL OR n.from_account_id = :from)
            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.target_id = n.from_account_id)
            AND {}",
         w.clause("n.id")
     ))?;
     let rows = stmt
         .query_map(
-            named_params! {":account": account.0, ":kinds": kinds, ":max": w.max, ":min": w.min, ":limit": w.limit},
+            named_params! {":account": account.0, ":kinds": kinds, ":from": from.map(|f| f.0), ":max": w.max, ":min": w.min, ":limit": w.limit},
             from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -361,6 +361,15 @@ pub fn favourited_by(c: &Connection, status: StatusId, page: PageRequest) -> Res
     Ok(w.finish(rows))
 }
 
+pub fn favourites_of(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+    let w = Window::new(page);
+    let sql =
+        format!("SELECT f.id, f.status_id FROM favourites f WHERE f.account_id = :account AND {}", w.clause("f.id"));
+    let rows =
+        query_pairs(c, &sql, named_params! {":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
+    Ok(w.finish(rows.into_iter().map(|(cursor, id)| (cursor, StatusId(id.0))).collect()))
+}
+
 pub fn reblogged_by(c: &Connection, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     let w = Window::new(page);
     let sql = format!(
