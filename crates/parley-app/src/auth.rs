@@ -179,12 +179,8 @@ impl AuthService {
 
     /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
     pub async fn authenticate(&self, token: &str) -> Result<Identity> {
-        let info = self.ctx.store.find_token(&secret_hash(token)).await?.ok_or(AppError::InvalidToken)?;
-        let app = self.ctx.store.find_app(info.app_id).await?.ok_or(AppError::InvalidToken)?;
-        let account = match info.account_id {
-            Some(id) => Some(self.ctx.store.find_account(id).await?.ok_or(AppError::InvalidToken)?),
-            None => None,
-        };
+        let (info, app, account) =
+            self.ctx.store.find_token_identity(&secret_hash(token)).await?.ok_or(AppError::InvalidToken)?;
         let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
         Ok(Identity { app, account, scopes })
     }
@@ -491,6 +487,13 @@ impl AuthService {
             .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The token could not be issued."))?;
         Ok(IssuedToken { access_token: token, scopes, created_at: Utc::now().timestamp() })
     }
+}
+
+/// A new random access token and the hash it is stored under (bulk seeding).
+pub fn new_token() -> (String, String) {
+    let token = random_secret();
+    let hash = secret_hash(&token);
+    (token, hash)
 }
 
 /// The fields of `POST /api/v1/accounts`.

@@ -71,6 +71,7 @@ impl From<StoreError> for AppError {
             StoreError::Rejected(Rejection::InvalidChoice) => {
                 AppError::Validation(parley_core::poll::VoteError::InvalidChoice.to_string())
             }
+            StoreError::Rejected(Rejection::NotVisible) => AppError::NotFound,
             StoreError::Rejected(Rejection::PollHasVotes) => {
                 AppError::Validation("Validation failed: The text cannot change once the poll has votes".into())
             }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use parley_core::model::Poll;
+use parley_core::model::{Poll, Visibility};
 use parley_core::poll::{BallotBox, VoteError, show_totals, validate_vote};
 use parley_core::{AccountId, PollId};
 use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, Rejection, StoreError};
@@ -26,6 +26,8 @@ const MAX_CACHED_POLLS: usize = 10_000;
 /// One poll's live state.
 struct LivePoll {
     poll: Poll,
+    /// The visibility of the poll's status (fixed for a status's life).
+    visibility: Visibility,
     counts: Mutex<Counts>,
     /// Voter → chosen options as a bit set (polls have at most 32 options).
     ballots: Mutex<HashMap<AccountId, u32>>,
@@ -67,6 +69,7 @@ impl PollCache {
         let live = slot
             .get_or_try_init(|| async {
                 let poll = ctx.store.find_poll(id).await?.ok_or(AppError::NotFound)?;
+                let status = ctx.store.find_status(poll.status_id).await?.ok_or(AppError::NotFound)?;
                 let ballots: HashMap<AccountId, u32> =
                     ctx.store.poll_ballots(id).await?.into_iter().map(|(a, c)| (a, bits(&c))).collect();
                 let counts = Counts {
@@ -74,7 +77,12 @@ impl PollCache {
                     votes: poll.votes_count,
                     voters: poll.voters_count,
                 };
-                Ok::<_, AppError>(Arc::new(LivePoll { poll, counts: Mutex::new(counts), ballots: Mutex::new(ballots) }))
+                Ok::<_, AppError>(Arc::new(LivePoll {
+                    poll,
+                    visibility: status.visibility,
+                    counts: Mutex::new(counts),
+                    ballots: Mutex::new(ballots),
+                }))
             })
             .await;
         match live {
@@ -159,7 +167,7 @@ impl PollService {
     /// The poll, if its status is visible to the viewer (`GET /api/v1/polls/:id`).
     pub async fn get(&self, viewer: Option<AccountId>, id: PollId) -> Result<PollView> {
         let live = self.ctx.polls.live(&self.ctx, id).await?;
-        visible_status(&self.ctx, viewer, live.poll.status_id).await?;
+        self.check_visible(&live, viewer).await?;
         self.ctx.polls.view(&self.ctx, id, viewer).await
     }
 
@@ -167,7 +175,11 @@ impl PollService {
     pub async fn vote(&self, voter: AccountId, id: PollId, choices: &[i64]) -> Result<PollView> {
         let ctx = &self.ctx;
         let live = ctx.polls.live(ctx, id).await?;
-        visible_status(ctx, Some(voter), live.poll.status_id).await?;
+        // Public and unlisted polls: the ballot's own transaction checks that the
+        // author neither blocks the voter nor is suspended (one round trip in all).
+        if !public(&live) {
+            visible_status(ctx, Some(voter), live.poll.status_id).await?;
+        }
         let already = live.ballots.lock().map_err(|_| poisoned())?.contains_key(&voter);
         let ballot_box = BallotBox {
             author: live.poll.account_id,
@@ -185,6 +197,7 @@ impl PollService {
             Err(StoreError::Conflict(Conflict::AlreadyVoted)) => return Err(vote_error(VoteError::AlreadyVoted)),
             Err(StoreError::Rejected(Rejection::PollExpired)) => return Err(vote_error(VoteError::Expired)),
             Err(StoreError::Rejected(Rejection::InvalidChoice)) => return Err(vote_error(VoteError::InvalidChoice)),
+            Err(StoreError::Rejected(Rejection::NotVisible)) => return Err(AppError::NotFound),
             Err(e) => return Err(e.into()),
         }
         // Durable now: advance the live tallies.
@@ -201,6 +214,25 @@ impl PollService {
         live.ballots.lock().map_err(|_| poisoned())?.insert(voter, bits(&chosen));
         ctx.events.publish(crate::events::Event::PollVoted(id));
         ctx.polls.view(ctx, id, Some(voter)).await
+    }
+
+    /// May `viewer` see the poll's status? For public and unlisted polls only a
+    /// block by the author (or the author's suspension) hides it.
+    async fn check_visible(&self, live: &LivePoll, viewer: Option<AccountId>) -> Result<()> {
+        if !public(live) {
+            return visible_status(&self.ctx, viewer, live.poll.status_id).await.map(|_| ());
+        }
+        match viewer {
+            Some(me) if me != live.poll.account_id => {
+                let author = self.ctx.store.find_account(live.poll.account_id).await?.ok_or(AppError::NotFound)?;
+                let rel = self.ctx.store.relationships(me, &[author.id]).await?.pop().unwrap_or_default();
+                if author.suspended || rel.blocked_by {
+                    return Err(AppError::NotFound);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The readable poll, refusing while totals are hidden (history and
@@ -261,6 +293,10 @@ impl PollService {
         }
         Ok(closed.len())
     }
+}
+
+fn public(live: &LivePoll) -> bool {
+    matches!(live.visibility, Visibility::Public | Visibility::Unlisted)
 }
 
 fn vote_error(e: VoteError) -> AppError {

@@ -15,6 +15,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Default)]
 pub struct IdGenerator {
     last: AtomicI64,
+    /// Low bits for back-dated IDs (see [`IdGenerator::at`]).
+    seq: AtomicI64,
 }
 
 impl IdGenerator {
@@ -34,6 +36,12 @@ impl IdGenerator {
                 Err(actual) => last = actual,
             }
         }
+    }
+
+    /// An ID for something that happened at `at` (back-dated imports, seeding):
+    /// the time in the high bits, a rolling sequence in the low ones.
+    pub fn at(&self, at: DateTime<Utc>) -> i64 {
+        raw_id_at(at) | (self.seq.fetch_add(1, Ordering::Relaxed) & 0xffff)
     }
 
     /// Makes sure later IDs sort after `seen` (used at start with the largest stored ID).

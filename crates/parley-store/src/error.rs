@@ -19,6 +19,8 @@ pub enum Rejection {
     InvalidChoice,
     /// The status's text cannot change: its poll has votes.
     PollHasVotes,
+    /// The voter may not see the poll (its author blocks them or is suspended).
+    NotVisible,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

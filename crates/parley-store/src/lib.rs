@@ -50,6 +50,9 @@ pub trait Store: Send + Sync + 'static {
     async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>>;
     async fn create_token(&self, token: NewToken) -> Result<()>;
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>>;
+    /// Everything a request's token stands for, in one read: the token, its app
+    /// and its account (on every authenticated request, so one round trip).
+    async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>>;
     /// Revokes a token if it belongs to `app`; Ok(false) when there was none.
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool>;
 
@@ -153,6 +156,14 @@ pub trait Store: Send + Sync + 'static {
     async fn poll_signals(&self, id: PollId) -> Result<PollSignals>;
     /// Recounts every poll from its vote rows and re-walks its hash chain.
     async fn audit_polls(&self) -> Result<Vec<PollAudit>>;
+    // ---- bulk loading (seeding and load tests; one transaction per call) ----
+    async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>>;
+    async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()>;
+    async fn bulk_insert_follows(&self, pairs: Vec<(AccountId, AccountId)>) -> Result<()>;
+    async fn bulk_insert_statuses(&self, statuses: Vec<NewStatus>) -> Result<Vec<StatusId>>;
+    /// Recomputes every account's counters from the rows (after bulk loading).
+    async fn recount_account_counters(&self) -> Result<()>;
+
     /// The named server key, created from `candidate` the first time.
     async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>>;
 }

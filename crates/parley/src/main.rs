@@ -77,6 +77,25 @@ enum AdminCommand {
         #[command(subcommand)]
         command: PollsCommand,
     },
+    /// Fill the database with accounts, follows, statuses and tokens for load tests.
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        accounts: usize,
+        /// Accounts each one follows besides the official one (power-law choice).
+        #[arg(long, default_value_t = 50)]
+        follows_per_account: usize,
+        #[arg(long, default_value_t = 0)]
+        statuses: usize,
+        /// Username prefix (the accounts are PREFIX1, PREFIX2…, and PREFIX_official).
+        #[arg(long, default_value = "seed")]
+        prefix: String,
+        /// Where to write the tokens (one per line, the official account first).
+        #[arg(long, default_value = "tokens.txt")]
+        tokens_out: PathBuf,
+        /// Random seed, for repeatable follow graphs.
+        #[arg(long, default_value_t = 2018)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -221,6 +240,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     admin::reset_password(&services, &username, password).await
                 }
             }
+        }
+        Command::Admin {
+            command: AdminCommand::Seed { accounts, follows_per_account, statuses, prefix, tokens_out, seed },
+        } => {
+            let (_store, services) = server::open(&config)?;
+            parley::seed::seed(
+                &services,
+                parley::seed::SeedArgs { accounts, follows_per_account, statuses, prefix, tokens_out, seed },
+            )
+            .await
         }
         Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {
             let (_store, services) = server::open(&config)?;

@@ -194,6 +194,15 @@ async fn a_poll_is_as_visible_as_its_status() {
     vote(&s, &follower, &poll, json!({"choices": [0]})).await.ok();
     s.get(&format!("/api/v1/parley/polls/{poll}/history"), None).await.expect(404);
     s.get(&format!("/api/v1/parley/polls/{poll}/snapshot"), Some(&stranger.token)).await.expect(404);
+
+    // A public poll is hidden only from those its author blocks, and they cannot vote in it.
+    let (_, open) = poll_status(&s, &author, json!({"options": ["a", "b"], "expires_in": 600})).await;
+    s.post(&format!("/api/v1/accounts/{}/block", stranger.id), Some(&author.token), Value::Null).await.ok();
+    s.get(&format!("/api/v1/polls/{open}"), Some(&stranger.token)).await.expect(404);
+    vote(&s, &stranger, &open, json!({"choices": [0]})).await.expect(404);
+    s.get(&format!("/api/v1/polls/{open}"), None).await.ok();
+    let counted = vote(&s, &follower, &open, json!({"choices": [1]})).await.ok();
+    assert_eq!(counted["voters_count"], 1, "only the visible voter counted");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! thread runs a query (writer or reader) is decided in one place.
 
 mod accounts;
+mod bulk;
 mod notifications;
 mod oauth;
 mod polls;
@@ -262,6 +263,22 @@ impl Store for SqliteStore {
         let token_hash = token_hash.to_string();
         self.read(move |c| oauth::find_token(c, &token_hash)).await
     }
+    async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            let Some(info) = oauth::find_token(c, &token_hash)? else { return Ok(None) };
+            let Some(app) = oauth::find_app(c, info.app_id)? else { return Ok(None) };
+            let account = match info.account_id {
+                Some(id) => match accounts::find(c, id)? {
+                    Some(a) => Some(a),
+                    None => return Ok(None),
+                },
+                None => None,
+            };
+            Ok(Some((info, app, account)))
+        })
+        .await
+    }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
         let token_hash = token_hash.to_string();
         self.write(move |c, _| oauth::revoke_token(c, &token_hash, app)).await
@@ -464,6 +481,21 @@ impl Store for SqliteStore {
     }
     async fn audit_polls(&self) -> Result<Vec<PollAudit>> {
         self.read(polls::audit).await
+    }
+    async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
+        self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await
+    }
+    async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()> {
+        self.write(move |c, ids| bulk::tokens(c, ids, tokens)).await
+    }
+    async fn bulk_insert_follows(&self, pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
+        self.write(move |c, ids| bulk::follows(c, ids, pairs)).await
+    }
+    async fn bulk_insert_statuses(&self, statuses: Vec<NewStatus>) -> Result<Vec<StatusId>> {
+        self.write(move |c, ids| bulk::statuses(c, ids, statuses)).await
+    }
+    async fn recount_account_counters(&self) -> Result<()> {
+        self.write(|c, _| bulk::recount(c)).await
     }
     async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
         let name = name.to_string();

@@ -133,14 +133,21 @@ pub fn ballots(c: &Connection, poll: PollId) -> Result<Vec<(AccountId, Vec<u32>)
 /// The ballot's transaction: voter row (the uniqueness that forbids a second
 /// ballot), one chained vote row per choice, and the atomic tally increments.
 pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<RecordedBallot> {
-    let (expires_at, chain_head, vote_seq, options): (i64, String, i64, i64) = c
+    let (expires_at, chain_head, vote_seq, options, hidden): (i64, String, i64, i64, bool) = c
         .prepare_cached(
-            "SELECT expires_at, chain_head, vote_seq, (SELECT count(*) FROM poll_options WHERE poll_id = polls.id)
+            "SELECT expires_at, chain_head, vote_seq, (SELECT count(*) FROM poll_options WHERE poll_id = polls.id),
+                    EXISTS (SELECT 1 FROM blocks WHERE account_id = polls.account_id AND target_id = ?2)
+                    OR EXISTS (SELECT 1 FROM accounts WHERE id = polls.account_id AND suspended = 1)
              FROM polls WHERE id = ?1",
         )?
-        .query_row([b.poll_id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_row(params![b.poll_id.0, b.account_id.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .optional()?
         .ok_or(StoreError::NotFound)?;
+    if hidden {
+        return Err(StoreError::Rejected(Rejection::NotVisible));
+    }
     if b.choices.is_empty() || b.choices.iter().any(|ch| i64::from(*ch) >= options) {
         return Err(StoreError::Rejected(Rejection::InvalidChoice));
     }

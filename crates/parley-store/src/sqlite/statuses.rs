@@ -24,7 +24,8 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
             return find(c, existing)?.ok_or(StoreError::NotFound);
         }
     }
-    let id = ids.next_raw();
+    // A back-dated status (demo, import) gets an ID from its time, so it sorts where it belongs.
+    let id = new.created_at.map(|t| ids.at(t)).unwrap_or_else(|| ids.next_raw());
     let created = new.created_at.map(ms).unwrap_or_else(now_ms);
     let (reply_id, reply_account) = match new.in_reply_to {
         Some((s, a)) => (Some(s.0), Some(a.0)),
