@@ -116,7 +116,7 @@ pub async fn seed(services: &Services, args: SeedArgs) -> anyhow::Result<()> {
                 follows.push((*me, ids[target]));
             }
         }
-        if follows.len() >= 100_000 {
+        if follows.len() >= 500_000 {
             total_follows += follows.len();
             store.bulk_insert_follows(std::mem::take(&mut follows)).await?;
         }

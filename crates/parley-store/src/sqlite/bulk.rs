@@ -50,7 +50,9 @@ pub fn tokens(c: &Connection, ids: &IdGenerator, tokens: Vec<NewToken>) -> Resul
 }
 
 /// Follows without notifications; duplicates and self-follows are skipped.
-pub fn follows(c: &Connection, ids: &IdGenerator, pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
+pub fn follows(c: &Connection, ids: &IdGenerator, mut pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
+    // In index order, so the unique index grows at its end instead of at random places.
+    pairs.sort_unstable();
     let mut stmt = c.prepare_cached("INSERT OR IGNORE INTO follows (id, account_id, target_id) VALUES (?1, ?2, ?3)")?;
     for (a, b) in pairs.into_iter().filter(|(a, b)| a != b) {
         stmt.execute(params![ids.next_raw(), a.0, b.0])?;
