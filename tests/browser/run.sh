@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The browser suite: Parley's web interface in Debian's Chromium, driven by
+# playwright-core from Node's built-in test runner.
+#
+#   bash tests/browser/run.sh [node --test args...]
+#
+# Needs node (20 or later) and npm, which the machine has, and Debian's
+# Chromium at /usr/bin/chromium (or $CHROMIUM): `apt-get install -y chromium`
+# (.ci/run installs it). Nothing downloads a browser of its own. Installs
+# the pinned npm packages (tests/browser/node_modules, reinstalled only when
+# package-lock.json changes), builds the binary, starts `parley serve` on a
+# free loopback port with a fresh data directory, runs every *.test.mjs and
+# stops the server whatever happens. Screenshots go to target/screenshots/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+HERE="$ROOT/tests/browser"
+
+# The server under test starts from its defaults: drop the caller's PARLEY_* settings.
+while IFS= read -r var; do
+    unset "$var"
+done < <(compgen -e | grep '^PARLEY_' || true)
+
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+    echo "browser: no Chromium at $CHROMIUM (apt-get install -y chromium, or set CHROMIUM)" >&2
+    exit 1
+fi
+export CHROMIUM
+for tool in node npm; do
+    command -v "$tool" >/dev/null || { echo "browser: $tool is missing (Node.js 20 or later, with npm)" >&2; exit 1; }
+done
+echo "== browser: $(node --version), $("$CHROMIUM" --version 2>/dev/null | tail -n 1)"
+
+# ---- npm packages (exact versions from package-lock.json) -----------------
+STAMP="$HERE/node_modules/.lock.sha256"
+want="$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
+    echo "== browser: npm ci"
+    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$STAMP"
+fi
+
+# ---- server ---------------------------------------------------------------
+echo "== browser: building parley"
+cargo build -p parley
+BIN="$ROOT/target/debug/parley"
+DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-browser.XXXXXX")"
+SERVER_PID=""
+cleanup() {
+    status=$?
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [ "$status" -ne 0 ] && [ -f "$DATA_DIR/server.log" ]; then
+        echo "== browser: last lines of the server log ($status)"
+        tail -n 40 "$DATA_DIR/server.log" || true
+    fi
+    rm -rf "$DATA_DIR"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+start_server() {
+    PORT="$(free_port)"
+    URL="http://127.0.0.1:$PORT"
+    # Short polls are allowed, so that a test can watch one end.
+    PARLEY_POLLS__MIN_EXPIRATION=1 "$BIN" serve --data-dir "$DATA_DIR/db" --listen "127.0.0.1:$PORT" \
+        >"$DATA_DIR/server.log" 2>&1 &
+    SERVER_PID=$!
+    # Wait for /api/v1/instance (at most 30 s); give up early if the server died.
+    node - "$URL" "$SERVER_PID" <<'JS'
+const [url, pid] = process.argv.slice(2);
+const deadline = Date.now() + 30000;
+(async () => {
+  while (Date.now() < deadline) {
+    try { process.kill(Number(pid), 0); } catch { console.error('parley exited before answering'); process.exit(1); }
+    try {
+      const r = await fetch(url + '/api/v1/instance');
+      if (r.ok) process.exit(0);
+    } catch {}
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  console.error('parley did not answer /api/v1/instance within 30 s');
+  process.exit(1);
+})();
+JS
+}
+
+# A free port can be taken between probing and binding: try a few times.
+for attempt in 1 2 3; do
+    if start_server; then
+        break
+    fi
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+    if [ "$attempt" -eq 3 ]; then
+        echo "== browser: parley did not start" >&2
+        cat "$DATA_DIR/server.log" >&2 || true
+        exit 1
+    fi
+    rm -rf "$DATA_DIR/db"
+done
+echo "== browser: parley is serving $URL"
+
+# ---- tests ----------------------------------------------------------------
+export PARLEY_URL="$URL"
+export SCREENSHOT_DIR="$ROOT/target/screenshots"
+mkdir -p "$SCREENSHOT_DIR"
+cd "$HERE"
+# A hung browser must fail the run, not eat CI's time: 10 minutes at most.
+timeout --signal=TERM --kill-after=30 600 node --test --test-concurrency=1 "$@" ./*.test.mjs
+echo "== browser: screenshots in $SCREENSHOT_DIR"
