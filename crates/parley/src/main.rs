@@ -8,6 +8,9 @@ use parley::{admin, demo, server};
 use parley_app::AdminUpdate;
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "parley", version, about = "A Mastodon-compatible microblogging server with exact, citable polls")]
 struct Cli {

@@ -33,6 +33,10 @@ use self::writer::Writer;
 use crate::types::*;
 use crate::{Result, Store, StoreError};
 
+/// Prepared statements kept per connection: more than the queries Parley has,
+/// so no query is parsed twice (rusqlite's default of 16 is far too few).
+const STATEMENT_CACHE: usize = 256;
+
 /// Migrations, in order. Each runs once, in its own transaction.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_core.sql")),
@@ -83,6 +87,7 @@ impl SqliteStore {
              PRAGMA busy_timeout = 5000;",
         )?;
         migrate(&mut conn)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let ids = Arc::new(IdGenerator::new());
         ids.observe(rows::max_id(&conn)?);
         let mut readers = Vec::with_capacity(options.readers);
@@ -165,7 +170,8 @@ fn open_reader(path: &Path) -> Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1; PRAGMA cache_size = -16384;")?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
