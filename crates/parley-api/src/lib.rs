@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod entities;
 pub mod error;
+pub mod page_cache;
 pub mod pagination;
 pub mod params;
 mod routes;
@@ -22,6 +23,8 @@ pub use error::{ApiError, ApiResult};
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    /// Anonymous public listings, shared for up to a second.
+    pub pages: std::sync::Arc<page_cache::PageCache>,
 }
 
 impl AppState {
@@ -34,7 +37,7 @@ impl AppState {
 /// binary merges it with the web pages and answers unknown paths (see
 /// [`not_found`] for API paths).
 pub fn router(services: Services) -> Router {
-    routes::router().with_state(AppState { services })
+    routes::router().with_state(AppState { services, pages: Default::default() })
 }
 
 /// Paths that belong to the API: unknown ones get a JSON 404, not a page.

@@ -116,7 +116,9 @@ impl AccountService {
             }
             update.fields = Some(fields);
         }
-        Ok(self.ctx.store.update_profile(me.id, update).await?)
+        let updated = self.ctx.store.update_profile(me.id, update).await?;
+        self.ctx.events.publish(crate::events::Event::AccountChanged(me.id));
+        Ok(updated)
     }
 
     /// `GET /api/v1/accounts/:id/statuses`
@@ -263,7 +265,9 @@ impl AccountService {
     }
 
     pub async fn admin_update(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
-        Ok(self.ctx.store.update_account_admin(id, update).await?)
+        let updated = self.ctx.store.update_account_admin(id, update).await?;
+        self.ctx.events.publish(crate::events::Event::AccountChanged(id));
+        Ok(updated)
     }
 
     /// The user changes their own password (current one required). Every

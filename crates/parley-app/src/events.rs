@@ -7,7 +7,9 @@
 //! viewer's own visibility. Slow listeners miss events rather than slow the
 //! server: the channel is bounded and lagging receivers skip ahead.
 
-use parley_core::{PollId, StatusId};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parley_core::{AccountId, PollId, StatusId};
 use tokio::sync::broadcast;
 
 /// Events kept for slow listeners before they start skipping.
@@ -21,22 +23,44 @@ pub enum Event {
     PollChanged(PollId),
     /// A status was posted.
     StatusPosted(StatusId),
+    /// A status was edited or deleted.
+    StatusChanged(StatusId),
+    /// An account's profile or standing (suspension, organisation) changed.
+    AccountChanged(AccountId),
+}
+
+impl Event {
+    /// Does this change what a public page of statuses shows (beyond counters)?
+    fn changes_listings(&self) -> bool {
+        matches!(self, Event::StatusPosted(_) | Event::StatusChanged(_) | Event::AccountChanged(_))
+    }
 }
 
 pub struct EventHub {
     tx: broadcast::Sender<Event>,
+    /// Bumped by every event that changes listings: caches of public pages
+    /// compare it to know they are stale without subscribing.
+    listings: AtomicU64,
 }
 
 impl Default for EventHub {
     fn default() -> Self {
-        EventHub { tx: broadcast::channel(CAPACITY).0 }
+        EventHub { tx: broadcast::channel(CAPACITY).0, listings: AtomicU64::new(0) }
     }
 }
 
 impl EventHub {
     pub fn publish(&self, event: Event) {
+        if event.changes_listings() {
+            self.listings.fetch_add(1, Ordering::Release);
+        }
         // No listener is not an error.
         let _ = self.tx.send(event);
+    }
+
+    /// The listings generation (see [`EventHub`]'s `listings`).
+    pub fn listings_generation(&self) -> u64 {
+        self.listings.load(Ordering::Acquire)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

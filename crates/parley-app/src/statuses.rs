@@ -143,6 +143,7 @@ impl StatusService {
         }
         let view = status_view(&self.ctx, Some(actor.id), status).await?;
         self.ctx.store.delete_status(id).await?;
+        self.ctx.events.publish(crate::events::Event::StatusChanged(id));
         if let Some(poll_id) = view.status.poll_id {
             self.ctx.polls.invalidate(poll_id);
         }
@@ -198,6 +199,7 @@ impl StatusService {
                 },
             )
             .await?;
+        self.ctx.events.publish(crate::events::Event::StatusChanged(id));
         if let Some(poll_id) = edited.poll_id {
             self.ctx.polls.invalidate(poll_id);
             self.ctx.events.publish(crate::events::Event::PollChanged(poll_id));

@@ -1,6 +1,7 @@
 //! `/api/v1/timelines` — https://docs.joinmastodon.org/methods/timelines/
 
 use axum::extract::{OriginalUri, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::statuses::status_list;
@@ -32,6 +33,22 @@ pub struct PublicQuery {
     only_media: bool,
 }
 
+/// Serves an anonymous listing from the page cache, or computes and caches it.
+async fn anonymous_listing<F, Fut>(state: &AppState, uri: &axum::http::Uri, compute: F) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Paged<Status>>>,
+{
+    let key = uri.to_string();
+    let generation = state.services.ctx.events.listings_generation();
+    if let Some(hit) = state.pages.get(&key, generation) {
+        return Ok(hit);
+    }
+    let Paged(items, link) = compute().await?;
+    let body = serde_json::to_vec(&items).map_err(|e| parley_app::AppError::Internal(e.to_string()))?;
+    Ok(state.pages.put(key, generation, body.into(), link))
+}
+
 /// `GET /api/v1/timelines/public`
 pub async fn public(
     State(state): State<AppState>,
@@ -39,16 +56,22 @@ pub async fn public(
     OriginalUri(uri): OriginalUri,
     Query(page): Query<PageParams>,
     Query(q): Query<PublicQuery>,
-) -> ApiResult<Paged<Status>> {
+) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let page = page.request(20, 40)?;
-    // Every status here is local, so `remote` and `only_media` (no media yet) select nothing.
-    let views = if q.remote || q.only_media {
-        Vec::new()
-    } else {
-        state.services.timelines.public(viewer, q.local, page).await?
+    let compute = || async {
+        // Every status here is local, so `remote` and `only_media` (no media yet) select nothing.
+        let views = if q.remote || q.only_media {
+            Vec::new()
+        } else {
+            state.services.timelines.public(viewer, q.local, page).await?
+        };
+        Ok(status_list(&state, &uri, viewer, &views))
     };
-    Ok(status_list(&state, &uri, viewer, &views))
+    match viewer {
+        None => anonymous_listing(&state, &uri, compute).await,
+        Some(_) => Ok(compute().await?.into_response()),
+    }
 }
 
 /// `GET /api/v1/timelines/tag/:hashtag`
@@ -59,13 +82,19 @@ pub async fn tag(
     OriginalUri(uri): OriginalUri,
     Query(page): Query<PageParams>,
     Query(q): Query<PublicQuery>,
-) -> ApiResult<Paged<Status>> {
+) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let page = page.request(20, 40)?;
-    let views = if q.remote || q.only_media {
-        Vec::new()
-    } else {
-        state.services.timelines.tag(viewer, hashtag.trim_start_matches('#'), page).await?
+    let compute = || async {
+        let views = if q.remote || q.only_media {
+            Vec::new()
+        } else {
+            state.services.timelines.tag(viewer, hashtag.trim_start_matches('#'), page).await?
+        };
+        Ok(status_list(&state, &uri, viewer, &views))
     };
-    Ok(status_list(&state, &uri, viewer, &views))
+    match viewer {
+        None => anonymous_listing(&state, &uri, compute).await,
+        Some(_) => Ok(compute().await?.into_response()),
+    }
 }
