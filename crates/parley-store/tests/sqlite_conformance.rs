@@ -164,3 +164,92 @@ fn migrations_are_numbered_without_gaps() {
     let versions = parley_store::sqlite::migration_versions();
     assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
 }
+
+/// The fast home timeline agrees with the reference query on a random graph
+/// with replies, boosts, direct messages, blocks, mutes and hidden boosts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_timeline_agrees_with_its_reference_query() {
+    use parley_store::NewReblog;
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let mut accounts = Vec::new();
+    for i in 0..12 {
+        accounts.push(store.create_account(new_account(&format!("h{i}"))).await.expect("account").id);
+    }
+    // A deterministic pseudo-random sequence.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    for (i, a) in accounts.iter().enumerate() {
+        for _ in 0..4 {
+            let t = accounts[next(accounts.len())];
+            if t != *a {
+                let options = FollowOptions { show_reblogs: next(4) != 0, notify: false };
+                store.follow(*a, t, false, options).await.expect("follow");
+            }
+        }
+        if i % 5 == 0 {
+            store.mute(*a, accounts[next(accounts.len())], true).await.expect("mute");
+        }
+        if i % 4 == 0 {
+            let t = accounts[next(accounts.len())];
+            if t != *a {
+                store.block(*a, t).await.expect("block");
+            }
+        }
+    }
+    let mut statuses = Vec::new();
+    for k in 0..300 {
+        let author = accounts[next(accounts.len())];
+        let mut s = new_status(author, &format!("s{k}"));
+        s.visibility = [Visibility::Public, Visibility::Unlisted, Visibility::Private, Visibility::Direct][next(4)];
+        if s.visibility == Visibility::Direct || next(3) == 0 {
+            s.mentions = vec![accounts[next(accounts.len())]];
+        }
+        if !statuses.is_empty() && next(4) == 0 {
+            let (parent_id, parent_author) = statuses[next(statuses.len())];
+            s.in_reply_to = Some((parent_id, parent_author));
+        }
+        let st = store.insert_status(s).await.expect("status");
+        statuses.push((st.id, author));
+        if next(5) == 0 {
+            let (target, target_author) = statuses[next(statuses.len())];
+            let booster = accounts[next(accounts.len())];
+            if booster != target_author {
+                let _ = store
+                    .reblog(NewReblog {
+                        account_id: booster,
+                        status_id: target,
+                        visibility: Visibility::Public,
+                        app: None,
+                    })
+                    .await;
+            }
+        }
+    }
+    for viewer in &accounts {
+        for (max, min, limit) in [
+            (None, None, 20),
+            (None, None, 7),
+            (None, Some(statuses[100].0.get()), 10),
+            (Some(statuses[250].0.get()), None, 15),
+        ] {
+            let page = PageRequest::new(max, None, min, Some(limit), 20, 40);
+            let fast: Vec<i64> =
+                store.home_timeline(*viewer, page).await.expect("fast").iter().map(|s| s.id.get()).collect();
+            let reference: Vec<i64> = sqlite
+                .home_timeline_reference(*viewer, page)
+                .await
+                .expect("reference")
+                .iter()
+                .map(|s| s.id.get())
+                .collect();
+            assert_eq!(fast, reference, "viewer {viewer:?}, {page:?}");
+        }
+    }
+}

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod bulk;
+mod home;
 mod notifications;
 mod oauth;
 mod polls;
@@ -41,6 +42,7 @@ const STATEMENT_CACHE: usize = 256;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_core.sql")),
     (2, include_str!("../../migrations/sqlite/0002_polls.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_suspended_index.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -148,6 +150,11 @@ impl SqliteStore {
     {
         let ids = self.inner.ids.clone();
         self.inner.writer.write(move |c| f(c, &ids)).await
+    }
+
+    /// The home timeline by the reference query (tests compare it with the fast one).
+    pub async fn home_timeline_reference(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
+        self.read(move |c| timelines::home_reference(c, viewer, page)).await
     }
 
     /// Runs arbitrary SQL on the writer (admin tools and tests only).
@@ -349,7 +356,7 @@ impl Store for SqliteStore {
     }
 
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
-        self.read(move |c| timelines::home(c, viewer, page)).await
+        self.read(move |c| home::home(c, viewer, page)).await
     }
     async fn public_timeline(
         &self,
