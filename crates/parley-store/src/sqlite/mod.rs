@@ -18,6 +18,7 @@ mod statuses;
 mod timelines;
 pub mod writer;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -33,6 +34,9 @@ use tokio::sync::Semaphore;
 use self::writer::Writer;
 use crate::types::*;
 use crate::{Result, Store, StoreError};
+
+/// Numbers each opened store (see `Inner::instance`).
+static NEXT_INSTANCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Prepared statements kept per connection: more than the queries Parley has,
 /// so no query is parsed twice (rusqlite's default of 16 is far too few).
@@ -71,6 +75,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// Tells this store's thread-local connections from another store's.
+    instance: u64,
     path: PathBuf,
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
@@ -98,6 +104,7 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 path: path.to_path_buf(),
                 writer: Writer::start(conn)?,
                 read_slots: Arc::new(Semaphore::new(readers.len())),
@@ -110,6 +117,24 @@ impl SqliteStore {
     /// The ID generator this store assigns IDs from.
     pub fn ids(&self) -> Arc<IdGenerator> {
         self.inner.ids.clone()
+    }
+
+    /// Runs a point read (a few index lookups, microseconds) on the calling
+    /// thread, with that thread's own read-only connection: no hand-off to
+    /// another thread, which under load costs more than the read itself. Scans
+    /// and anything that may take long go through [`Self::read`] instead.
+    fn read_here<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        thread_local! {
+            static CONNECTIONS: std::cell::RefCell<HashMap<u64, Connection>> = std::cell::RefCell::new(HashMap::new());
+        }
+        CONNECTIONS.with(|cell| {
+            let mut conns = cell.borrow_mut();
+            let conn = match conns.entry(self.inner.instance) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(open_reader(&self.inner.path)?),
+            };
+            f(conn)
+        })
     }
 
     /// Runs a query on a pooled read-only connection, off the async threads.
@@ -218,7 +243,7 @@ impl Store for SqliteStore {
         self.write(move |c, ids| accounts::create(c, ids, new)).await
     }
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>> {
-        self.read(move |c| accounts::find(c, id)).await
+        self.read_here(|c| accounts::find(c, id))
     }
     async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
         let ids = ids.to_vec();
@@ -226,7 +251,7 @@ impl Store for SqliteStore {
     }
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
         let username = username.to_string();
-        self.read(move |c| accounts::find_by_username(c, &username)).await
+        self.read_here(|c| accounts::find_by_username(c, &username))
     }
     async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>> {
         let login = login.to_string();
@@ -256,7 +281,7 @@ impl Store for SqliteStore {
         self.write(move |c, ids| oauth::create_app(c, ids, new)).await
     }
     async fn find_app(&self, id: AppId) -> Result<Option<App>> {
-        self.read(move |c| oauth::find_app(c, id)).await
+        self.read_here(|c| oauth::find_app(c, id))
     }
     async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>> {
         let client_id = client_id.to_string();
@@ -278,7 +303,7 @@ impl Store for SqliteStore {
     }
     async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>> {
         let token_hash = token_hash.to_string();
-        self.read(move |c| {
+        self.read_here(|c| {
             let Some(info) = oauth::find_token(c, &token_hash)? else { return Ok(None) };
             let Some(app) = oauth::find_app(c, info.app_id)? else { return Ok(None) };
             let account = match info.account_id {
@@ -290,7 +315,6 @@ impl Store for SqliteStore {
             };
             Ok(Some((info, app, account)))
         })
-        .await
     }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
         let token_hash = token_hash.to_string();
@@ -301,7 +325,7 @@ impl Store for SqliteStore {
         self.write(move |c, ids| statuses::insert(c, ids, new)).await
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
-        self.read(move |c| statuses::find(c, id)).await
+        self.read_here(|c| statuses::find(c, id))
     }
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>> {
         let ids = ids.to_vec();
@@ -309,7 +333,7 @@ impl Store for SqliteStore {
     }
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>> {
         let key = key.to_string();
-        self.read(move |c| statuses::find_idempotent(c, account, &key)).await
+        self.read_here(|c| statuses::find_idempotent(c, account, &key))
     }
     async fn delete_status(&self, id: StatusId) -> Result<Option<Status>> {
         self.write(move |c, _| statuses::delete(c, id)).await
@@ -428,7 +452,7 @@ impl Store for SqliteStore {
     }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
         let targets = targets.to_vec();
-        self.read(move |c| social::relationships(c, account, &targets)).await
+        self.read_here(|c| social::relationships(c, account, &targets))
     }
 
     async fn list_notifications(
