@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use parley_app::Services;
 use parley_store::sqlite::{SqliteOptions, SqliteStore};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tower_http::normalize_path::NormalizePathLayer;
 
 use crate::config::Config;
@@ -66,8 +66,7 @@ impl Running {
 /// Binds `config.listen` (port 0 picks a free one) and serves in the background.
 /// When the port was 0 and no public URL is configured, the URL uses the real port.
 pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
-    let listener =
-        TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let listener = listen(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
     let (store, services) = open(&config)?;
@@ -88,6 +87,17 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         jobs.abort();
     });
     Ok(Running { addr, url: config.public_url(), services, store, shutdown: Some(tx), task })
+}
+
+/// Connections waiting to be accepted: the default of 128 drops connections
+/// when a crowd arrives at once (a viral post), each then waiting a second to retry.
+const LISTEN_BACKLOG: u32 = 1024;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// `parley serve`: runs until Ctrl-C or SIGTERM.
