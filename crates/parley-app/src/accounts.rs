@@ -130,13 +130,13 @@ impl AccountService {
         page: PageRequest,
     ) -> Result<Vec<StatusView>> {
         let account = self.get(id).await?;
-        if let Some(me) = viewer {
-            if me != account.id {
-                let rel = self.relationship(me, account.id).await?;
-                if rel.blocked_by {
-                    // Mastodon shows a blocked viewer nothing of the blocker's posts.
-                    return Ok(Vec::new());
-                }
+        if let Some(me) = viewer
+            && me != account.id
+        {
+            let rel = self.relationship(me, account.id).await?;
+            if rel.blocked_by {
+                // Mastodon shows a blocked viewer nothing of the blocker's posts.
+                return Ok(Vec::new());
             }
         }
         let statuses = self.ctx.store.account_statuses(viewer, account.id, filter, page).await?;

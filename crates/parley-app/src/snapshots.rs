@@ -153,10 +153,10 @@ pub fn verify_snapshot(document: &Value, expected_key: Option<&str>) -> Result<(
         return Err(malformed("unsupported signature algorithm"));
     }
     let embedded = sig.get("public_key").and_then(Value::as_str).ok_or_else(|| malformed("no public key"))?;
-    if let Some(expected) = expected_key {
-        if expected.trim() != embedded {
-            return Err(VerifyError::WrongKey);
-        }
+    if let Some(expected) = expected_key
+        && expected.trim() != embedded
+    {
+        return Err(VerifyError::WrongKey);
     }
     let key_bytes: [u8; 32] = B64
         .decode(embedded)

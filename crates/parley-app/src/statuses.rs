@@ -70,12 +70,11 @@ impl StatusService {
     /// `POST /api/v1/statuses`
     pub async fn create(&self, author: &Account, req: CreateStatus) -> Result<StatusView> {
         let ctx = &self.ctx;
-        if let Some(key) = &req.idempotency_key {
-            if let Some(id) = ctx.store.find_idempotent_status(author.id, key).await? {
-                if let Some(existing) = ctx.store.find_status(id).await? {
-                    return status_view(ctx, Some(author.id), existing).await;
-                }
-            }
+        if let Some(key) = &req.idempotency_key
+            && let Some(id) = ctx.store.find_idempotent_status(author.id, key).await?
+            && let Some(existing) = ctx.store.find_status(id).await?
+        {
+            return status_view(ctx, Some(author.id), existing).await;
         }
         let text = req.text.trim().to_string();
         if text.is_empty() {
@@ -391,10 +390,10 @@ pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
     );
     let mut mentions: Vec<AccountId> = Vec::new();
     for m in text::extract_mentions(text) {
-        if let Some((id, _)) = resolved.get(&mention_key(&m)) {
-            if !mentions.contains(id) {
-                mentions.push(*id);
-            }
+        if let Some((id, _)) = resolved.get(&mention_key(&m))
+            && !mentions.contains(id)
+        {
+            mentions.push(*id);
         }
     }
     let mut tags: Vec<String> = Vec::new();

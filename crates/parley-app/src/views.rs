@@ -151,9 +151,9 @@ async fn attach_app(
     v: &mut StatusView,
 ) -> Result<()> {
     if let Some(app_id) = v.status.application {
-        if !apps.contains_key(&app_id) {
+        if let std::collections::hash_map::Entry::Vacant(e) = apps.entry(app_id) {
             let app = ctx.store.find_app(app_id).await?.map(|a| (a.name, a.website));
-            apps.insert(app_id, app);
+            e.insert(app);
         }
         v.application = apps.get(&app_id).cloned().flatten();
     }

@@ -89,10 +89,10 @@ fn covers(granted: &str, required: &str) -> bool {
     if granted == required {
         return true;
     }
-    if let Some((top, _)) = required.split_once(':') {
-        if granted == top {
-            return true;
-        }
+    if let Some((top, _)) = required.split_once(':')
+        && granted == top
+    {
+        return true;
     }
     granted == "follow"
         && matches!(

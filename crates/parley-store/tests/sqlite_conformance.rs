@@ -2,6 +2,9 @@
 //! thread and the reader pool are all in play). Written against `dyn Store`
 //! so the PostgreSQL implementation can run the same checks.
 
+// Test code: a failed setup step should stop the test with a message.
+#![allow(clippy::expect_used)]
+
 use std::sync::Arc;
 
 use parley_core::AccountId;

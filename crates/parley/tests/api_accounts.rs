@@ -1,5 +1,8 @@
 //! Accounts, relationships and notifications over HTTP.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::{TestServer, ids};

@@ -1,5 +1,8 @@
 //! Apps, OAuth 2 flows, tokens, scopes and registration, over HTTP.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::{TestServer, unique};

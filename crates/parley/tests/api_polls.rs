@@ -1,6 +1,9 @@
 //! Polls over HTTP: Mastodon's poll API, hidden totals, expiry
 //! notifications, edits, and Parley's history, snapshots and signals.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! Statuses over HTTP: posting, rendering, threads, edits, deletes,
 //! favourites, boosts, pins, idempotency.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::{TestServer, ids};

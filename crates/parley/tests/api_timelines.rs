@@ -1,5 +1,8 @@
 //! Timelines and pagination walked page by page through `Link` headers.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::{TestServer, ids};

@@ -2,6 +2,9 @@
 //! mark, has more than 11,600 votes with St. Petersburg a 45 percent
 //! plurality — and a snapshot at that mark verifies.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use common::TestServer;

@@ -3,6 +3,9 @@
 //! form post, embeds and oEmbed, live results over server-sent events, and
 //! the headers that keep pages from being framed.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::collections::HashMap;

@@ -58,11 +58,11 @@ pub async fn search(
             .map(|name| Tag { url: s.tag_url(&name), name, history: Vec::new(), following: false })
             .collect();
     }
-    if wants("statuses") {
-        if let Some(me) = viewer {
-            let views = state.services.timelines.search_statuses(me.id, &q.q, limit).await?;
-            results.statuses = views.iter().map(|v| Status::from_view(v, s, Some(me.id))).collect();
-        }
+    if wants("statuses")
+        && let Some(me) = viewer
+    {
+        let views = state.services.timelines.search_statuses(me.id, &q.q, limit).await?;
+        results.statuses = views.iter().map(|v| Status::from_view(v, s, Some(me.id))).collect();
     }
     Ok(Json(results))
 }

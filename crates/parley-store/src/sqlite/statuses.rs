@@ -19,10 +19,10 @@ const MAX_ANCESTORS: i64 = 256;
 const MAX_DESCENDANTS: i64 = 4096;
 
 pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Status> {
-    if let Some(key) = &new.idempotency_key {
-        if let Some(existing) = find_idempotent(c, new.account_id, key)? {
-            return find(c, existing)?.ok_or(StoreError::NotFound);
-        }
+    if let Some(key) = &new.idempotency_key
+        && let Some(existing) = find_idempotent(c, new.account_id, key)?
+    {
+        return find(c, existing)?.ok_or(StoreError::NotFound);
     }
     // A back-dated status (demo, import) gets an ID from its time, so it sorts where it belongs.
     let id = new.created_at.map(|t| ids.at(t)).unwrap_or_else(|| ids.next_raw());

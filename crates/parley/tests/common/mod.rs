@@ -1,6 +1,8 @@
 //! Test harness: a real Parley server on a free loopback port with its own
 //! temporary data directory, and a small HTTP client that speaks to it.
 #![allow(dead_code)]
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
