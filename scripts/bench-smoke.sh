@@ -27,23 +27,10 @@ PARLEY="$ROOT/target/debug/parley"
 BENCH="$ROOT/target/debug/parley-bench"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/parley-bench-smoke.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-    status=$?
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "$status" -ne 0 ] && [ -f "$TMP/server.log" ]; then
-        echo "== bench-smoke: last lines of the server log ($status)"
-        tail -n 40 "$TMP/server.log" || true
-    fi
-    rm -rf "$TMP"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+SUITE=bench-smoke
+SERVER_DIR="$TMP"
+# shellcheck source=lib/server-cleanup.sh
+source "$ROOT/scripts/lib/server-cleanup.sh"
 
 ACCOUNTS="${BENCH_SMOKE_ACCOUNTS:-3000}"
 SEEDED=""

@@ -47,23 +47,10 @@ echo "== browser: building parley"
 cargo build -p parley
 BIN="$ROOT/target/debug/parley"
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-browser.XXXXXX")"
-SERVER_PID=""
-cleanup() {
-    status=$?
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [ "$status" -ne 0 ] && [ -f "$DATA_DIR/server.log" ]; then
-        echo "== browser: last lines of the server log ($status)"
-        tail -n 40 "$DATA_DIR/server.log" || true
-    fi
-    rm -rf "$DATA_DIR"
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+SUITE=browser
+SERVER_DIR="$DATA_DIR"
+# shellcheck source=../../scripts/lib/server-cleanup.sh
+source "$ROOT/scripts/lib/server-cleanup.sh"
 
 free_port() {
     node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
