@@ -20,6 +20,46 @@ pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
 /// How long an authorization code may wait to be exchanged.
 const CODE_LIFETIME_MINUTES: i64 = 10;
 
+/// Identities of recently seen tokens, so a request needs no token lookup.
+///
+/// Valid only for one authentication generation of the store (bumped in the
+/// same transaction as every revocation, password reset, suspension, approval
+/// or role change, by this process or another, e.g. the CLI): when it moves,
+/// everything cached is dropped, so a revoked token fails on the next request.
+/// The cached account is for identification and standing (ID, username,
+/// approval, suspension); endpoints that show the account read it afresh.
+#[derive(Default)]
+pub struct IdentityCache {
+    inner: std::sync::Mutex<(i64, std::collections::HashMap<String, Identity>)>,
+}
+
+/// Identities kept before the cache starts over (about 1 KB each).
+const MAX_CACHED_IDENTITIES: usize = 200_000;
+
+impl IdentityCache {
+    fn get(&self, token_hash: &str, generation: i64) -> Option<Identity> {
+        let mut guard = self.inner.lock().ok()?;
+        if guard.0 != generation {
+            guard.0 = generation;
+            guard.1.clear();
+            return None;
+        }
+        guard.1.get(token_hash).cloned()
+    }
+
+    fn put(&self, token_hash: String, generation: i64, identity: Identity) {
+        if let Ok(mut guard) = self.inner.lock() {
+            if guard.0 != generation {
+                return;
+            }
+            if guard.1.len() >= MAX_CACHED_IDENTITIES {
+                guard.1.clear();
+            }
+            guard.1.insert(token_hash, identity);
+        }
+    }
+}
+
 /// Who is making a request: the app, the account (unless app-only), the scopes.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -179,10 +219,16 @@ impl AuthService {
 
     /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
     pub async fn authenticate(&self, token: &str) -> Result<Identity> {
-        let (info, app, account) =
-            self.ctx.store.find_token_identity(&secret_hash(token)).await?.ok_or(AppError::InvalidToken)?;
+        let hash = secret_hash(token);
+        let generation = self.ctx.store.auth_generation().await?;
+        if let Some(identity) = self.ctx.identities.get(&hash, generation) {
+            return Ok(identity);
+        }
+        let (info, app, account) = self.ctx.store.find_token_identity(&hash).await?.ok_or(AppError::InvalidToken)?;
         let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
-        Ok(Identity { app, account, scopes })
+        let identity = Identity { app, account, scopes };
+        self.ctx.identities.put(hash, generation, identity.clone());
+        Ok(identity)
     }
 
     /// Checks a `GET /oauth/authorize` request before the consent page is shown.

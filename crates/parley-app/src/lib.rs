@@ -32,6 +32,7 @@ pub struct Context {
     pub settings: Settings,
     pub polls: polls::PollCache,
     pub events: events::EventHub,
+    pub(crate) identities: auth::IdentityCache,
     snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
@@ -56,6 +57,7 @@ impl Services {
             settings,
             polls: polls::PollCache::default(),
             events: events::EventHub::default(),
+            identities: auth::IdentityCache::default(),
             snapshot_key: tokio::sync::OnceCell::new(),
         });
         Services {

@@ -53,6 +53,9 @@ pub trait Store: Send + Sync + 'static {
     /// Everything a request's token stands for, in one read: the token, its app
     /// and its account (on every authenticated request, so one round trip).
     async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>>;
+    /// The authentication generation: it moves whenever a token may have
+    /// stopped being valid (revocation, reset, suspension, approval, role).
+    async fn auth_generation(&self) -> Result<i64>;
     /// Revokes a token if it belongs to `app`; Ok(false) when there was none.
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool>;
 

@@ -448,3 +448,29 @@ async fn tokens_are_stored_hashed() {
         assert!(!text.contains("correct horse battery"), "the plain password is on disk");
     }
 }
+
+#[tokio::test]
+async fn a_password_reset_from_the_cli_ends_sessions_of_a_running_server_at_once() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    // The identity is now cached by the server.
+    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
+    s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args([
+            "admin",
+            "account",
+            "reset-password",
+            &alice.username,
+            "--password",
+            "another long password",
+            "--data-dir",
+        ])
+        .arg(s.data_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("cli runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let gone = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
+    assert_eq!(gone["error"], "The access token is invalid");
+}

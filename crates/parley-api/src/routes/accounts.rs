@@ -57,7 +57,8 @@ pub async fn register(
 /// `GET /api/v1/accounts/verify_credentials`
 pub async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<CredentialAccount>> {
     auth.0.require_scope("read:accounts").or_else(|_| auth.0.require_scope("profile"))?;
-    let me = auth.0.user()?;
+    // The identity's account may be cached: show the account as it is now.
+    let me = &state.services.accounts.get(auth.0.user()?.id).await?;
     let requests = state
         .services
         .accounts

@@ -79,6 +79,8 @@ pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result
     if let Some(bot) = u.bot {
         c.execute("UPDATE accounts SET bot = ?2 WHERE id = ?1", params![id.0, bot])?;
     }
+    // Cached identities carry the profile: let them be read again.
+    super::oauth::bump_auth_generation(c)?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
 
@@ -102,6 +104,8 @@ pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Acc
             c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
         }
     }
+    // Role, approval and suspension all change what a token may do.
+    super::oauth::bump_auth_generation(c)?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
 
@@ -112,6 +116,7 @@ pub fn reset_password(c: &Connection, id: AccountId, hash: &str) -> Result<()> {
     }
     c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
     c.execute("DELETE FROM oauth_grants WHERE account_id = ?1", [id.0])?;
+    super::oauth::bump_auth_generation(c)?;
     Ok(())
 }
 

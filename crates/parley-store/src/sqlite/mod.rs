@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_core.sql")),
     (2, include_str!("../../migrations/sqlite/0002_polls.sql")),
     (3, include_str!("../../migrations/sqlite/0003_suspended_index.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_auth_generation.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -314,6 +315,11 @@ impl Store for SqliteStore {
                 None => None,
             };
             Ok(Some((info, app, account)))
+        })
+    }
+    async fn auth_generation(&self) -> Result<i64> {
+        self.read_here(|c| {
+            Ok(c.prepare_cached("SELECT value FROM auth_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
         })
     }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {

@@ -114,5 +114,16 @@ pub fn find_token(c: &Connection, token_hash: &str) -> Result<Option<TokenInfo>>
 }
 
 pub fn revoke_token(c: &Connection, token_hash: &str, app: AppId) -> Result<bool> {
-    Ok(c.execute("DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2", params![token_hash, app.0])? > 0)
+    let revoked =
+        c.execute("DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2", params![token_hash, app.0])? > 0;
+    if revoked {
+        bump_auth_generation(c)?;
+    }
+    Ok(revoked)
+}
+
+/// Tells every server's identity cache that a token may have lost its validity.
+pub fn bump_auth_generation(c: &Connection) -> Result<()> {
+    c.prepare_cached("UPDATE auth_generation SET value = value + 1 WHERE id = 1")?.execute([])?;
+    Ok(())
 }
