@@ -61,20 +61,7 @@ start_server() {
     return 1
 }
 
-# A free port can be taken between probing and binding: try a few times.
-for attempt in 1 2 3; do
-    if start_server; then
-        break
-    fi
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-    if [ "$attempt" -eq 3 ]; then
-        echo "== bench-smoke: parley did not start" >&2
-        cat "$TMP/server.log" >&2 || true
-        exit 1
-    fi
-done
+parley_start_retrying
 echo "== bench-smoke: parley is serving $URL"
 
 if [ -z "$SEEDED" ]; then

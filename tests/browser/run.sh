@@ -82,21 +82,8 @@ const deadline = Date.now() + 30000;
 JS
 }
 
-# A free port can be taken between probing and binding: try a few times.
-for attempt in 1 2 3; do
-    if start_server; then
-        break
-    fi
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-    if [ "$attempt" -eq 3 ]; then
-        echo "== browser: parley did not start" >&2
-        cat "$DATA_DIR/server.log" >&2 || true
-        exit 1
-    fi
-    rm -rf "$DATA_DIR/db"
-done
+before_retry() { rm -rf "$DATA_DIR/db"; }
+parley_start_retrying
 echo "== browser: parley is serving $URL"
 
 # ---- tests ----------------------------------------------------------------

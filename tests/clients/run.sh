@@ -95,21 +95,8 @@ sys.exit("parley did not answer /api/v1/instance within 30 s")
 PY
 }
 
-# A free port can be taken between probing and binding: try a few times.
-for attempt in 1 2 3; do
-    if start_server; then
-        break
-    fi
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-    if [ "$attempt" -eq 3 ]; then
-        echo "== clients: parley did not start" >&2
-        cat "$DATA_DIR/server.log" >&2 || true
-        exit 1
-    fi
-    rm -rf "$DATA_DIR/db"
-done
+before_retry() { rm -rf "$DATA_DIR/db"; }
+parley_start_retrying
 echo "== clients: parley is serving $URL (log: $DATA_DIR/server.log)"
 
 # ---- Tests ----------------------------------------------------------------
