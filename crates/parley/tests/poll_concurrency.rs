@@ -400,9 +400,12 @@ fn malformed_ballots() -> Vec<(String, Stage, Body)> {
 /// the server may refuse (413) without reading it all.
 async fn send(s: &TestServer, poll_id: &str, token: &str, body: &Body) -> Option<common::Reply> {
     let url = format!("{}/api/v1/polls/{poll_id}/votes", s.url);
+    // A fresh connection per ballot: a refused oversize body leaves its
+    // connection closing, and a pooled client would send the next ballot on it.
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
     let request = match body {
-        Body::Json(v) => s.http.post(url).bearer_auth(token).json(v),
-        Body::Raw(ct, bytes) => s.http.post(url).bearer_auth(token).header("content-type", *ct).body(bytes.clone()),
+        Body::Json(v) => http.post(url).bearer_auth(token).json(v),
+        Body::Raw(ct, bytes) => http.post(url).bearer_auth(token).header("content-type", *ct).body(bytes.clone()),
     };
     match request.send().await {
         Ok(resp) => Some(TestServer::reply(resp).await),
