@@ -45,6 +45,25 @@ fn new_status(author: AccountId, text: &str) -> NewStatus {
     }
 }
 
+async fn create_accounts(store: &Arc<dyn Store>, prefix: &str, n: usize) -> Vec<AccountId> {
+    let mut accounts = Vec::new();
+    for i in 0..n {
+        accounts.push(store.create_account(new_account(&format!("{prefix}{i}"))).await.expect("account").id);
+    }
+    accounts
+}
+
+/// A deterministic pseudo-random sequence (xorshift): `next(n)` is in `0..n`.
+fn pseudo_random(seed: u64) -> impl FnMut(usize) -> usize {
+    let mut x = seed;
+    move |n| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    }
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open"))
 }
@@ -176,18 +195,8 @@ async fn home_timeline_agrees_with_its_reference_query() {
     let dir = tempfile::tempdir().expect("dir");
     let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
     let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    let mut accounts = Vec::new();
-    for i in 0..12 {
-        accounts.push(store.create_account(new_account(&format!("h{i}"))).await.expect("account").id);
-    }
-    // A deterministic pseudo-random sequence.
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = |n: usize| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x % n as u64) as usize
-    };
+    let accounts = create_accounts(&store, "h", 12).await;
+    let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     for (i, a) in accounts.iter().enumerate() {
         for _ in 0..4 {
             let t = accounts[next(accounts.len())];
@@ -255,4 +264,110 @@ async fn home_timeline_agrees_with_its_reference_query() {
             assert_eq!(fast, reference, "viewer {viewer:?}, {page:?}");
         }
     }
+}
+
+/// The home timeline stays equal to its reference while the graph changes
+/// under it: each round makes one change (a post, reply, direct message,
+/// boost, unboost, deletion, follow, unfollow, hidden boosts, block, unblock,
+/// mute, unmute, suspension) and then reads pages for several viewers, so
+/// what the store keeps in memory from earlier reads must follow every change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_timeline_follows_every_change_of_the_graph() {
+    use parley_store::{AdminUpdate, NewReblog};
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let accounts = create_accounts(&store, "g", 8).await;
+    let mut next = pseudo_random(0x2545_f491_4f6c_dd1d);
+    for a in &accounts {
+        for t in &accounts {
+            if a != t && next(2) == 0 {
+                store.follow(*a, *t, false, FollowOptions::default()).await.expect("follow");
+            }
+        }
+    }
+    let mut statuses: Vec<(parley_core::StatusId, AccountId)> = Vec::new();
+    let mut suspended: Option<AccountId> = None;
+    let mut checked_pages = 0;
+    for round in 0..400 {
+        let a = accounts[next(accounts.len())];
+        let t = accounts[next(accounts.len())];
+        match next(12) {
+            0..=3 => {
+                let mut s = new_status(a, &format!("r{round}"));
+                s.visibility = [Visibility::Public, Visibility::Private, Visibility::Direct][next(3)];
+                if s.visibility == Visibility::Direct || next(3) == 0 {
+                    s.mentions = vec![t];
+                }
+                if !statuses.is_empty() && next(3) == 0 {
+                    s.in_reply_to = Some(statuses[next(statuses.len())]);
+                }
+                let st = store.insert_status(s).await.expect("status");
+                statuses.push((st.id, a));
+            }
+            4 if !statuses.is_empty() => {
+                let (target, author) = statuses[next(statuses.len())];
+                if author != a {
+                    let new = NewReblog { account_id: a, status_id: target, visibility: Visibility::Public, app: None };
+                    let _ = store.reblog(new).await;
+                }
+            }
+            5 if !statuses.is_empty() => {
+                let (target, _) = statuses[next(statuses.len())];
+                store.unreblog(a, target).await.expect("unreblog");
+            }
+            6 if !statuses.is_empty() => {
+                let (target, _) = statuses.swap_remove(next(statuses.len()));
+                store.delete_status(target).await.expect("delete");
+            }
+            7 if a != t => {
+                let options = FollowOptions { show_reblogs: next(2) == 0, notify: false };
+                store.follow(a, t, false, options).await.expect("follow");
+            }
+            8 => store.unfollow(a, t).await.expect("unfollow"),
+            9 if a != t => {
+                if next(2) == 0 {
+                    store.block(a, t).await.expect("block");
+                } else {
+                    store.unblock(a, t).await.expect("unblock");
+                }
+            }
+            10 if a != t => {
+                if next(2) == 0 {
+                    store.mute(a, t, true).await.expect("mute");
+                } else {
+                    store.unmute(a, t).await.expect("unmute");
+                }
+            }
+            11 => {
+                let (who, on) = match suspended.take() {
+                    Some(who) => (who, false),
+                    None => {
+                        suspended = Some(t);
+                        (t, true)
+                    }
+                };
+                let update = AdminUpdate { suspended: Some(on), ..Default::default() };
+                store.update_account_admin(who, update).await.expect("suspension");
+            }
+            _ => {}
+        }
+        for _ in 0..3 {
+            let viewer = accounts[next(accounts.len())];
+            let max = (!statuses.is_empty() && next(3) == 0).then(|| statuses[next(statuses.len())].0.get());
+            let page = PageRequest::new(max, None, None, Some([5, 20, 40][next(3)]), 20, 40);
+            let fast: Vec<i64> =
+                store.home_timeline(viewer, page).await.expect("fast").iter().map(|s| s.id.get()).collect();
+            let reference: Vec<i64> = sqlite
+                .home_timeline_reference(viewer, page)
+                .await
+                .expect("reference")
+                .iter()
+                .map(|s| s.id.get())
+                .collect();
+            assert_eq!(fast, reference, "round {round}, viewer {viewer:?}, {page:?}");
+            checked_pages += 1;
+        }
+    }
+    assert_eq!(checked_pages, 1200);
 }

@@ -142,7 +142,7 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
         "SELECT {ACCOUNT_COLUMNS} FROM accounts
          WHERE suspended = 0 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
          ORDER BY (username = ?3 COLLATE NOCASE) DESC, (username LIKE ?1 ESCAPE '\\') DESC, followers_count DESC, id
-         LIMIT ?4"
+         LIMIT ?4 + 0"
     ))?;
     let rows = stmt
         .query_map(params![format!("{escaped}%"), format!("%{escaped}%"), q, limit as i64], account_from_row)?

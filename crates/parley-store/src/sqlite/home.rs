@@ -3,76 +3,262 @@
 //!
 //! One SQL query over all followed accounts has to sort every candidate (tens
 //! of thousands of rows for someone who follows popular accounts: 230 ms on a
-//! 200k-status database). Here each source is an index seek on
-//! `statuses_account (account_id, id)` for a page's worth of rows, the rules are
-//! applied in Rust, and the pages are merged. The rules are those of
-//! [`super::timelines::home_reference`], which stays as the executable
-//! specification; a test checks the two agree.
+//! 200k-status database). Here each source (the viewer and everyone they
+//! follow) contributes its newest statuses, the rules ([`admits`]) are applied
+//! in Rust, and the sources are merged. The sources' newest statuses come from
+//! [`HomeIndex`](super::home_index::HomeIndex) when it holds them, so a page
+//! usually needs no SQL at all, and otherwise from one index seek per source.
+//! The rules are those of [`super::timelines::home_reference`], which stays as
+//! the executable specification; tests check the two agree.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use parley_core::AccountId;
 use parley_core::model::Status;
 use parley_core::page::PageRequest;
 use rusqlite::{Connection, params};
 
-use super::rows::{Window, json_ids, load_statuses};
+use super::home_index::HomeIndex;
+use super::rows::{Window, load_statuses};
 use crate::Result;
 
-/// One candidate row: what the rules need to decide on it.
-struct Candidate {
-    id: i64,
-    author: i64,
-    direct: bool,
-    reply_to_account: Option<i64>,
-    reblog_of_author: Option<i64>,
-    is_reblog: bool,
+/// Newest statuses kept in memory per author.
+pub const RECENT_PER_AUTHOR: usize = 32;
+
+/// One status as the rules see it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: i64,
+    pub author: i64,
+    pub is_reblog: bool,
+    /// The boosted status's author; `None` for an original, or a boost whose original is gone.
+    pub reblog_of_author: Option<i64>,
+    pub reply_to_account: Option<i64>,
+    /// Who a direct status mentions; `None` for any other visibility.
+    pub direct_mentions: Option<Box<[i64]>>,
 }
 
-fn ids_of(c: &Connection, sql: &str, viewer: i64) -> Result<HashSet<i64>> {
+/// The viewer's side of the rules: whom they follow, block, mute, and who blocks them.
+#[derive(Debug)]
+pub struct Sources {
+    pub me: i64,
+    /// Followed accounts, sorted.
+    follows: Box<[i64]>,
+    /// Followed accounts whose boosts the viewer turned off, sorted.
+    reblogs_hidden: Box<[i64]>,
+    blocked: Box<[i64]>,
+    blocked_by: Box<[i64]>,
+    muted: Box<[i64]>,
+}
+
+fn sorted_ids(c: &Connection, sql: &str, viewer: i64) -> Result<Box<[i64]>> {
     let mut stmt = c.prepare_cached(sql)?;
-    let set = stmt.query_map([viewer], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<HashSet<i64>>>()?;
+    let mut ids = stmt.query_map([viewer], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids.into_boxed_slice())
+}
+
+impl Sources {
+    pub fn load(c: &Connection, viewer: AccountId) -> Result<Sources> {
+        let me = viewer.0;
+        Ok(Sources {
+            me,
+            follows: sorted_ids(c, "SELECT target_id FROM follows WHERE account_id = ?1", me)?,
+            reblogs_hidden: sorted_ids(
+                c,
+                "SELECT target_id FROM follows WHERE account_id = ?1 AND show_reblogs = 0",
+                me,
+            )?,
+            blocked: sorted_ids(c, "SELECT target_id FROM blocks WHERE account_id = ?1", me)?,
+            blocked_by: sorted_ids(c, "SELECT account_id FROM blocks WHERE target_id = ?1", me)?,
+            muted: sorted_ids(c, "SELECT target_id FROM mutes WHERE account_id = ?1", me)?,
+        })
+    }
+
+    /// The accounts whose statuses may appear: the viewer, then those they follow.
+    pub fn accounts(&self) -> impl Iterator<Item = i64> + '_ {
+        std::iter::once(self.me).chain(self.follows.iter().copied().filter(move |&a| a != self.me))
+    }
+
+    /// Entries kept in memory for this viewer (for the index's size bound).
+    pub fn weight(&self) -> usize {
+        1 + self.follows.len()
+            + self.reblogs_hidden.len()
+            + self.blocked.len()
+            + self.blocked_by.len()
+            + self.muted.len()
+    }
+
+    fn follows_or_is(&self, account: i64) -> bool {
+        account == self.me || self.follows.binary_search(&account).is_ok()
+    }
+
+    /// Statuses by this account stay out: blocked, muted or suspended.
+    fn hides(&self, account: i64, suspended: &HashSet<i64>) -> bool {
+        self.blocked.binary_search(&account).is_ok()
+            || self.muted.binary_search(&account).is_ok()
+            || suspended.contains(&account)
+    }
+}
+
+/// The accounts that are suspended (few; read with the partial index `accounts_suspended`).
+pub fn suspended_accounts(c: &Connection) -> Result<HashSet<i64>> {
+    let mut stmt = c.prepare_cached("SELECT id FROM accounts WHERE suspended = 1")?;
+    let set = stmt.query_map([], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<HashSet<i64>>>()?;
     Ok(set)
 }
 
-pub fn home(c: &Connection, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
-    let me = viewer.0;
+/// Does `cand` belong in the home timeline of `s.me`?
+pub fn admits(cand: &Candidate, s: &Sources, suspended: &HashSet<i64>) -> bool {
+    let me = s.me;
+    if suspended.contains(&cand.author) || cand.author != me && s.hides(cand.author, suspended) {
+        return false;
+    }
+    // Boosts by someone whose boosts the viewer turned off stay out.
+    let reblogs_shown = !cand.is_reblog
+        || cand.author == me
+        || (s.follows_or_is(cand.author) && s.reblogs_hidden.binary_search(&cand.author).is_err());
+    // Replies show only when they answer the viewer, the author, or someone the viewer follows.
+    let reply_ok = match cand.reply_to_account {
+        None => true,
+        Some(to) => cand.author == me || to == cand.author || s.follows_or_is(to),
+    };
+    let original_ok = match cand.reblog_of_author {
+        None => !cand.is_reblog,
+        Some(o) => !(s.hides(o, suspended) || s.blocked_by.binary_search(&o).is_ok()),
+    };
+    // Direct statuses of others show only to those they mention.
+    let direct_ok = match &cand.direct_mentions {
+        None => true,
+        Some(mentioned) => cand.author == me || mentioned.contains(&me),
+    };
+    reblogs_shown && reply_ok && direct_ok && (original_ok || cand.author == me && !cand.is_reblog)
+}
+
+/// What the rules need of a status, as SQL columns (`s` is the status).
+const CANDIDATE_COLUMNS: &str = "s.id, s.account_id, s.reblog_of_id IS NOT NULL,
+    (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id),
+    s.in_reply_to_account_id,
+    CASE WHEN s.visibility = 'direct'
+         THEN coalesce((SELECT group_concat(m.account_id) FROM mentions m WHERE m.status_id = s.id), '') END";
+
+fn candidate_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
+    let mentions: Option<String> = r.get(5)?;
+    Ok(Candidate {
+        id: r.get(0)?,
+        author: r.get(1)?,
+        is_reblog: r.get(2)?,
+        reblog_of_author: r.get(3)?,
+        reply_to_account: r.get(4)?,
+        direct_mentions: mentions.map(|m| m.split(',').filter_map(|id| id.parse().ok()).collect()),
+    })
+}
+
+/// An author's newest statuses, newest first.
+#[derive(Debug)]
+pub struct Recent {
+    pub statuses: Box<[Candidate]>,
+    /// True when these are all the author's statuses.
+    pub complete: bool,
+}
+
+/// Reads an author's newest [`RECENT_PER_AUTHOR`] statuses.
+pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM statuses s WHERE s.account_id = ?1 ORDER BY s.id DESC LIMIT ?2 + 0"
+    ))?;
+    let statuses: Vec<Candidate> = stmt
+        .query_map(params![author, RECENT_PER_AUTHOR as i64], candidate_from_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Recent { complete: statuses.len() < RECENT_PER_AUTHOR, statuses: statuses.into_boxed_slice() })
+}
+
+/// A page of the home timeline.
+pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
     let w = Window::new(page);
-    // Sources: the viewer and everyone they follow (with their show-reblogs choice).
-    let mut show_reblogs: HashMap<i64, bool> = HashMap::new();
-    {
-        let mut stmt = c.prepare_cached("SELECT target_id, show_reblogs FROM follows WHERE account_id = ?1")?;
-        for row in stmt.query_map([me], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)))? {
-            let (target, reblogs) = row?;
-            show_reblogs.insert(target, reblogs);
+    let sources = index.sources(viewer, || Sources::load(c, viewer))?;
+    let suspended = index.suspended(|| suspended_accounts(c))?;
+    let ids = match page_from_memory(c, index, &sources, &suspended, &w)? {
+        Some(ids) => ids,
+        None => page_from_sql(c, &sources, &suspended, &w)?,
+    };
+    load_statuses(c, &w.finish(ids))
+}
+
+/// The page from the sources' newest statuses, loading into the index those
+/// it lacks; `None` when some source's statuses in memory end before the
+/// page could be decided (a deep page), or for pages read oldest first.
+fn page_from_memory(
+    c: &Connection,
+    index: &HomeIndex,
+    sources: &Sources,
+    suspended: &HashSet<i64>,
+    w: &Window,
+) -> Result<Option<Vec<i64>>> {
+    if w.ascending {
+        return Ok(None);
+    }
+    let limit = w.limit.max(0) as usize;
+    let mut lists: Vec<Arc<Recent>> = Vec::with_capacity(sources.follows.len() + 1);
+    for account in sources.accounts() {
+        if account != sources.me && sources.hides(account, suspended) {
+            continue;
+        }
+        lists.push(index.recent(AccountId(account), || recent(c, account))?);
+    }
+    // Up to `limit` admitted statuses of each source, inside the window.
+    let mut pool: Vec<i64> = Vec::new();
+    // The oldest status in memory of each source that may have older ones in the window.
+    let mut open_floors: Vec<i64> = Vec::new();
+    for list in &lists {
+        let mut taken = 0;
+        for cand in list.statuses.iter() {
+            if cand.id >= w.max {
+                continue;
+            }
+            if cand.id <= w.min || taken == limit {
+                break;
+            }
+            if admits(cand, sources, suspended) {
+                pool.push(cand.id);
+                taken += 1;
+            }
+        }
+        let oldest = list.statuses.last().map(|c| c.id).unwrap_or(i64::MAX);
+        if taken < limit && !list.complete && oldest > w.min {
+            open_floors.push(oldest);
         }
     }
-    show_reblogs.insert(me, true);
-    // Who the viewer does not want to see, and who does not want to be seen by them.
-    let blocked = ids_of(c, "SELECT target_id FROM blocks WHERE account_id = ?1", me)?;
-    let blocked_by = ids_of(c, "SELECT account_id FROM blocks WHERE target_id = ?1", me)?;
-    let muted = ids_of(c, "SELECT target_id FROM mutes WHERE account_id = ?1", me)?;
-    // Uses the partial index `accounts_suspended`: there are few.
-    let suspended = ids_of(c, "SELECT id FROM accounts WHERE suspended = 1 AND ?1 = ?1", me)?;
-    let hidden = |a: i64| blocked.contains(&a) || muted.contains(&a) || suspended.contains(&a);
+    pool.sort_unstable_by(|a, b| b.cmp(a));
+    pool.dedup();
+    pool.truncate(limit);
+    // A source cut short could hold statuses between its oldest in memory and
+    // the page's end: only a full page that ends above every such cut is sure.
+    let sure = open_floors.is_empty()
+        || (pool.len() == limit && open_floors.iter().all(|&floor| pool.last().is_some_and(|&last| last > floor)));
+    Ok(sure.then_some(pool))
+}
 
+/// The page by one index seek per source: for deep pages and oldest-first pages.
+fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w: &Window) -> Result<Vec<i64>> {
     let order = if w.ascending { "ASC" } else { "DESC" };
     // Phase 1 reads only the covering index `statuses_account (account_id, id)`;
-    // phase 2 reads the rows of the best candidates, a chunk at a time.
-    let ids_sql =
-        format!("SELECT id FROM statuses WHERE account_id = ?1 AND id < ?2 AND id > ?3 ORDER BY id {order} LIMIT ?4");
+    // phase 2 reads what the rules need of the best candidates, a chunk at a time.
+    let ids_sql = format!(
+        "SELECT id FROM statuses WHERE account_id = ?1 AND id < ?2 AND id > ?3 ORDER BY id {order} LIMIT ?4 + 0"
+    );
     let rows_sql =
-        "SELECT s.id, s.account_id, s.visibility = 'direct', s.in_reply_to_account_id, s.reblog_of_id IS NOT NULL,
-                (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id)
-         FROM statuses s WHERE s.id IN (SELECT value FROM json_each(?1))";
+        format!("SELECT {CANDIDATE_COLUMNS} FROM statuses s WHERE s.id IN (SELECT value FROM json_each(?1))");
     let mut fetch = w.limit + 8;
     loop {
         let mut pool: Vec<i64> = Vec::new();
         let mut some_source_was_cut = false;
         {
             let mut stmt = c.prepare_cached(&ids_sql)?;
-            for &source in show_reblogs.keys() {
-                if source != me && hidden(source) {
+            for source in sources.accounts() {
+                if source != sources.me && sources.hides(source, suspended) {
                     continue;
                 }
                 let before = pool.len();
@@ -90,52 +276,18 @@ pub fn home(c: &Connection, viewer: AccountId, page: PageRequest) -> Result<Vec<
         pool.dedup();
         let mut kept: Vec<i64> = Vec::with_capacity(w.limit as usize);
         for chunk in pool.chunks((w.limit as usize).max(16) * 2) {
-            let mut candidates: Vec<Candidate> = {
-                let mut stmt = c.prepare_cached(rows_sql)?;
-                let rows = stmt.query_map([json_ids(chunk.iter().copied())], |r| {
-                    Ok(Candidate {
-                        id: r.get(0)?,
-                        author: r.get(1)?,
-                        direct: r.get(2)?,
-                        reply_to_account: r.get(3)?,
-                        is_reblog: r.get(4)?,
-                        reblog_of_author: r.get(5)?,
-                    })
-                })?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
-            candidates.retain(|cand| {
-                // Boosts by someone whose boosts the viewer turned off stay out.
-                let reblogs_shown =
-                    !cand.is_reblog || cand.author == me || show_reblogs.get(&cand.author).copied().unwrap_or(false);
-                // Replies show only when they answer the viewer, the author, or someone the viewer follows.
-                let reply_ok = match cand.reply_to_account {
-                    None => true,
-                    Some(to) => cand.author == me || to == cand.author || to == me || show_reblogs.contains_key(&to),
-                };
-                let original_ok = match cand.reblog_of_author {
-                    None => !cand.is_reblog,
-                    Some(o) => {
-                        !(blocked.contains(&o)
-                            || muted.contains(&o)
-                            || blocked_by.contains(&o)
-                            || suspended.contains(&o))
+            let passed: HashSet<i64> = {
+                let mut stmt = c.prepare_cached(&rows_sql)?;
+                let rows = stmt.query_map([super::rows::json_ids(chunk.iter().copied())], candidate_from_row)?;
+                let mut passed = HashSet::new();
+                for cand in rows {
+                    let cand = cand?;
+                    if admits(&cand, sources, suspended) {
+                        passed.insert(cand.id);
                     }
-                };
-                reblogs_shown && reply_ok && (original_ok || cand.author == me && !cand.is_reblog)
-            });
-            // Direct statuses of others show only to those they mention.
-            let direct: Vec<i64> = candidates.iter().filter(|c| c.direct && c.author != me).map(|c| c.id).collect();
-            if !direct.is_empty() {
-                let mut stmt = c.prepare_cached(
-                    "SELECT status_id FROM mentions WHERE account_id = ?1 AND status_id IN (SELECT value FROM json_each(?2))",
-                )?;
-                let mentioned = stmt
-                    .query_map(params![me, json_ids(direct.iter().copied())], |r| r.get::<_, i64>(0))?
-                    .collect::<rusqlite::Result<HashSet<i64>>>()?;
-                candidates.retain(|cand| !(cand.direct && cand.author != me) || mentioned.contains(&cand.id));
-            }
-            let passed: HashSet<i64> = candidates.iter().map(|c| c.id).collect();
+                }
+                passed
+            };
             // Keep the chunk's order (newest first, or oldest first for min_id pages).
             kept.extend(chunk.iter().filter(|id| passed.contains(id)));
             if kept.len() as i64 >= w.limit {
@@ -148,6 +300,6 @@ pub fn home(c: &Connection, viewer: AccountId, page: PageRequest) -> Result<Vec<
             continue;
         }
         kept.truncate(w.limit as usize);
-        return load_statuses(c, &w.finish(kept));
+        return Ok(kept);
     }
 }

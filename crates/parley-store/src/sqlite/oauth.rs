@@ -122,8 +122,20 @@ pub fn revoke_token(c: &Connection, token_hash: &str, app: AppId) -> Result<bool
     Ok(revoked)
 }
 
+thread_local! {
+    /// Bumps made on this thread (the writer's), so the store can tell which
+    /// writes bumped the generation once they are durable.
+    static AUTH_BUMPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// Tells every server's identity cache that a token may have lost its validity.
 pub fn bump_auth_generation(c: &Connection) -> Result<()> {
     c.prepare_cached("UPDATE auth_generation SET value = value + 1 WHERE id = 1")?.execute([])?;
+    AUTH_BUMPS.with(|b| b.set(b.get() + 1));
     Ok(())
+}
+
+/// How many times this thread has bumped the authentication generation.
+pub fn auth_bumps_on_this_thread() -> u64 {
+    AUTH_BUMPS.with(|b| b.get())
 }

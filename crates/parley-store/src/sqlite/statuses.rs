@@ -103,6 +103,13 @@ pub fn find_idempotent(c: &Connection, account: AccountId, key: &str) -> Result<
         .map(StatusId))
 }
 
+/// Who boosted a status (their boosts go when it goes).
+pub fn boosters(c: &Connection, id: StatusId) -> Result<Vec<AccountId>> {
+    let mut stmt = c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
+    let ids = stmt.query_map([id.0], |r| Ok(AccountId(r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     let Some(status) = find(c, id)? else {
         return Ok(None);
@@ -245,7 +252,7 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)
                  SELECT id, in_reply_to_id FROM statuses WHERE in_reply_to_id = ?1
                  UNION
                  SELECT s.id, s.in_reply_to_id FROM statuses s JOIN down ON s.in_reply_to_id = down.id)
-             SELECT id, parent FROM down LIMIT ?2",
+             SELECT id, parent FROM down LIMIT ?2 + 0",
         )?;
         stmt.query_map(params![id.0, MAX_DESCENDANTS], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?

@@ -34,7 +34,8 @@ const NOT_HIDDEN_FROM_VIEWER: &str = "
   AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_id = s.account_id)
   AND (s.reblog_of_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND (
-          EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_id = o.account_id)
+          EXISTS (SELECT 1 FROM accounts a WHERE a.id = o.account_id AND a.suspended = 1)
+          OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_id = o.account_id)
           OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = o.account_id AND b.target_id = :viewer)
           OR EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_id = o.account_id))))";
 
@@ -138,7 +139,7 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
         "SELECT s.id FROM statuses s
          WHERE s.reblog_of_id IS NULL AND s.text LIKE :pattern ESCAPE '\\'
            AND {VISIBLE_TO_VIEWER} AND {NOT_HIDDEN_FROM_VIEWER}
-         ORDER BY s.id DESC LIMIT :limit"
+         ORDER BY s.id DESC LIMIT :limit + 0"
     );
     let ids = query_ids(
         c,
@@ -157,7 +158,7 @@ pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<Stri
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(
         "SELECT tag FROM status_tags WHERE tag LIKE ?1 ESCAPE '\\'
-         GROUP BY tag ORDER BY (tag = ?2) DESC, count(*) DESC, tag LIMIT ?3",
+         GROUP BY tag ORDER BY (tag = ?2) DESC, count(*) DESC, tag LIMIT ?3 + 0",
     )?;
     let tags = stmt
         .query_map(params![format!("{escaped}%"), q, limit as i64], |r| r.get(0))?
