@@ -222,17 +222,15 @@ impl PollService {
         if !public(live) {
             return visible_status(&self.ctx, viewer, live.poll.status_id).await.map(|_| ());
         }
-        match viewer {
-            Some(me) if me != live.poll.account_id => {
-                let author = self.ctx.store.find_account(live.poll.account_id).await?.ok_or(AppError::NotFound)?;
-                let rel = self.ctx.store.relationships(me, &[author.id]).await?.pop().unwrap_or_default();
-                if author.suspended || rel.blocked_by {
-                    return Err(AppError::NotFound);
-                }
-                Ok(())
-            }
-            _ => Ok(()),
+        // Public and unlisted: shown unless the author is suspended or blocks
+        // the viewer (the author sees their own even while suspended).
+        if viewer == Some(live.poll.account_id) {
+            return Ok(());
         }
+        if self.ctx.store.author_hidden_from(live.poll.account_id, viewer).await? {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
     }
 
     /// The readable poll, refusing while totals are hidden (history and

@@ -206,6 +206,16 @@ async fn a_poll_is_as_visible_as_its_status() {
     s.get(&format!("/api/v1/polls/{open}"), None).await.ok();
     let counted = vote(&s, &follower, &open, json!({"choices": [1]})).await.ok();
     assert_eq!(counted["voters_count"], 1, "only the visible voter counted");
+
+    // A suspended author's polls are gone for everyone, signed in or not.
+    let services = &s.running.services;
+    let update = parley_app::AdminUpdate { suspended: Some(true), ..Default::default() };
+    let account = services.accounts.find_by_username(&author.username).await.expect("author");
+    services.accounts.admin_update(account.id, update).await.expect("suspend");
+    s.get(&format!("/api/v1/polls/{open}"), None).await.expect(404);
+    s.get(&format!("/api/v1/polls/{open}"), Some(&follower.token)).await.expect(404);
+    let latecomer = s.user("latecomer").await;
+    vote(&s, &latecomer, &open, json!({"choices": [0]})).await.expect(404);
 }
 
 #[tokio::test]

@@ -547,6 +547,9 @@ impl Store for SqliteStore {
         self.inner.home.forget_sources(account);
         Ok(())
     }
+    async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
+        self.read_here(|c| social::author_hidden_from(c, author, viewer))
+    }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
         let targets = targets.to_vec();
         self.read_here(|c| social::relationships(c, account, &targets))
