@@ -124,9 +124,10 @@ pub trait Store: Send + Sync + 'static {
     async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>>;
-    /// Whether `author`'s statuses are hidden from `viewer` whatever their
-    /// visibility: the author is gone or suspended, or blocks the viewer. One
-    /// point read, for hot paths that need nothing else of the relationship.
+    /// Whether an existing `author`'s statuses are hidden from `viewer`
+    /// whatever their visibility: the author is suspended or blocks the viewer.
+    /// Cheap (kept in memory), for hot paths that need nothing else of the
+    /// relationship.
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool>;
 
     // ---- notifications ----

@@ -206,6 +206,8 @@ async fn a_poll_is_as_visible_as_its_status() {
     s.get(&format!("/api/v1/polls/{open}"), None).await.ok();
     let counted = vote(&s, &follower, &open, json!({"choices": [1]})).await.ok();
     assert_eq!(counted["voters_count"], 1, "only the visible voter counted");
+    s.post(&format!("/api/v1/accounts/{}/unblock", stranger.id), Some(&author.token), Value::Null).await.ok();
+    s.get(&format!("/api/v1/polls/{open}"), Some(&stranger.token)).await.ok();
 
     // A suspended author's polls are gone for everyone, signed in or not.
     let services = &s.running.services;

@@ -91,6 +91,11 @@ impl Sources {
             + self.muted.len()
     }
 
+    /// Does the viewer block `account`?
+    pub fn blocks(&self, account: i64) -> bool {
+        self.blocked.binary_search(&account).is_ok()
+    }
+
     fn follows_or_is(&self, account: i64) -> bool {
         account == self.me || self.follows.binary_search(&account).is_ok()
     }

@@ -548,7 +548,16 @@ impl Store for SqliteStore {
         Ok(())
     }
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
-        self.read_here(|c| social::author_hidden_from(c, author, viewer))
+        // From the home index (suspensions, and whom the author blocks), so a
+        // hot poll read needs no read transaction; loaded on first use.
+        let index = &self.inner.home;
+        self.read_here(|c| {
+            if index.suspended(|| home::suspended_accounts(c))?.contains(&author.0) {
+                return Ok(true);
+            }
+            let Some(viewer) = viewer else { return Ok(false) };
+            Ok(index.sources(author, || home::Sources::load(c, author))?.blocks(viewer.0))
+        })
     }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
         let targets = targets.to_vec();

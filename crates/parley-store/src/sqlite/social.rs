@@ -3,7 +3,7 @@
 use parley_core::model::{NotificationKind, Relationship};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator};
-use rusqlite::{Connection, OptionalExtension, named_params, params};
+use rusqlite::{Connection, named_params, params};
 
 use super::notifications::notify_filtered;
 use super::rows::{Window, query_pairs};
@@ -210,16 +210,4 @@ pub fn relationships(c: &Connection, account: AccountId, targets: &[AccountId]) 
         })?);
     }
     Ok(out)
-}
-
-pub fn author_hidden_from(c: &Connection, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
-    let shown: Option<bool> = c
-        .prepare_cached(
-            "SELECT a.suspended = 0
-                    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_id = ?2)
-             FROM accounts a WHERE a.id = ?1",
-        )?
-        .query_row(params![author.0, viewer.map(|v| v.0)], |r| r.get(0))
-        .optional()?;
-    Ok(shown != Some(true))
 }
