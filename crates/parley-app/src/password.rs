@@ -51,7 +51,7 @@ pub fn random_secret() -> String {
 /// Secrets are stored as SHA-256: they are random, so no salt or stretching is needed.
 pub fn secret_hash(secret: &str) -> String {
     let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 /// PKCE S256: BASE64URL(SHA256(verifier)) == challenge.

@@ -165,7 +165,7 @@ pub fn show_totals(hide_totals: bool, expired: bool) -> bool {
 pub type ChainHash = String;
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    ::hex::encode(bytes)
 }
 
 /// The chain's start for a poll: `SHA-256("parley-poll-v1:" || poll_id)`.

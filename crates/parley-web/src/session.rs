@@ -118,7 +118,7 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) ->
 pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 fn well_formed_token(t: &str) -> bool {
