@@ -63,14 +63,24 @@ fn sorted_ids(c: &Connection, sql: &str, viewer: i64) -> Result<Box<[i64]>> {
 impl Sources {
     pub fn load(c: &Connection, viewer: AccountId) -> Result<Sources> {
         let me = viewer.0;
+        let mut follows = Vec::new();
+        let mut reblogs_hidden = Vec::new();
+        {
+            let mut stmt = c.prepare_cached("SELECT target_id, show_reblogs FROM follows WHERE account_id = ?1")?;
+            for row in stmt.query_map([me], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)))? {
+                let (target, show_reblogs) = row?;
+                follows.push(target);
+                if !show_reblogs {
+                    reblogs_hidden.push(target);
+                }
+            }
+        }
+        follows.sort_unstable();
+        reblogs_hidden.sort_unstable();
         Ok(Sources {
             me,
-            follows: sorted_ids(c, "SELECT target_id FROM follows WHERE account_id = ?1", me)?,
-            reblogs_hidden: sorted_ids(
-                c,
-                "SELECT target_id FROM follows WHERE account_id = ?1 AND show_reblogs = 0",
-                me,
-            )?,
+            follows: follows.into_boxed_slice(),
+            reblogs_hidden: reblogs_hidden.into_boxed_slice(),
             blocked: sorted_ids(c, "SELECT target_id FROM blocks WHERE account_id = ?1", me)?,
             blocked_by: sorted_ids(c, "SELECT account_id FROM blocks WHERE target_id = ?1", me)?,
             muted: sorted_ids(c, "SELECT target_id FROM mutes WHERE account_id = ?1", me)?,
