@@ -19,12 +19,23 @@ use parley_app::Services;
 
 pub use error::{ApiError, ApiResult};
 
-/// What every handler can reach.
+/// What every handler can reach. One `Arc` around it all: axum clones the
+/// state for every extractor of every request, and cloning `Services` field
+/// by field bounced one reference count between the cores nine times over.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<SharedState>);
+
+pub struct SharedState {
     pub services: Services,
     /// Anonymous public listings, shared for up to a second.
-    pub pages: std::sync::Arc<page_cache::PageCache>,
+    pub pages: page_cache::PageCache,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -37,7 +48,7 @@ impl AppState {
 /// binary merges it with the web pages and answers unknown paths (see
 /// [`not_found`] for API paths).
 pub fn router(services: Services) -> Router {
-    routes::router().with_state(AppState { services, pages: Default::default() })
+    routes::router().with_state(AppState(std::sync::Arc::new(SharedState { services, pages: Default::default() })))
 }
 
 /// Paths that belong to the API: unknown ones get a JSON 404, not a page.
