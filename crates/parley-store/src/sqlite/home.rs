@@ -190,27 +190,48 @@ pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
     Ok(Recent { complete: statuses.len() < RECENT_PER_AUTHOR, statuses: statuses.into_boxed_slice() })
 }
 
-/// A page of the home timeline.
+/// A page of the home timeline, loading into the index what it lacks.
 pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
     let w = Window::new(page);
     let sources = index.sources(viewer, || Sources::load(c, viewer))?;
     let suspended = index.suspended(|| suspended_accounts(c))?;
-    let ids = match page_from_memory(c, index, &sources, &suspended, &w)? {
+    let from_memory = page_from_memory(&sources, &suspended, &w, |account| {
+        Ok(Some(index.recent(account, || recent(c, account.0))?))
+    })?;
+    let ids = match from_memory {
         Some(ids) => ids,
         None => page_from_sql(c, &sources, &suspended, &w)?,
     };
     load_statuses(c, &w.finish(ids))
 }
 
-/// The page from the sources' newest statuses, loading into the index those
-/// it lacks; `None` when some source's statuses in memory end before the
-/// page could be decided (a deep page), or for pages read oldest first.
-fn page_from_memory(
+/// A page of the home timeline if everything it needs is already in the
+/// index and decides it: then it costs only the statuses' own point reads.
+pub fn home_in_memory(
     c: &Connection,
     index: &HomeIndex,
+    viewer: AccountId,
+    page: PageRequest,
+) -> Result<Option<Vec<Status>>> {
+    let w = Window::new(page);
+    let (Some(sources), Some(suspended)) = (index.cached_sources(viewer), index.cached_suspended()) else {
+        return Ok(None);
+    };
+    match page_from_memory(&sources, &suspended, &w, |account| Ok(index.cached_recent(account)))? {
+        Some(ids) => Ok(Some(load_statuses(c, &w.finish(ids))?)),
+        None => Ok(None),
+    }
+}
+
+/// The page from the sources' newest statuses (`list` gives a source's, or
+/// `None` to give up); `None` when some list is missing, when some source's
+/// statuses in memory end before the page could be decided (a deep page), or
+/// for pages read oldest first.
+fn page_from_memory(
     sources: &Sources,
     suspended: &HashSet<i64>,
     w: &Window,
+    mut list: impl FnMut(AccountId) -> Result<Option<Arc<Recent>>>,
 ) -> Result<Option<Vec<i64>>> {
     if w.ascending {
         return Ok(None);
@@ -221,7 +242,10 @@ fn page_from_memory(
         if account != sources.me && sources.hides(account, suspended) {
             continue;
         }
-        lists.push(index.recent(AccountId(account), || recent(c, account))?);
+        match list(AccountId(account))? {
+            Some(recent) => lists.push(recent),
+            None => return Ok(None),
+        }
     }
     // Up to `limit` admitted statuses of each source, inside the window.
     let mut pool: Vec<i64> = Vec::new();

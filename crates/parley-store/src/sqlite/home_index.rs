@@ -79,6 +79,20 @@ impl HomeIndex {
         Ok(set)
     }
 
+    /// A viewer's sources if in memory.
+    pub fn cached_sources(&self, viewer: AccountId) -> Option<Arc<Sources>> {
+        self.sources.get(viewer)
+    }
+
+    /// An author's newest statuses if in memory.
+    pub fn cached_recent(&self, author: AccountId) -> Option<Arc<Recent>> {
+        self.recent.get(author)
+    }
+
+    pub fn cached_suspended(&self) -> Option<Arc<HashSet<i64>>> {
+        lock(&self.suspended).1.clone()
+    }
+
     /// After a change to whom `account` follows, blocks or mutes, or who blocks them.
     pub fn forget_sources(&self, account: AccountId) {
         self.sources.forget(account);
@@ -128,6 +142,10 @@ impl<T> Sharded<T> {
         // IDs are time-ordered; mixing spreads neighbours over the shards.
         let mixed = (key.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58;
         &self.shards[mixed as usize % SHARDS]
+    }
+
+    fn get(&self, key: AccountId) -> Option<Arc<T>> {
+        lock(self.shard(key)).entries.get(&key).map(|(value, _)| value.clone())
     }
 
     fn get_or_load(

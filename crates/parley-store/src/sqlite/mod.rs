@@ -143,7 +143,8 @@ impl SqliteStore {
         self.inner.ids.clone()
     }
 
-    /// Runs a point read (a few index lookups, microseconds) on the calling
+    /// Runs a point read (a few index lookups, or one per item of a page:
+    /// microseconds to a fraction of a millisecond) on the calling
     /// thread, with that thread's own read-only connection: no hand-off to
     /// another thread, which under load costs more than the read itself. Scans
     /// and anything that may take long go through [`Self::read`] instead.
@@ -285,8 +286,7 @@ impl Store for SqliteStore {
         self.read_here(|c| accounts::find(c, id))
     }
     async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
-        let ids = ids.to_vec();
-        self.read(move |c| accounts::find_many(c, &ids)).await
+        self.read_here(|c| accounts::find_many(c, ids))
     }
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
         let username = username.to_string();
@@ -391,8 +391,7 @@ impl Store for SqliteStore {
         self.read_here(|c| statuses::find(c, id))
     }
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>> {
-        let ids = ids.to_vec();
-        self.read(move |c| statuses::find_many(c, &ids)).await
+        self.read_here(|c| statuses::find_many(c, ids))
     }
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>> {
         let key = key.to_string();
@@ -447,8 +446,7 @@ impl Store for SqliteStore {
         self.read(move |c| statuses::reblogged_by(c, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
-        let ids = statuses.to_vec();
-        self.read(move |c| statuses::flags(c, viewer, &ids)).await
+        self.read_here(|c| statuses::flags(c, viewer, statuses))
     }
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
         self.write(move |c, ids| statuses::pin(c, ids, account, status)).await
@@ -458,6 +456,11 @@ impl Store for SqliteStore {
     }
 
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
+        // A page the index holds costs point reads only: on this thread. One
+        // that needs loading, or SQL, goes to the reader pool.
+        if let Some(statuses) = self.read_here(|c| home::home_in_memory(c, &self.inner.home, viewer, page))? {
+            return Ok(statuses);
+        }
         let inner = self.inner.clone();
         self.read(move |c| home::home(c, &inner.home, viewer, page)).await
     }
