@@ -16,8 +16,6 @@ use axum::routing::get;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-#[cfg(test)]
-use crate::client::ClientKind;
 use crate::client::{Prepared, Target};
 use crate::load::{Group, Load, Runner};
 use crate::report::Measurement;

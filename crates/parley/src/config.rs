@@ -323,8 +323,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_refused_with_a_clear_message() {
-        let mut c = Config::default();
-        c.public_url = Some("ftp://x".into());
+        let mut c = Config { public_url: Some("ftp://x".into()), ..Config::default() };
         assert!(c.validate().is_err());
         c.public_url = Some("https://x.example/path".into());
         assert!(c.validate().is_err());

@@ -38,10 +38,6 @@ impl Page {
     fn set_cookies(&self) -> Vec<String> {
         self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
     }
-    /// The value of the first `<input name="csrf">` on the page.
-    fn csrf(&self) -> String {
-        between(&self.body, "name=\"csrf\" value=\"", "\"").unwrap_or_default()
-    }
     #[track_caller]
     fn has(&self, text: &str) -> &Self {
         assert!(self.body.contains(text), "page lacks {text:?}:\n{}", self.body);
