@@ -27,7 +27,7 @@ const SHARDS: usize = 64;
 
 /// Followed, blocked and muted accounts kept, over all viewers (8 bytes each).
 const MAX_SOURCE_ENTRIES: usize = 6_000_000;
-/// Statuses kept, over all authors (about 70 bytes each).
+/// Statuses kept, over all authors (56 bytes each, a direct status more).
 const MAX_RECENT_STATUSES: usize = 2_000_000;
 
 pub struct HomeIndex {
