@@ -371,3 +371,109 @@ async fn home_timeline_follows_every_change_of_the_graph() {
     }
     assert_eq!(checked_pages, 1200);
 }
+
+/// The store keeps statuses and accounts in memory between reads. Each round
+/// here makes one write that changes a status or an account (a post, reply,
+/// poll, boost, unboost, deletion, favourite, unfavourite, edit, follow,
+/// unfollow, block, profile or admin change), then reads everything through
+/// the cache and compares it with the database: no write may leave a stale
+/// copy behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_statuses_and_accounts_follow_every_write() {
+    use parley_store::{AdminUpdate, EditStatus, NewPoll, NewReblog, PollChange, ProfileUpdate};
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let accounts = create_accounts(&store, "e", 6).await;
+    let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
+    let mut statuses: Vec<(parley_core::StatusId, AccountId)> = Vec::new();
+    let mut all_statuses: Vec<parley_core::StatusId> = Vec::new();
+    for round in 0..300 {
+        let a = accounts[next(accounts.len())];
+        let t = accounts[next(accounts.len())];
+        let some_status = |next: &mut dyn FnMut(usize) -> usize| statuses[next(statuses.len())];
+        match next(12) {
+            0..=2 => {
+                let mut s = new_status(a, &format!("r{round} #tag{}", next(3)));
+                s.tags = vec![format!("tag{round}")];
+                s.mentions = vec![t];
+                if !statuses.is_empty() && next(2) == 0 {
+                    s.in_reply_to = Some(some_status(&mut next));
+                }
+                if next(4) == 0 {
+                    s.poll = Some(NewPoll {
+                        options: vec!["yes".into(), "no".into()],
+                        multiple: false,
+                        hide_totals: false,
+                        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+                    });
+                }
+                let st = store.insert_status(s).await.expect("status");
+                statuses.push((st.id, a));
+                all_statuses.push(st.id);
+            }
+            3 if !statuses.is_empty() => {
+                let new = NewReblog {
+                    account_id: a,
+                    status_id: some_status(&mut next).0,
+                    visibility: Visibility::Public,
+                    app: None,
+                };
+                if let Ok(boost) = store.reblog(new).await {
+                    all_statuses.push(boost.id);
+                }
+            }
+            4 if !statuses.is_empty() => {
+                store.unreblog(a, some_status(&mut next).0).await.expect("unreblog");
+            }
+            5 if !statuses.is_empty() => {
+                let (target, _) = statuses.swap_remove(next(statuses.len()));
+                store.delete_status(target).await.expect("delete");
+            }
+            6 if !statuses.is_empty() => {
+                let (target, _) = some_status(&mut next);
+                if next(2) == 0 {
+                    store.favourite(a, target, None).await.expect("favourite");
+                } else {
+                    store.unfavourite(a, target).await.expect("unfavourite");
+                }
+            }
+            7 if !statuses.is_empty() => {
+                let (target, _) = some_status(&mut next);
+                let edit = EditStatus {
+                    text: format!("edited in round {round}"),
+                    content_html: format!("<p>edited in round {round}</p>"),
+                    spoiler_text: "cw".into(),
+                    sensitive: true,
+                    language: Some("en".into()),
+                    mentions: vec![t],
+                    tags: vec![format!("edit{round}")],
+                    poll: PollChange::Keep,
+                    text_changed: true,
+                };
+                store.edit_status(target, edit).await.expect("edit");
+            }
+            8 if a != t => store.follow(a, t, false, FollowOptions::default()).await.expect("follow"),
+            9 => store.unfollow(a, t).await.expect("unfollow"),
+            10 if a != t => store.block(a, t).await.expect("block"),
+            11 => {
+                if next(2) == 0 {
+                    let update = ProfileUpdate { display_name: Some(format!("name {round}")), ..Default::default() };
+                    store.update_profile(a, update).await.expect("profile");
+                } else {
+                    let update = AdminUpdate { organisation: Some(Some(format!("org {round}"))), ..Default::default() };
+                    store.update_account_admin(a, update).await.expect("admin");
+                }
+            }
+            _ => {}
+        }
+        let (want_statuses, want_accounts) =
+            sqlite.entities_uncached(all_statuses.clone(), accounts.clone()).await.expect("uncached");
+        assert_eq!(store.find_statuses(&all_statuses).await.expect("statuses"), want_statuses, "round {round}");
+        assert_eq!(store.find_accounts(&accounts).await.expect("accounts"), want_accounts, "round {round}");
+        for id in all_statuses.iter().rev().take(3) {
+            let want = want_statuses.iter().find(|s| s.id == *id).cloned();
+            assert_eq!(store.find_status(*id).await.expect("status"), want, "round {round}");
+        }
+    }
+}

@@ -456,21 +456,7 @@ async fn a_password_reset_from_the_cli_ends_sessions_of_a_running_server_within_
     // The identity is now cached by the server.
     s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
     s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args([
-            "admin",
-            "account",
-            "reset-password",
-            &alice.username,
-            "--password",
-            "another long password",
-            "--data-dir",
-        ])
-        .arg(s.data_dir())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("cli runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run_cli(&s, &["admin", "account", "reset-password", &alice.username, "--password", "another long password"]);
     // Another process's revocation is seen within the store's re-check
     // interval (20 ms); allow far more for a loaded machine, never forever.
     let started = std::time::Instant::now();
@@ -485,4 +471,38 @@ async fn a_password_reset_from_the_cli_ends_sessions_of_a_running_server_within_
     }
     let gone = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
     assert_eq!(gone["error"], "The access token is invalid");
+}
+
+#[tokio::test]
+async fn an_organisation_set_from_the_cli_shows_on_a_running_server_within_moments() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let path = format!("/api/v1/accounts/{}", alice.id);
+    // The account is now in the server's entity cache.
+    let before = s.get(&path, None).await.expect(200);
+    assert_eq!(before["organisation"], serde_json::Value::Null);
+    run_cli(&s, &["admin", "account", "organisation", &alice.username, "Embassy of Testland"]);
+    // Another process's account change moves the authentication generation,
+    // which the server re-reads at least every 20 ms.
+    let started = std::time::Instant::now();
+    loop {
+        let now = s.get(&path, None).await.expect(200);
+        if now["organisation"] == "Embassy of Testland" {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "still {now} after 2 s");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Runs the `parley` CLI on the test server's data directory, as another process.
+fn run_cli(s: &TestServer, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(s.data_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("cli runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

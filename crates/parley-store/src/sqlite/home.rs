@@ -16,12 +16,11 @@ use std::num::NonZeroI64;
 use std::sync::Arc;
 
 use parley_core::AccountId;
-use parley_core::model::Status;
 use parley_core::page::PageRequest;
 use rusqlite::{Connection, params};
 
 use super::home_index::HomeIndex;
-use super::rows::{Window, load_statuses};
+use super::rows::Window;
 use crate::Result;
 
 /// Newest statuses kept in memory per author.
@@ -192,8 +191,8 @@ pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
     Ok(Recent { complete: statuses.len() < RECENT_PER_AUTHOR, statuses: statuses.into_boxed_slice() })
 }
 
-/// A page of the home timeline, loading into the index what it lacks.
-pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
+/// The IDs of a page of the home timeline, loading into the index what it lacks.
+pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<i64>> {
     let w = Window::new(page);
     let sources = index.sources(viewer, || Sources::load(c, viewer))?;
     let suspended = index.suspended(|| suspended_accounts(c))?;
@@ -204,23 +203,18 @@ pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequ
         Some(ids) => ids,
         None => page_from_sql(c, &sources, &suspended, &w)?,
     };
-    load_statuses(c, &w.finish(ids))
+    Ok(w.finish(ids))
 }
 
-/// A page of the home timeline if everything it needs is already in the
-/// index and decides it: then it costs only the statuses' own point reads.
-pub fn home_in_memory(
-    c: &Connection,
-    index: &HomeIndex,
-    viewer: AccountId,
-    page: PageRequest,
-) -> Result<Option<Vec<Status>>> {
+/// The IDs of a page of the home timeline if everything it needs is already
+/// in the index and decides it: then it costs no SQL at all.
+pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Option<Vec<i64>>> {
     let w = Window::new(page);
     let (Some(sources), Some(suspended)) = (index.cached_sources(viewer), index.cached_suspended()) else {
         return Ok(None);
     };
     match page_from_memory(&sources, &suspended, &w, |account| Ok(index.cached_recent(account)))? {
-        Some(ids) => Ok(Some(load_statuses(c, &w.finish(ids))?)),
+        Some(ids) => Ok(Some(w.finish(ids))),
         None => Ok(None),
     }
 }

@@ -8,12 +8,14 @@
 
 mod accounts;
 mod bulk;
+mod entities;
 mod home;
 mod home_index;
 mod notifications;
 mod oauth;
 mod polls;
 mod rows;
+mod sharded;
 mod social;
 mod statuses;
 mod timelines;
@@ -86,6 +88,7 @@ struct Inner {
     ids: Arc<IdGenerator>,
     auth: AuthGeneration,
     home: home_index::HomeIndex,
+    entities: Arc<entities::EntityCache>,
 }
 
 /// How stale the authentication generation read from the database may be
@@ -120,6 +123,7 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let ids = Arc::new(IdGenerator::new());
         ids.observe(rows::max_id(&conn)?);
+        let entities = Arc::new(entities::EntityCache::default());
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers.max(1) {
             readers.push(open_reader(path)?);
@@ -128,12 +132,13 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 path: path.to_path_buf(),
-                writer: Writer::start(conn)?,
+                writer: Writer::start(conn, entities.clone())?,
                 read_slots: Arc::new(Semaphore::new(readers.len())),
                 readers: Mutex::new(readers),
                 ids,
                 auth: AuthGeneration::default(),
                 home: home_index::HomeIndex::default(),
+                entities,
             }),
         })
     }
@@ -215,6 +220,54 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// Accounts by ID through the entity cache, valid for the current
+    /// authentication generation (which another process's account changes move).
+    fn cached_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+        let generation = self.current_auth_generation()?;
+        self.read_here(|c| self.inner.entities.accounts(c, generation, ids))
+    }
+
+    /// After writes the caches cannot follow (bulk loads, raw SQL).
+    fn forget_cached(&self) {
+        self.inner.home.forget_everything();
+        self.inner.entities.forget_everything();
+    }
+
+    /// The authentication generation, read again from the database only when
+    /// this process bumped it since, or the last read is older than
+    /// [`OTHER_PROCESS_AUTH_CHECK`].
+    fn current_auth_generation(&self) -> Result<i64> {
+        let auth = &self.inner.auth;
+        let local = auth.local_bumps.load(std::sync::atomic::Ordering::SeqCst);
+        let last = *auth.last.lock().map_err(|_| poisoned())?;
+        if let Some((generation, seen, at)) = last
+            && seen == local
+            && at.elapsed() < OTHER_PROCESS_AUTH_CHECK
+        {
+            return Ok(generation);
+        }
+        let read_at = std::time::Instant::now();
+        let generation = self.read_here(|c| {
+            Ok(c.prepare_cached("SELECT value FROM auth_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
+        })?;
+        *auth.last.lock().map_err(|_| poisoned())? = Some((generation, local, read_at));
+        Ok(generation)
+    }
+
+    /// Statuses and accounts read from the database, past the entity cache
+    /// (tests compare the two after every kind of write).
+    pub async fn entities_uncached(
+        &self,
+        statuses: Vec<StatusId>,
+        accounts: Vec<AccountId>,
+    ) -> Result<(Vec<Status>, Vec<Account>)> {
+        self.read(move |c| {
+            let raw: Vec<i64> = statuses.iter().map(|id| id.0).collect();
+            Ok((rows::load_statuses(c, &raw)?, accounts::find_many(c, &accounts)?))
+        })
+        .await
+    }
+
     /// The home timeline by the reference query (tests compare it with the fast one).
     pub async fn home_timeline_reference(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
         self.read(move |c| timelines::home_reference(c, viewer, page)).await
@@ -223,7 +276,7 @@ impl SqliteStore {
     /// Runs arbitrary SQL on the writer (admin tools and tests only).
     pub async fn execute_admin_sql(&self, sql: String) -> Result<()> {
         let result = self.write(move |c, _| Ok(c.execute_batch(&sql)?)).await;
-        self.inner.home.forget_everything();
+        self.forget_cached();
         result
     }
 
@@ -283,10 +336,10 @@ impl Store for SqliteStore {
         self.write(move |c, ids| accounts::create(c, ids, new)).await
     }
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>> {
-        self.read_here(|c| accounts::find(c, id))
+        Ok(self.cached_accounts(&[id])?.pop())
     }
     async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
-        self.read_here(|c| accounts::find_many(c, ids))
+        self.cached_accounts(ids)
     }
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
         let username = username.to_string();
@@ -361,21 +414,7 @@ impl Store for SqliteStore {
         })
     }
     async fn auth_generation(&self) -> Result<i64> {
-        let auth = &self.inner.auth;
-        let local = auth.local_bumps.load(std::sync::atomic::Ordering::SeqCst);
-        let last = *auth.last.lock().map_err(|_| poisoned())?;
-        if let Some((generation, seen, at)) = last
-            && seen == local
-            && at.elapsed() < OTHER_PROCESS_AUTH_CHECK
-        {
-            return Ok(generation);
-        }
-        let read_at = std::time::Instant::now();
-        let generation = self.read_here(|c| {
-            Ok(c.prepare_cached("SELECT value FROM auth_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
-        })?;
-        *auth.last.lock().map_err(|_| poisoned())? = Some((generation, local, read_at));
-        Ok(generation)
+        self.current_auth_generation()
     }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
         let token_hash = token_hash.to_string();
@@ -388,10 +427,11 @@ impl Store for SqliteStore {
         Ok(status)
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
-        self.read_here(|c| statuses::find(c, id))
+        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop())
     }
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>> {
-        self.read_here(|c| statuses::find_many(c, ids))
+        let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        self.read_here(|c| self.inner.entities.statuses(c, &raw))
     }
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>> {
         let key = key.to_string();
@@ -418,7 +458,12 @@ impl Store for SqliteStore {
         self.read(move |c| statuses::history(c, id)).await
     }
     async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
-        self.read(move |c| statuses::thread(c, id)).await
+        let entities = self.inner.entities.clone();
+        self.read(move |c| {
+            let (ancestors, descendants) = statuses::thread(c, id)?;
+            Ok((entities.statuses(c, &ancestors)?, entities.statuses(c, &descendants)?))
+        })
+        .await
     }
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool> {
         self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await
@@ -458,11 +503,11 @@ impl Store for SqliteStore {
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
         // A page the index holds costs point reads only: on this thread. One
         // that needs loading, or SQL, goes to the reader pool.
-        if let Some(statuses) = self.read_here(|c| home::home_in_memory(c, &self.inner.home, viewer, page))? {
-            return Ok(statuses);
+        if let Some(ids) = home::home_in_memory(&self.inner.home, viewer, page)? {
+            return self.read_here(|c| self.inner.entities.statuses(c, &ids));
         }
         let inner = self.inner.clone();
-        self.read(move |c| home::home(c, &inner.home, viewer, page)).await
+        self.read(move |c| inner.entities.statuses(c, &home::home(c, &inner.home, viewer, page)?)).await
     }
     async fn public_timeline(
         &self,
@@ -471,11 +516,13 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> Result<Vec<Status>> {
         let _ = local_only; // every account is local until federation arrives
-        self.read(move |c| timelines::public(c, viewer, None, page)).await
+        let entities = self.inner.entities.clone();
+        self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, None, page)?)).await
     }
     async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Status>> {
         let tag = tag.to_lowercase();
-        self.read(move |c| timelines::public(c, viewer, Some(&tag), page)).await
+        let entities = self.inner.entities.clone();
+        self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, Some(&tag), page)?)).await
     }
     async fn account_statuses(
         &self,
@@ -484,7 +531,8 @@ impl Store for SqliteStore {
         filter: AccountStatusesFilter,
         page: PageRequest,
     ) -> Result<Vec<Status>> {
-        self.read(move |c| timelines::account(c, viewer, account, filter, page)).await
+        let entities = self.inner.entities.clone();
+        self.read(move |c| entities.statuses(c, &timelines::account(c, viewer, account, filter, page)?)).await
     }
     async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Status>> {
         let query = query.to_string();
@@ -633,7 +681,7 @@ impl Store for SqliteStore {
     }
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
         let result = self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await;
-        self.inner.home.forget_everything();
+        self.forget_cached();
         result
     }
     async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()> {
@@ -641,12 +689,12 @@ impl Store for SqliteStore {
     }
     async fn bulk_insert_follows(&self, pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
         let result = self.write(move |c, ids| bulk::follows(c, ids, pairs)).await;
-        self.inner.home.forget_everything();
+        self.forget_cached();
         result
     }
     async fn bulk_insert_statuses(&self, statuses: Vec<NewStatus>) -> Result<Vec<StatusId>> {
         let result = self.write(move |c, ids| bulk::statuses(c, ids, statuses)).await;
-        self.inner.home.forget_everything();
+        self.forget_cached();
         result
     }
     async fn recount_account_counters(&self) -> Result<()> {

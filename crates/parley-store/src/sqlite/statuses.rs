@@ -91,11 +91,6 @@ pub fn find(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     Ok(load_statuses(c, &[id.0])?.pop())
 }
 
-pub fn find_many(c: &Connection, ids: &[StatusId]) -> Result<Vec<Status>> {
-    let raw: Vec<i64> = ids.iter().map(|s| s.0).collect();
-    load_statuses(c, &raw)
-}
-
 pub fn find_idempotent(c: &Connection, account: AccountId, key: &str) -> Result<Option<StatusId>> {
     Ok(c.prepare_cached("SELECT status_id FROM idempotency_keys WHERE account_id = ?1 AND key = ?2")?
         .query_row(params![account.0, key], |r| r.get(0))
@@ -234,7 +229,8 @@ pub fn history(c: &Connection, id: StatusId) -> Result<Vec<StatusEdit>> {
         .collect())
 }
 
-pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
+/// The IDs of a status's ancestors (oldest first) and descendants (in thread order).
+pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<i64>, Vec<i64>)> {
     let ancestors: Vec<i64> = {
         let mut stmt = c.prepare_cached(
             "WITH RECURSIVE up(id, depth) AS (
@@ -271,7 +267,7 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)
             stack.extend(kids.iter().rev());
         }
     }
-    Ok((load_statuses(c, &ancestors)?, load_statuses(c, &order)?))
+    Ok((ancestors, order))
 }
 
 pub fn favourite(

@@ -62,8 +62,9 @@ pub fn home_reference(c: &Connection, viewer: AccountId, page: PageRequest) -> R
     load_statuses(c, &w.finish(ids))
 }
 
-/// The public timeline, or a hashtag's when `tag` is set: public, original statuses only.
-pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page: PageRequest) -> Result<Vec<Status>> {
+/// The IDs of a page of the public timeline, or of a hashtag's when `tag` is
+/// set: public, original statuses only.
+pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page: PageRequest) -> Result<Vec<i64>> {
     let w = Window::new(page);
     let viewer = viewer.map(|v| v.0).unwrap_or(0);
     let tag_filter = if tag.is_some() {
@@ -84,16 +85,17 @@ pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page
         &sql,
         named_params! {":viewer": viewer, ":tag": tag, ":max": w.max, ":min": w.min, ":limit": w.limit},
     )?;
-    load_statuses(c, &w.finish(ids))
+    Ok(w.finish(ids))
 }
 
+/// The IDs of a page of an account's statuses that the viewer may see.
 pub fn account(
     c: &Connection,
     viewer: Option<AccountId>,
     account: AccountId,
     filter: AccountStatusesFilter,
     page: PageRequest,
-) -> Result<Vec<Status>> {
+) -> Result<Vec<i64>> {
     if filter.only_media {
         // Parley has no media attachments yet, so no status has any.
         return Ok(Vec::new());
@@ -125,7 +127,7 @@ pub fn account(
         &sql,
         named_params! {":viewer": viewer, ":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit},
     )?;
-    load_statuses(c, &w.finish(ids))
+    Ok(w.finish(ids))
 }
 
 /// Statuses containing the words of `query` that the viewer may see, newest first.

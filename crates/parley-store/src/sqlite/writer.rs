@@ -5,14 +5,18 @@
 //! `BEGIN IMMEDIATE` transaction, commits once (one fsync for the group), and
 //! only then answers each request. A closure that fails rolls back to its
 //! savepoint, so one bad request never undoes its neighbours. Because only this
-//! thread writes, SQLite never answers `database is locked` under load.
+//! thread writes, SQLite never answers `database is locked` under load. Rows
+//! the group changed in cached tables leave the [`EntityCache`] between the
+//! commit and the answers.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use rusqlite::Connection;
+use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
+use super::entities::EntityCache;
 use crate::{Result, StoreError};
 
 /// Most closures committed together; bounds the latency a group adds.
@@ -31,11 +35,15 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: Connection) -> Result<Writer> {
+    /// Starts the writer thread on `conn`. Every row it changes in the cached
+    /// tables is reported to `entities`, which drops them after the commit.
+    pub fn start(conn: Connection, entities: Arc<EntityCache>) -> Result<Writer> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let noted = entities.clone();
+        conn.update_hook(Some(move |_: Action, _: &str, table: &str, rowid: i64| noted.note_change(table, rowid)));
         thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, queue))
+            .spawn(move || run(conn, queue, &entities))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { jobs })
     }
@@ -65,7 +73,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, entities: &EntityCache) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -75,6 +83,8 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>) {
             }
         }
         let completions = run_batch(&conn, batch);
+        // Before anyone is answered: a request that follows its write reads it.
+        entities.forget_noted();
         match completions {
             Ok(done) => done.into_iter().for_each(|c| c(None)),
             Err((e, done)) => {
