@@ -374,10 +374,10 @@ async fn home_timeline_follows_every_change_of_the_graph() {
 
 /// The store keeps statuses and accounts in memory between reads. Each round
 /// here makes one write that changes a status or an account (a post, reply,
-/// poll, boost, unboost, deletion, favourite, unfavourite, edit, follow,
-/// unfollow, block, profile or admin change), then reads everything through
-/// the cache and compares it with the database: no write may leave a stale
-/// copy behind.
+/// poll, boost, unboost, deletion, favourite, unfavourite, pin, unpin, edit,
+/// follow, unfollow, block, profile or admin change), then reads everything
+/// and one viewer's marks through the caches and compares them with the
+/// database: no write may leave a stale copy behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_statuses_and_accounts_follow_every_write() {
     use parley_store::{AdminUpdate, EditStatus, NewPoll, NewReblog, PollChange, ProfileUpdate};
@@ -392,7 +392,7 @@ async fn cached_statuses_and_accounts_follow_every_write() {
         let a = accounts[next(accounts.len())];
         let t = accounts[next(accounts.len())];
         let some_status = |next: &mut dyn FnMut(usize) -> usize| statuses[next(statuses.len())];
-        match next(12) {
+        match next(13) {
             0..=2 => {
                 let mut s = new_status(a, &format!("r{round} #tag{}", next(3)));
                 s.tags = vec![format!("tag{round}")];
@@ -456,6 +456,14 @@ async fn cached_statuses_and_accounts_follow_every_write() {
             8 if a != t => store.follow(a, t, false, FollowOptions::default()).await.expect("follow"),
             9 => store.unfollow(a, t).await.expect("unfollow"),
             10 if a != t => store.block(a, t).await.expect("block"),
+            12 if !statuses.is_empty() => {
+                let (target, author) = some_status(&mut next);
+                if next(2) == 0 {
+                    let _ = store.pin(author, target).await;
+                } else {
+                    store.unpin(author, target).await.expect("unpin");
+                }
+            }
             11 => {
                 if next(2) == 0 {
                     let update = ProfileUpdate { display_name: Some(format!("name {round}")), ..Default::default() };
@@ -475,5 +483,16 @@ async fn cached_statuses_and_accounts_follow_every_write() {
             let want = want_statuses.iter().find(|s| s.id == *id).cloned();
             assert_eq!(store.find_status(*id).await.expect("status"), want, "round {round}");
         }
+        // Marks on deleted statuses may linger in memory: IDs are never reused,
+        // so they can never be shown.
+        let viewer = accounts[next(accounts.len())];
+        let live: Vec<parley_core::StatusId> = want_statuses.iter().map(|s| s.id).collect();
+        let marks = store.status_flags(viewer, &live).await.expect("marks");
+        let want = sqlite.status_flags_uncached(viewer, live).await.expect("uncached marks");
+        assert_eq!(
+            (marks.favourited, marks.reblogged, marks.pinned),
+            (want.favourited, want.reblogged, want.pinned),
+            "round {round}, viewer {viewer:?}"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! What the home timeline needs, kept in memory: each viewer's sources
 //! (follows, blocks, mutes) and each author's newest statuses, as the rules
-//! in [`super::home`] see them. Loaded on first use; dropped by the store
+//! in [`super::home`] see them, and each viewer's own marks (favourited,
+//! boosted, pinned) that every status shown to them carries. Loaded on first
+//! use; dropped by the store
 //! right after a write that changes them is durable, so a request that
 //! follows a write always sees it. With both in memory a home page is a merge
 //! of a few short lists: no SQL until the statuses themselves are loaded.
@@ -19,16 +21,20 @@ use parley_core::AccountId;
 
 use super::home::{Recent, Sources};
 use super::sharded::{Sharded, lock};
+use super::statuses::Marks;
 use crate::Result;
 
 /// Followed, blocked and muted accounts kept, over all viewers (8 bytes each).
 const MAX_SOURCE_ENTRIES: usize = 6_000_000;
 /// Statuses kept, over all authors (56 bytes each, a direct status more).
 const MAX_RECENT_STATUSES: usize = 2_000_000;
+/// Favourites, boosts and pins kept, over all viewers (8 bytes each).
+const MAX_MARKS: usize = 4_000_000;
 
 pub struct HomeIndex {
     sources: Sharded<Sources>,
     recent: Sharded<Recent>,
+    marks: Sharded<Marks>,
     /// Suspended accounts, and how often the set was dropped (its epoch).
     suspended: Mutex<(u64, Option<Arc<HashSet<i64>>>)>,
 }
@@ -38,6 +44,7 @@ impl Default for HomeIndex {
         HomeIndex {
             sources: Sharded::new(MAX_SOURCE_ENTRIES),
             recent: Sharded::new(MAX_RECENT_STATUSES),
+            marks: Sharded::new(MAX_MARKS),
             suspended: Mutex::new((0, None)),
         }
     }
@@ -52,6 +59,11 @@ impl HomeIndex {
     /// An author's newest statuses, loaded with `load` if not in memory.
     pub fn recent(&self, author: AccountId, load: impl FnOnce() -> Result<Recent>) -> Result<Arc<Recent>> {
         self.recent.get_or_load(author.0, |r| r.statuses.len() + 1, load)
+    }
+
+    /// A viewer's marks (favourited, boosted, pinned), loaded with `load` if not in memory.
+    pub fn marks(&self, viewer: AccountId, load: impl FnOnce() -> Result<Marks>) -> Result<Arc<Marks>> {
+        self.marks.get_or_load(viewer.0, Marks::weight, load)
     }
 
     pub fn suspended(&self, load: impl FnOnce() -> Result<HashSet<i64>>) -> Result<Arc<HashSet<i64>>> {
@@ -94,6 +106,11 @@ impl HomeIndex {
         self.recent.forget(author.0);
     }
 
+    /// After `account` favourited, boosted or pinned something, or took it back.
+    pub fn forget_marks(&self, account: AccountId) {
+        self.marks.forget(account.0);
+    }
+
     /// After an account was suspended or unsuspended.
     pub fn forget_suspended(&self) {
         let mut guard = lock(&self.suspended);
@@ -105,6 +122,7 @@ impl HomeIndex {
     pub fn forget_everything(&self) {
         self.sources.clear();
         self.recent.clear();
+        self.marks.clear();
         self.forget_suspended();
     }
 }

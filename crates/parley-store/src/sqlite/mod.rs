@@ -268,6 +268,11 @@ impl SqliteStore {
         .await
     }
 
+    /// A viewer's marks read from the database, past the index (tests compare the two).
+    pub async fn status_flags_uncached(&self, viewer: AccountId, ids: Vec<StatusId>) -> Result<StatusFlags> {
+        self.read(move |c| Ok(statuses::Marks::load(c, viewer)?.flags(&ids))).await
+    }
+
     /// The home timeline by the reference query (tests compare it with the fast one).
     pub async fn home_timeline_reference(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
         self.read(move |c| timelines::home_reference(c, viewer, page)).await
@@ -446,6 +451,8 @@ impl Store for SqliteStore {
             .await?;
         for author in deleted.iter().map(|s| s.account_id).chain(boosters) {
             self.inner.home.forget_recent(author);
+            // A deleted boost is no longer its author's mark.
+            self.inner.home.forget_marks(author);
         }
         Ok(deleted)
     }
@@ -466,19 +473,25 @@ impl Store for SqliteStore {
         .await
     }
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool> {
-        self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await
+        let done = self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await?;
+        self.inner.home.forget_marks(account);
+        Ok(done)
     }
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
-        self.write(move |c, _| statuses::unfavourite(c, account, status)).await
+        let done = self.write(move |c, _| statuses::unfavourite(c, account, status)).await?;
+        self.inner.home.forget_marks(account);
+        Ok(done)
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
         let boost = self.write(move |c, ids| statuses::reblog(c, ids, new)).await?;
         self.inner.home.forget_recent(boost.account_id);
+        self.inner.home.forget_marks(boost.account_id);
         Ok(boost)
     }
     async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>> {
         let removed = self.write(move |c, _| statuses::unreblog(c, account, status)).await?;
         self.inner.home.forget_recent(account);
+        self.inner.home.forget_marks(account);
         Ok(removed)
     }
     async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
@@ -491,13 +504,18 @@ impl Store for SqliteStore {
         self.read(move |c| statuses::reblogged_by(c, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
-        self.read_here(|c| statuses::flags(c, viewer, statuses))
+        let marks = self.read_here(|c| self.inner.home.marks(viewer, || statuses::Marks::load(c, viewer)))?;
+        Ok(marks.flags(statuses))
     }
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, ids| statuses::pin(c, ids, account, status)).await
+        self.write(move |c, ids| statuses::pin(c, ids, account, status)).await?;
+        self.inner.home.forget_marks(account);
+        Ok(())
     }
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, _| statuses::unpin(c, account, status)).await
+        self.write(move |c, _| statuses::unpin(c, account, status)).await?;
+        self.inner.home.forget_marks(account);
+        Ok(())
     }
 
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
