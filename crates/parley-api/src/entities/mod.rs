@@ -9,7 +9,7 @@ mod status;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use account::{Account, CredentialAccount, Relationship, Role};
+pub use account::{Account, AccountJson, CredentialAccount, Relationship, Role};
 pub use instance::{instance_v1, instance_v2, nodeinfo};
 pub use misc::{Application, Notification, Token};
 pub use poll::Poll;

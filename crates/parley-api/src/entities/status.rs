@@ -5,7 +5,7 @@ use parley_app::views::StatusView;
 use parley_core::model::{self, Visibility};
 use serde::Serialize;
 
-use super::{Account, timestamp};
+use super::{Account, AccountJson, timestamp};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Mention {
@@ -56,7 +56,7 @@ pub struct Status {
     pub content: String,
     pub reblog: Option<Box<Status>>,
     pub application: Option<StatusApplication>,
-    pub account: Account,
+    pub account: AccountJson,
     pub media_attachments: Vec<serde_json::Value>,
     pub mentions: Vec<Mention>,
     pub tags: Vec<Tag>,
@@ -109,7 +109,7 @@ impl Status {
                 .application
                 .as_ref()
                 .map(|(name, website)| StatusApplication { name: name.clone(), website: website.clone() }),
-            account: Account::from_domain(&v.account, s),
+            account: AccountJson::from_domain(&v.account, s),
             media_attachments: Vec::new(),
             mentions: v
                 .mentions
