@@ -11,7 +11,8 @@
 //! The rules are those of [`super::timelines::home_reference`], which stays as
 //! the executable specification; tests check the two agree.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::num::NonZeroI64;
 use std::sync::Arc;
 
@@ -243,8 +244,10 @@ fn page_from_memory(
             None => return Ok(None),
         }
     }
-    // Up to `limit` admitted statuses of each source, inside the window.
-    let mut pool: Vec<i64> = Vec::new();
+    // The newest `limit` admitted statuses inside the window so far (a
+    // min-heap: its top is the page's current end). Each source is newest
+    // first, so a source stops contributing at the first status below that end.
+    let mut page: BinaryHeap<Reverse<i64>> = BinaryHeap::with_capacity(limit + 1);
     // The oldest status in memory of each source that may have older ones in the window.
     let mut open_floors: Vec<i64> = Vec::new();
     for list in &lists {
@@ -256,8 +259,14 @@ fn page_from_memory(
             if cand.id <= w.min || taken == limit {
                 break;
             }
-            if admits(cand, sources, suspended) {
-                pool.push(cand.id);
+            if page.len() == limit && page.peek().is_some_and(|&Reverse(end)| cand.id <= end) {
+                break;
+            }
+            if admits(cand, sources, suspended) && !page.iter().any(|&Reverse(id)| id == cand.id) {
+                page.push(Reverse(cand.id));
+                if page.len() > limit {
+                    page.pop();
+                }
                 taken += 1;
             }
         }
@@ -266,9 +275,8 @@ fn page_from_memory(
             open_floors.push(oldest);
         }
     }
-    pool.sort_unstable_by(|a, b| b.cmp(a));
-    pool.dedup();
-    pool.truncate(limit);
+    // Newest first.
+    let pool: Vec<i64> = page.into_sorted_vec().into_iter().map(|Reverse(id)| id).collect();
     // A source cut short could hold statuses between its oldest in memory and
     // the page's end: only a full page that ends above every such cut is sure.
     let sure = open_floors.is_empty()

@@ -8,8 +8,9 @@
 //! the epoch did not move meanwhile. A shard that outgrows its share of the
 //! bound starts over, rather than tracking recency on every read.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rustc_hash::FxHashMap;
 
 use crate::Result;
 
@@ -21,7 +22,9 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 struct Shard<T> {
-    entries: HashMap<i64, (Arc<T>, usize)>,
+    /// Keyed by ID with a multiplicative hash: a home page looks up one
+    /// entry per followed account, and SipHash was a visible share of that.
+    entries: FxHashMap<i64, (Arc<T>, usize)>,
     /// Entries dropped so far: a load stores its result only if this did not move.
     epoch: u64,
     weight: usize,
@@ -43,7 +46,9 @@ impl<T> Sharded<T> {
     /// A map whose entries weigh at most `max_weight` in all.
     pub fn new(max_weight: usize) -> Self {
         Sharded {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard { entries: HashMap::new(), epoch: 0, weight: 0 })).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Shard { entries: FxHashMap::default(), epoch: 0, weight: 0 }))
+                .collect(),
             max_weight_per_shard: max_weight / SHARDS,
         }
     }
