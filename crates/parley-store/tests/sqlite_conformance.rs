@@ -53,6 +53,15 @@ async fn create_accounts(store: &Arc<dyn Store>, prefix: &str, n: usize) -> Vec<
     accounts
 }
 
+/// A fresh store in a temporary directory (kept alive by the first value),
+/// both as itself (for its reference queries) and as `dyn Store`.
+fn sqlite_store() -> (tempfile::TempDir, SqliteStore, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().expect("dir");
+    let sqlite = open_sqlite(&dir);
+    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    (dir, sqlite, store)
+}
+
 /// A deterministic pseudo-random sequence (xorshift): `next(n)` is in `0..n`.
 fn pseudo_random(seed: u64) -> impl FnMut(usize) -> usize {
     let mut x = seed;
@@ -64,8 +73,12 @@ fn pseudo_random(seed: u64) -> impl FnMut(usize) -> usize {
     }
 }
 
+fn open_sqlite(dir: &tempfile::TempDir) -> SqliteStore {
+    SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open")
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open"))
+    Arc::new(open_sqlite(dir))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,9 +205,7 @@ fn migrations_are_numbered_without_gaps() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_timeline_agrees_with_its_reference_query() {
     use parley_store::NewReblog;
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let (_dir, sqlite, store) = sqlite_store();
     let accounts = create_accounts(&store, "h", 12).await;
     let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     for (i, a) in accounts.iter().enumerate() {
@@ -274,9 +285,7 @@ async fn home_timeline_agrees_with_its_reference_query() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_timeline_follows_every_change_of_the_graph() {
     use parley_store::{AdminUpdate, NewReblog};
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let (_dir, sqlite, store) = sqlite_store();
     let accounts = create_accounts(&store, "g", 8).await;
     let mut next = pseudo_random(0x2545_f491_4f6c_dd1d);
     for a in &accounts {
@@ -381,9 +390,7 @@ async fn home_timeline_follows_every_change_of_the_graph() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_statuses_and_accounts_follow_every_write() {
     use parley_store::{AdminUpdate, EditStatus, NewPoll, NewReblog, PollChange, ProfileUpdate};
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+    let (_dir, sqlite, store) = sqlite_store();
     let accounts = create_accounts(&store, "e", 6).await;
     let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     let mut statuses: Vec<(parley_core::StatusId, AccountId)> = Vec::new();

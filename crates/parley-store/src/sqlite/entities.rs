@@ -41,7 +41,7 @@ pub struct EntityCache {
     accounts_generation: Mutex<Option<i64>>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Table {
     Statuses,
     Accounts,
@@ -124,7 +124,7 @@ fn cached_or_loaded<T: Clone>(
 ) -> Result<Vec<T>> {
     let mut found: Vec<Option<Arc<T>>> = Vec::with_capacity(ids.len());
     let mut missing = Vec::new();
-    let mut asked = std::collections::HashSet::with_capacity(ids.len());
+    let mut asked = rustc_hash::FxHashSet::default();
     for &id in ids {
         if !asked.insert(id) {
             continue;
