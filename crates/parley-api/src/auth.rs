@@ -1,6 +1,8 @@
 //! Who is calling: bearer tokens (header or `access_token` parameter) to an
 //! [`Identity`], and the scope checks every handler states.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -12,10 +14,10 @@ use crate::AppState;
 use crate::error::ApiError;
 
 /// A request that must carry a valid token.
-pub struct Auth(pub Identity);
+pub struct Auth(pub Arc<Identity>);
 
 /// A request that may carry a token; a token that is sent must be valid.
-pub struct MaybeAuth(pub Option<Identity>);
+pub struct MaybeAuth(pub Option<Arc<Identity>>);
 
 fn bearer(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {

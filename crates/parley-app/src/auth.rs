@@ -30,14 +30,16 @@ const CODE_LIFETIME_MINUTES: i64 = 10;
 /// approval, suspension); endpoints that show the account read it afresh.
 #[derive(Default)]
 pub struct IdentityCache {
-    inner: std::sync::Mutex<(i64, std::collections::HashMap<String, Identity>)>,
+    /// Shared, not copied: a request takes a reference count, not a deep copy
+    /// of the app and the account, and a growing map moves pointers only.
+    inner: std::sync::Mutex<(i64, std::collections::HashMap<String, Arc<Identity>>)>,
 }
 
 /// Identities kept before the cache starts over (about 1 KB each).
 const MAX_CACHED_IDENTITIES: usize = 200_000;
 
 impl IdentityCache {
-    fn get(&self, token_hash: &str, generation: i64) -> Option<Identity> {
+    fn get(&self, token_hash: &str, generation: i64) -> Option<Arc<Identity>> {
         let mut guard = self.inner.lock().ok()?;
         if guard.0 != generation {
             guard.0 = generation;
@@ -47,7 +49,7 @@ impl IdentityCache {
         guard.1.get(token_hash).cloned()
     }
 
-    fn put(&self, token_hash: String, generation: i64, identity: Identity) {
+    fn put(&self, token_hash: String, generation: i64, identity: Arc<Identity>) {
         if let Ok(mut guard) = self.inner.lock() {
             if guard.0 != generation {
                 return;
@@ -218,7 +220,7 @@ impl AuthService {
     }
 
     /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
-    pub async fn authenticate(&self, token: &str) -> Result<Identity> {
+    pub async fn authenticate(&self, token: &str) -> Result<Arc<Identity>> {
         let hash = secret_hash(token);
         let generation = self.ctx.store.auth_generation().await?;
         if let Some(identity) = self.ctx.identities.get(&hash, generation) {
@@ -226,7 +228,7 @@ impl AuthService {
         }
         let (info, app, account) = self.ctx.store.find_token_identity(&hash).await?.ok_or(AppError::InvalidToken)?;
         let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
-        let identity = Identity { app, account, scopes };
+        let identity = Arc::new(Identity { app, account, scopes });
         self.ctx.identities.put(hash, generation, identity.clone());
         Ok(identity)
     }
