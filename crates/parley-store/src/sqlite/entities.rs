@@ -1,11 +1,13 @@
-//! Statuses and accounts by ID, kept in memory between reads: every
-//! timeline page, thread and notification list loads a few dozen of them, and
-//! on a large database each is a random read of a B-tree that is mostly not
-//! in SQLite's page cache.
+//! Statuses, accounts and apps by ID, kept in memory between reads: every
+//! timeline page, thread and notification list loads a few dozen of them,
+//! every new session its app and account, and on a large database each is a
+//! random read of a B-tree. SQLite's own page cache does not help much here:
+//! in WAL mode a connection drops its whole cache whenever another one has
+//! committed, so under a stream of writes every read starts cold.
 //!
 //! Invalidation cannot miss a write, whichever store function made it: the
-//! writer's connection reports every row it changes in `statuses` or
-//! `accounts` (SQLite's update hook, see [`super::writer`]), and those rows
+//! writer's connection reports every row it changes in `statuses`,
+//! `accounts` or `apps` (SQLite's update hook, see [`super::writer`]), and those rows
 //! are dropped here once their group has committed, before any request of
 //! the group is answered. A status's mentions and tags live in other tables
 //! but only change together with its row (on edit). The writer never fills
@@ -19,22 +21,25 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use parley_core::AccountId;
-use parley_core::model::{Account, Status};
+use parley_core::model::{Account, App, Status};
+use parley_core::{AccountId, AppId};
 use rusqlite::Connection;
 
 use super::sharded::{Sharded, lock};
-use super::{accounts, rows};
+use super::{accounts, oauth, rows};
 use crate::Result;
 
 /// Bytes of statuses kept (text, HTML and bookkeeping counted).
 const MAX_STATUS_BYTES: usize = 96 << 20;
 /// Bytes of accounts kept.
 const MAX_ACCOUNT_BYTES: usize = 32 << 20;
+/// Bytes of apps kept (client registrations: few, and never changed).
+const MAX_APP_BYTES: usize = 4 << 20;
 
 pub struct EntityCache {
     statuses: Sharded<Status>,
     accounts: Sharded<Account>,
+    apps: Sharded<App>,
     /// Rows the writer changed in its current group: (table, rowid).
     changed: Mutex<Vec<(Table, i64)>>,
     /// The authentication generation the cached accounts were read under.
@@ -45,6 +50,7 @@ pub struct EntityCache {
 enum Table {
     Statuses,
     Accounts,
+    Apps,
 }
 
 impl Default for EntityCache {
@@ -52,6 +58,7 @@ impl Default for EntityCache {
         EntityCache {
             statuses: Sharded::new(MAX_STATUS_BYTES),
             accounts: Sharded::new(MAX_ACCOUNT_BYTES),
+            apps: Sharded::new(MAX_APP_BYTES),
             changed: Mutex::new(Vec::new()),
             accounts_generation: Mutex::new(None),
         }
@@ -84,11 +91,25 @@ impl EntityCache {
         })
     }
 
+    pub fn app(&self, c: &Connection, id: AppId) -> Result<Option<App>> {
+        let found = cached_or_loaded(&self.apps, &[id.0], app_weight, |missing| {
+            let mut loaded = HashMap::new();
+            for &id in missing {
+                if let Some(app) = oauth::find_app(c, AppId(id))? {
+                    loaded.insert(id, app);
+                }
+            }
+            Ok(loaded)
+        })?;
+        Ok(found.into_iter().next())
+    }
+
     /// Called by the writer for each row it inserts, updates or deletes.
     pub fn note_change(&self, table: &str, rowid: i64) {
         let table = match table {
             "statuses" => Table::Statuses,
             "accounts" => Table::Accounts,
+            "apps" => Table::Apps,
             _ => return,
         };
         lock(&self.changed).push((table, rowid));
@@ -102,6 +123,7 @@ impl EntityCache {
             match table {
                 Table::Statuses => self.statuses.forget(id),
                 Table::Accounts => self.accounts.forget(id),
+                Table::Apps => self.apps.forget(id),
             }
         }
     }
@@ -110,6 +132,7 @@ impl EntityCache {
     pub fn forget_everything(&self) {
         self.statuses.clear();
         self.accounts.clear();
+        self.apps.clear();
     }
 }
 
@@ -168,5 +191,15 @@ fn account_weight(a: &Account) -> usize {
         + a.note_html.len()
         + a.fields.iter().map(|f| f.name.len() + f.value.len() + 48).sum::<usize>()
         + a.organisation.as_ref().map_or(0, String::len)
+        + 64
+}
+
+fn app_weight(a: &App) -> usize {
+    std::mem::size_of::<App>()
+        + a.name.len()
+        + a.website.as_ref().map_or(0, String::len)
+        + a.redirect_uris.iter().map(|u| u.len() + 24).sum::<usize>()
+        + a.scopes.len()
+        + a.client_id.len()
         + 64
 }

@@ -383,7 +383,7 @@ impl Store for SqliteStore {
         self.write(move |c, ids| oauth::create_app(c, ids, new)).await
     }
     async fn find_app(&self, id: AppId) -> Result<Option<App>> {
-        self.read_here(|c| oauth::find_app(c, id))
+        self.read_here(|c| self.inner.entities.app(c, id))
     }
     async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>> {
         let client_id = client_id.to_string();
@@ -404,10 +404,12 @@ impl Store for SqliteStore {
         self.read(move |c| oauth::find_token(c, &token_hash)).await
     }
     async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>> {
-        let token_hash = token_hash.to_string();
+        // The account is read past the entity cache: the identity cache keeps
+        // it for as long, and a first-seen token's account is rarely cached.
+        let entities = &self.inner.entities;
         self.read_here(|c| {
-            let Some(info) = oauth::find_token(c, &token_hash)? else { return Ok(None) };
-            let Some(app) = oauth::find_app(c, info.app_id)? else { return Ok(None) };
+            let Some(info) = oauth::find_token(c, token_hash)? else { return Ok(None) };
+            let Some(app) = entities.app(c, info.app_id)? else { return Ok(None) };
             let account = match info.account_id {
                 Some(id) => match accounts::find(c, id)? {
                     Some(a) => Some(a),
