@@ -61,7 +61,7 @@ impl AccountService {
 
     pub async fn get_many(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
         let found = self.ctx.store.find_accounts(ids).await?;
-        Ok(found.into_iter().filter(|a| !a.suspended).collect())
+        Ok(found.into_iter().filter(|a| !a.suspended).map(Arc::unwrap_or_clone).collect())
     }
 
     /// `GET /api/v1/accounts/lookup?acct=` — `user`, `@user` or `user@this.domain`.

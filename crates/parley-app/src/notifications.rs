@@ -53,7 +53,7 @@ impl NotificationService {
         notes: Vec<parley_core::model::Notification>,
     ) -> Result<Vec<NotificationView>> {
         let from: Vec<AccountId> = notes.iter().map(|n| n.from_account_id).collect();
-        let accounts: HashMap<AccountId, Account> =
+        let accounts: HashMap<AccountId, Arc<Account>> =
             self.ctx.store.find_accounts(&from).await?.into_iter().map(|a| (a.id, a)).collect();
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
@@ -64,7 +64,7 @@ impl NotificationService {
         Ok(notes
             .into_iter()
             .filter_map(|n| {
-                let account = accounts.get(&n.from_account_id)?.clone();
+                let account = Account::clone(accounts.get(&n.from_account_id)?);
                 let status = match n.status_id {
                     Some(id) => Some(views.get(&id)?.clone()),
                     None => None,

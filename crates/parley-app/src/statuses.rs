@@ -425,12 +425,12 @@ fn check_language(language: Option<String>) -> Result<Option<String>> {
 pub(crate) async fn filter_visible(
     ctx: &Context,
     viewer: Option<AccountId>,
-    statuses: Vec<Status>,
-) -> Result<Vec<Status>> {
+    statuses: Vec<Arc<Status>>,
+) -> Result<Vec<Arc<Status>>> {
     let mut authors: Vec<AccountId> = statuses.iter().map(|s| s.account_id).collect();
     authors.sort_unstable();
     authors.dedup();
-    let accounts: HashMap<AccountId, Account> =
+    let accounts: HashMap<AccountId, Arc<Account>> =
         ctx.store.find_accounts(&authors).await?.into_iter().map(|a| (a.id, a)).collect();
     let relations = match viewer {
         Some(me) => {
@@ -470,7 +470,7 @@ pub(crate) async fn filter_visible(
 /// Pairs of (cursor, account ID) to (cursor, account), skipping missing accounts.
 pub(crate) async fn accounts_for(ctx: &Context, pairs: Vec<(i64, AccountId)>) -> Result<Vec<(i64, Account)>> {
     let ids: Vec<AccountId> = pairs.iter().map(|(_, a)| *a).collect();
-    let accounts: HashMap<AccountId, Account> =
+    let accounts: HashMap<AccountId, Arc<Account>> =
         ctx.store.find_accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
-    Ok(pairs.into_iter().filter_map(|(cursor, id)| accounts.get(&id).map(|a| (cursor, a.clone()))).collect())
+    Ok(pairs.into_iter().filter_map(|(cursor, id)| accounts.get(&id).map(|a| (cursor, Account::clone(a)))).collect())
 }

@@ -3,6 +3,7 @@
 //! marks). The API turns views into Mastodon entities; the web into pages.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use parley_core::model::{Account, Notification, Status};
 use parley_core::visibility::{Viewer, can_view};
@@ -12,9 +13,10 @@ use crate::{AppError, Context, Result};
 
 #[derive(Debug, Clone)]
 pub struct StatusView {
-    pub status: Status,
-    pub account: Account,
-    pub mentions: Vec<Account>,
+    /// Shared with the store's entity cache (see `parley_store`).
+    pub status: Arc<Status>,
+    pub account: Arc<Account>,
+    pub mentions: Vec<Arc<Account>>,
     pub reblog: Option<Box<StatusView>>,
     /// The viewer's marks; `None` for anonymous viewers.
     pub favourited: Option<bool>,
@@ -76,9 +78,13 @@ async fn viewer_of(ctx: &Context, viewer: Option<AccountId>, status: &Status) ->
 
 /// Turns statuses into views for `viewer`, loading authors, mentions, boosted
 /// statuses and the viewer's marks in a few batched queries.
-pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Vec<Status>) -> Result<Vec<StatusView>> {
+pub async fn status_views(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Arc<Status>>,
+) -> Result<Vec<StatusView>> {
     let original_ids: Vec<StatusId> = statuses.iter().filter_map(|s| s.reblog_of).collect();
-    let originals: HashMap<StatusId, Status> = if original_ids.is_empty() {
+    let originals: HashMap<StatusId, Arc<Status>> = if original_ids.is_empty() {
         HashMap::new()
     } else {
         ctx.store.find_statuses(&original_ids).await?.into_iter().map(|s| (s.id, s)).collect()
@@ -89,7 +95,7 @@ pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Ve
         account_ids.extend(s.mentions.iter().copied());
     }
     let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
-    let accounts: HashMap<AccountId, Account> =
+    let accounts: HashMap<AccountId, Arc<Account>> =
         ctx.store.find_accounts(&account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
     let flags = match viewer {
         Some(me) => {
@@ -98,7 +104,7 @@ pub async fn status_views(ctx: &Context, viewer: Option<AccountId>, statuses: Ve
         }
         None => None,
     };
-    let view = |s: Status| -> Option<StatusView> {
+    let view = |s: Arc<Status>| -> Option<StatusView> {
         let account = accounts.get(&s.account_id)?.clone();
         let mentions = s.mentions.iter().filter_map(|m| accounts.get(m).cloned()).collect();
         let mark =
@@ -173,5 +179,5 @@ async fn attach_poll(ctx: &Context, viewer: Option<AccountId>, v: &mut StatusVie
 }
 
 pub async fn status_view(ctx: &Context, viewer: Option<AccountId>, status: Status) -> Result<StatusView> {
-    status_views(ctx, viewer, vec![status]).await?.pop().ok_or(AppError::NotFound)
+    status_views(ctx, viewer, vec![Arc::new(status)]).await?.pop().ok_or(AppError::NotFound)
 }

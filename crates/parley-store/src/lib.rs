@@ -6,10 +6,16 @@
 //!
 //! Writes are durable when a method returns: the SQLite implementation queues
 //! them to one writer thread that commits in groups (see [`sqlite::writer`]).
+//!
+//! Statuses and accounts read for display come as `Arc`s: they are shared with
+//! the store's entity cache, so a timeline page copies none of them, and a
+//! layer above may keep one and know it unchanged while it is the same `Arc`.
 
 mod error;
 pub mod sqlite;
 mod types;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,7 +35,7 @@ pub trait Store: Send + Sync + 'static {
     // ---- accounts ----
     async fn create_account(&self, new: NewAccount) -> Result<Account>;
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>>;
-    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>>;
+    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Arc<Account>>>;
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>>;
     /// The stored password hash of a local account, found by e-mail or username.
     async fn find_credentials(&self, login: &str) -> Result<Option<Credentials>>;
@@ -63,7 +69,7 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_status(&self, new: NewStatus) -> Result<Status>;
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>>;
     /// Statuses by ID, in the order of `ids`; missing ones are skipped.
-    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>>;
+    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Arc<Status>>>;
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>>;
     /// Deletes a status with its boosts; returns it as it was.
     async fn delete_status(&self, id: StatusId) -> Result<Option<Status>>;
@@ -71,7 +77,7 @@ pub trait Store: Send + Sync + 'static {
     /// Every version of a status, oldest first, the current one last.
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>>;
     /// Ancestors (oldest first) and all descendants (in thread order) of a status.
-    async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)>;
+    async fn thread(&self, id: StatusId) -> Result<(Vec<Arc<Status>>, Vec<Arc<Status>>)>;
     /// Ok(true) when the favourite is new.
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool>;
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool>;
@@ -89,22 +95,22 @@ pub trait Store: Send + Sync + 'static {
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()>;
 
     // ---- timelines (each returns statuses the viewer may see, newest first) ----
-    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>>;
+    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Arc<Status>>>;
     async fn public_timeline(
         &self,
         viewer: Option<AccountId>,
         local_only: bool,
         page: PageRequest,
-    ) -> Result<Vec<Status>>;
-    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Status>>;
+    ) -> Result<Vec<Arc<Status>>>;
+    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>>;
     async fn account_statuses(
         &self,
         viewer: Option<AccountId>,
         account: AccountId,
         filter: AccountStatusesFilter,
         page: PageRequest,
-    ) -> Result<Vec<Status>>;
-    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Status>>;
+    ) -> Result<Vec<Arc<Status>>>;
+    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Arc<Status>>>;
     async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>>;
     async fn count_local_statuses(&self) -> Result<i64>;
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use parley_core::AccountId;
-use parley_core::model::{Role, Visibility};
+use parley_core::model::{Account, Role, Status, Visibility};
 use parley_core::page::PageRequest;
 use parley_store::sqlite::{SqliteOptions, SqliteStore};
 use parley_store::{Conflict, FollowOptions, NewAccount, NewStatus, Store, StoreError};
@@ -484,8 +484,12 @@ async fn cached_statuses_and_accounts_follow_every_write() {
         }
         let (want_statuses, want_accounts) =
             sqlite.entities_uncached(all_statuses.clone(), accounts.clone()).await.expect("uncached");
-        assert_eq!(store.find_statuses(&all_statuses).await.expect("statuses"), want_statuses, "round {round}");
-        assert_eq!(store.find_accounts(&accounts).await.expect("accounts"), want_accounts, "round {round}");
+        let statuses: Vec<Status> =
+            store.find_statuses(&all_statuses).await.expect("statuses").into_iter().map(Arc::unwrap_or_clone).collect();
+        assert_eq!(statuses, want_statuses, "round {round}");
+        let found: Vec<Account> =
+            store.find_accounts(&accounts).await.expect("accounts").into_iter().map(Arc::unwrap_or_clone).collect();
+        assert_eq!(found, want_accounts, "round {round}");
         for id in all_statuses.iter().rev().take(3) {
             let want = want_statuses.iter().find(|s| s.id == *id).cloned();
             assert_eq!(store.find_status(*id).await.expect("status"), want, "round {round}");

@@ -109,3 +109,56 @@ async fn home_timeline_shows_follows_and_respects_mutes_and_blocks() {
     assert!(!home.contains(&f_public));
     assert!(home.contains(&mine));
 }
+
+/// Statuses and accounts are rendered once and shared between viewers; each
+/// page must still show every status as it is now, with this viewer's marks.
+#[tokio::test]
+async fn home_pages_show_each_status_as_it_is_now_with_each_viewers_marks() {
+    use reqwest::Method;
+    let s = TestServer::start().await;
+    let embassy = s.user("embassy").await;
+    let (bob, carol) = (s.user("bob").await, s.user("carol").await);
+    s.follow(&bob, &embassy).await;
+    s.follow(&carol, &embassy).await;
+    let id = s.post_text(&embassy, "Talks resume at noon", "public").await;
+    let newest = |token: &str| {
+        let token = token.to_string();
+        let s = &s;
+        async move {
+            let page = s.get("/api/v1/timelines/home", Some(&token)).await.ok();
+            page.as_array().and_then(|a| a.first().cloned()).expect("a status")
+        }
+    };
+    for viewer in [&bob, &carol] {
+        let first = newest(&viewer.token).await;
+        assert_eq!((first["id"].as_str(), first["favourites_count"].as_i64()), (Some(id.as_str()), Some(0)));
+        assert_eq!(first["favourited"], false);
+    }
+
+    s.post(&format!("/api/v1/statuses/{id}/favourite"), Some(&carol.token), Value::Null).await.ok();
+    s.call(
+        Method::PUT,
+        &format!("/api/v1/statuses/{id}"),
+        Some(&embassy.token),
+        serde_json::json!({"status": "Talks resume at one"}),
+    )
+    .await
+    .ok();
+    s.call(
+        Method::PATCH,
+        "/api/v1/accounts/update_credentials",
+        Some(&embassy.token),
+        serde_json::json!({"display_name": "Embassy of Testland"}),
+    )
+    .await
+    .ok();
+
+    let (for_bob, for_carol) = (newest(&bob.token).await, newest(&carol.token).await);
+    for shown in [&for_bob, &for_carol] {
+        assert_eq!(shown["favourites_count"], 1);
+        assert!(shown["content"].as_str().is_some_and(|c| c.contains("Talks resume at one")), "{shown}");
+        assert!(shown["edited_at"].is_string());
+        assert_eq!(shown["account"]["display_name"], "Embassy of Testland");
+    }
+    assert_eq!((&for_bob["favourited"], &for_carol["favourited"]), (&Value::Bool(false), &Value::Bool(true)));
+}

@@ -1,14 +1,15 @@
 //! Account, CredentialAccount, Relationship; and [`AccountJson`], an
 //! account serialized once for the many statuses that embed it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock};
 
 use parley_app::Settings;
 use parley_core::AccountId;
 use parley_core::model::{self, Role as DomainRole};
 use serde::Serialize;
 use serde_json::value::RawValue;
+
+use super::rendered::{Rendered, raw};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
@@ -205,50 +206,33 @@ impl Relationship {
 /// An account entity as JSON, ready to embed. Every status carries its
 /// author's full account, and a page of 20 statuses names the same few
 /// authors again and again: building and escaping the account (about 800
-/// bytes) was a fifth of a home-timeline request. Rendering is a pure
-/// function of the account and the public URL, so the JSON is kept beside
-/// the account it was made from and reused while both are equal; a changed
-/// account simply no longer matches, and nothing needs telling.
+/// bytes) was a fifth of a home-timeline request. Rendered once per
+/// version of the account (see [`Rendered`]).
 #[derive(Debug, Clone)]
 pub struct AccountJson(Arc<RawValue>);
 
-/// Accounts kept rendered, over all shards (about 1.2 KB each with the copy they are checked against).
-const RENDERED_ACCOUNTS: usize = 32_768;
-const RENDERED_SHARDS: usize = 16;
-
-struct Rendered {
-    account: model::Account,
+/// What an account's JSON is made from. The account is the store's shared
+/// copy: while the memo holds it, no other account can take its address, so
+/// the same `Arc` means the same, unchanged account (the store hands out a
+/// new one when the row changes), and checking costs no memory reads.
+struct AccountInputs {
+    account: Arc<model::Account>,
     public_url: String,
-    json: Arc<RawValue>,
 }
 
-type RenderedShard = Mutex<HashMap<AccountId, Rendered>>;
-
-static RENDERED: LazyLock<Vec<RenderedShard>> =
-    LazyLock::new(|| (0..RENDERED_SHARDS).map(|_| Mutex::new(HashMap::new())).collect());
+/// Accounts kept rendered (about 1.2 KB each with the copy they are checked against).
+static RENDERED: LazyLock<Rendered<AccountInputs, Arc<RawValue>>> = LazyLock::new(|| Rendered::new(32_768));
 
 impl AccountJson {
-    pub fn from_domain(a: &model::Account, s: &Settings) -> AccountJson {
-        // IDs are time-ordered; mixing spreads neighbours over the shards.
-        let mixed = (a.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60;
-        let shard = &RENDERED[mixed as usize % RENDERED_SHARDS];
-        if let Some(r) = shard.lock().unwrap_or_else(PoisonError::into_inner).get(&a.id)
-            && r.account == *a
-            && r.public_url == s.public_url
-        {
-            return AccountJson(r.json.clone());
-        }
-        let json: Arc<RawValue> = match serde_json::value::to_raw_value(&Account::from_domain(a, s)) {
-            Ok(raw) => raw.into(),
-            // Serializing plain strings and numbers cannot fail; if it ever did, `null` beats a panic.
-            Err(_) => RawValue::NULL.to_owned().into(),
-        };
-        let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() >= RENDERED_ACCOUNTS / RENDERED_SHARDS {
-            map.clear();
-        }
-        map.insert(a.id, Rendered { account: a.clone(), public_url: s.public_url.clone(), json: json.clone() });
-        AccountJson(json)
+    pub fn from_shared(a: &Arc<model::Account>, s: &Settings) -> AccountJson {
+        AccountJson(RENDERED.get_or_render(
+            a.id.0,
+            |kept| Arc::ptr_eq(&kept.account, a) && kept.public_url == s.public_url,
+            || {
+                let json = raw(&Account::from_domain(a, s)).into();
+                (AccountInputs { account: Arc::clone(a), public_url: s.public_url.clone() }, json)
+            },
+        ))
     }
 }
 
@@ -259,13 +243,14 @@ impl Serialize for AccountJson {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn account() -> model::Account {
+    /// A plain account for entity tests.
+    pub(crate) fn account(id: i64, username: &str) -> model::Account {
         model::Account {
-            id: AccountId(7),
-            username: "embassy".into(),
+            id: AccountId(id),
+            username: username.into(),
             display_name: "Embassy".into(),
             note: String::new(),
             note_html: String::new(),
@@ -284,20 +269,25 @@ mod tests {
         }
     }
 
-    fn json(a: &model::Account, s: &Settings) -> serde_json::Value {
-        serde_json::to_value(AccountJson::from_domain(a, s)).expect("serializes")
+    fn json(a: &Arc<model::Account>, s: &Settings) -> serde_json::Value {
+        serde_json::to_value(AccountJson::from_shared(a, s)).expect("serializes")
     }
 
     #[test]
     fn rendered_accounts_follow_every_change_and_origin() {
         let here = Settings::for_origin("https://parley.example");
-        let mut a = account();
+        let a = Arc::new(account(7, "embassy"));
         let first = json(&a, &here);
         assert_eq!(first, serde_json::to_value(Account::from_domain(&a, &here)).expect("serializes"));
-        assert_eq!(json(&a, &here), first, "unchanged: the same JSON");
-        a.statuses_count += 1;
-        a.organisation = Some("Embassy of Testland".into());
-        let changed = json(&a, &here);
+        assert!(
+            Arc::ptr_eq(&AccountJson::from_shared(&a, &here).0, &AccountJson::from_shared(&a, &here).0),
+            "the same account: rendered once"
+        );
+        // The store hands out a new `Arc` for a changed row.
+        let mut changed = account(7, "embassy");
+        changed.statuses_count += 1;
+        changed.organisation = Some("Embassy of Testland".into());
+        let changed = json(&Arc::new(changed), &here);
         assert_eq!(changed["statuses_count"], 4);
         assert_eq!(changed["roles"][0]["name"], "Embassy of Testland");
         let elsewhere = json(&a, &Settings::for_origin("https://other.example"));

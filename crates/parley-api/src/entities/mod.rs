@@ -5,6 +5,7 @@ mod account;
 mod instance;
 mod misc;
 mod poll;
+mod rendered;
 mod status;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,10 +1,16 @@
 //! Status, StatusEdit, StatusSource.
 
+use std::sync::{Arc, LazyLock};
+
 use parley_app::Settings;
 use parley_app::views::StatusView;
-use parley_core::model::{self, Visibility};
+use parley_core::model;
+use parley_core::{AccountId, StatusId};
 use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::value::RawValue;
 
+use super::rendered::{Rendered, raw};
 use super::{Account, AccountJson, timestamp};
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,106 +33,170 @@ pub struct StatusApplication {
     pub website: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A status as Mastodon shows it. What every viewer sees alike (text, URLs,
+/// counts, mentions, tags, app) is rendered once per version of the status
+/// and shared (see [`Rendered`]); the viewer's marks, the boosted status,
+/// the author and the poll are added at serialization.
+#[derive(Debug, Clone)]
 pub struct Status {
-    pub id: String,
-    pub created_at: String,
-    pub in_reply_to_id: Option<String>,
-    pub in_reply_to_account_id: Option<String>,
-    pub sensitive: bool,
-    pub spoiler_text: String,
-    pub visibility: Visibility,
-    pub language: Option<String>,
-    pub uri: String,
-    pub url: Option<String>,
-    pub replies_count: i64,
-    pub reblogs_count: i64,
-    pub favourites_count: i64,
-    pub edited_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    shared: Arc<SharedJson>,
     pub favourited: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reblogged: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bookmarked: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
-    pub content: String,
     pub reblog: Option<Box<Status>>,
-    pub application: Option<StatusApplication>,
     pub account: AccountJson,
-    pub media_attachments: Vec<serde_json::Value>,
-    pub mentions: Vec<Mention>,
-    pub tags: Vec<Tag>,
-    pub emojis: Vec<serde_json::Value>,
-    pub card: Option<serde_json::Value>,
     pub poll: Option<super::Poll>,
     /// The source text; only in the answer to a delete (for delete-and-redraft).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+
+/// The viewer-independent fields of a status, each as raw JSON, in Mastodon's order.
+#[derive(Debug)]
+struct SharedJson(Vec<(&'static str, Box<RawValue>)>);
+
+/// What a status's shared fields are made from: everything but the viewer.
+/// The status is the store's shared copy, checked by identity as accounts
+/// are (see [`AccountJson`]); the names it shows are checked by value.
+struct SharedInputs {
+    status: Arc<model::Status>,
+    author: String,
+    /// For a boost: the boosted status and its author, whose URL it carries.
+    boost_of: Option<(StatusId, String)>,
+    mentions: Vec<(AccountId, String)>,
+    application: Option<(String, Option<String>)>,
+    public_url: String,
+}
+
+impl SharedInputs {
+    fn of(v: &StatusView, s: &Settings) -> SharedInputs {
+        SharedInputs {
+            status: Arc::clone(&v.status),
+            author: v.account.username.clone(),
+            boost_of: v.reblog.as_ref().map(|r| (r.status.id, r.account.username.clone())),
+            mentions: v.mentions.iter().map(|a| (a.id, a.username.clone())).collect(),
+            application: v.application.clone(),
+            public_url: s.public_url.clone(),
+        }
+    }
+
+    fn describe(&self, v: &StatusView, s: &Settings) -> bool {
+        Arc::ptr_eq(&self.status, &v.status)
+            && self.author == v.account.username
+            && self.boost_of.as_ref().map(|(id, name)| (*id, name.as_str()))
+                == v.reblog.as_ref().map(|r| (r.status.id, r.account.username.as_str()))
+            && self.mentions.len() == v.mentions.len()
+            && self.mentions.iter().zip(&v.mentions).all(|((id, name), a)| *id == a.id && *name == a.username)
+            && self.application == v.application
+            && self.public_url == s.public_url
+    }
+
+    fn render(&self, s: &Settings) -> SharedJson {
+        let st = &self.status;
+        let (uri, url) = match &self.boost_of {
+            Some((id, name)) => (format!("{}/activity", s.status_uri(&self.author, st.id)), s.status_url(name, id)),
+            None => (s.status_uri(&self.author, st.id), s.status_url(&self.author, st.id)),
+        };
+        let application = self
+            .application
+            .as_ref()
+            .map(|(name, website)| StatusApplication { name: name.clone(), website: website.clone() });
+        let mentions: Vec<Mention> = self
+            .mentions
+            .iter()
+            .map(|(id, name)| Mention {
+                id: id.to_string(),
+                username: name.clone(),
+                url: s.account_url(name),
+                acct: name.clone(),
+            })
+            .collect();
+        let tags: Vec<Tag> = st.tags.iter().map(|t| Tag { name: t.clone(), url: s.tag_url(t) }).collect();
+        let none: [serde_json::Value; 0] = [];
+        SharedJson(vec![
+            ("id", raw(&st.id.to_string())),
+            ("created_at", raw(&timestamp(st.created_at))),
+            ("in_reply_to_id", raw(&st.in_reply_to_id.map(|i| i.to_string()))),
+            ("in_reply_to_account_id", raw(&st.in_reply_to_account_id.map(|i| i.to_string()))),
+            ("sensitive", raw(&st.sensitive)),
+            ("spoiler_text", raw(&st.spoiler_text)),
+            ("visibility", raw(&st.visibility)),
+            ("language", raw(&st.language)),
+            ("uri", raw(&uri)),
+            ("url", raw(&url)),
+            ("replies_count", raw(&st.replies_count)),
+            ("reblogs_count", raw(&st.reblogs_count)),
+            ("favourites_count", raw(&st.favourites_count)),
+            ("edited_at", raw(&st.edited_at.map(timestamp))),
+            ("content", raw(&st.content_html)),
+            ("application", raw(&application)),
+            ("media_attachments", raw(&none)),
+            ("mentions", raw(&mentions)),
+            ("tags", raw(&tags)),
+            ("emojis", raw(&none)),
+            ("card", RawValue::NULL.to_owned()),
+        ])
+    }
+}
+
+/// Statuses kept rendered (about 2 KB each with the copy they are checked against).
+static RENDERED: LazyLock<Rendered<SharedInputs, Arc<SharedJson>>> = LazyLock::new(|| Rendered::new(32_768));
 
 impl Status {
     pub fn from_view(v: &StatusView, s: &Settings, viewer: Option<parley_core::AccountId>) -> Status {
         let st = &v.status;
-        let username = &v.account.username;
         let is_reblog = v.reblog.is_some();
-        let reblog = v.reblog.as_ref().map(|r| Box::new(Status::from_view(r, s, viewer)));
+        let shared = RENDERED.get_or_render(
+            st.id.0,
+            |kept| kept.describe(v, s),
+            || {
+                let inputs = SharedInputs::of(v, s);
+                let json = Arc::new(inputs.render(s));
+                (inputs, json)
+            },
+        );
         Status {
-            id: st.id.to_string(),
-            created_at: timestamp(st.created_at),
-            in_reply_to_id: st.in_reply_to_id.map(|i| i.to_string()),
-            in_reply_to_account_id: st.in_reply_to_account_id.map(|i| i.to_string()),
-            sensitive: st.sensitive,
-            spoiler_text: st.spoiler_text.clone(),
-            visibility: st.visibility,
-            language: st.language.clone(),
-            uri: if is_reblog {
-                format!("{}/activity", s.status_uri(username, st.id))
-            } else {
-                s.status_uri(username, st.id)
-            },
-            url: if is_reblog {
-                reblog.as_ref().and_then(|r| r.url.clone())
-            } else {
-                Some(s.status_url(username, st.id))
-            },
-            replies_count: st.replies_count,
-            reblogs_count: st.reblogs_count,
-            favourites_count: st.favourites_count,
-            edited_at: st.edited_at.map(timestamp),
+            shared,
             favourited: v.favourited,
             reblogged: v.reblogged,
             muted: v.favourited.map(|_| false),
             bookmarked: v.favourited.map(|_| false),
             // Mastodon reports `pinned` only on the viewer's own statuses.
             pinned: v.pinned.filter(|_| viewer == Some(st.account_id) && !is_reblog),
-            content: st.content_html.clone(),
-            reblog,
-            application: v
-                .application
-                .as_ref()
-                .map(|(name, website)| StatusApplication { name: name.clone(), website: website.clone() }),
-            account: AccountJson::from_domain(&v.account, s),
-            media_attachments: Vec::new(),
-            mentions: v
-                .mentions
-                .iter()
-                .map(|a| Mention {
-                    id: a.id.to_string(),
-                    username: a.username.clone(),
-                    url: s.account_url(&a.username),
-                    acct: a.username.clone(),
-                })
-                .collect(),
-            tags: st.tags.iter().map(|t| Tag { name: t.clone(), url: s.tag_url(t) }).collect(),
-            emojis: Vec::new(),
-            card: None,
+            reblog: v.reblog.as_ref().map(|r| Box::new(Status::from_view(r, s, viewer))),
+            account: AccountJson::from_shared(&v.account, s),
             poll: v.poll.as_ref().map(super::Poll::from_view),
             text: None,
         }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in &self.shared.0 {
+            map.serialize_entry(key, value)?;
+        }
+        let marks = [
+            ("favourited", self.favourited),
+            ("reblogged", self.reblogged),
+            ("muted", self.muted),
+            ("bookmarked", self.bookmarked),
+            ("pinned", self.pinned),
+        ];
+        for (key, mark) in marks {
+            if let Some(mark) = mark {
+                map.serialize_entry(key, &mark)?;
+            }
+        }
+        map.serialize_entry("reblog", &self.reblog)?;
+        map.serialize_entry("account", &self.account)?;
+        map.serialize_entry("poll", &self.poll)?;
+        if let Some(text) = &self.text {
+            map.serialize_entry("text", text)?;
+        }
+        map.end()
     }
 }
 
@@ -162,4 +232,110 @@ pub struct StatusSource {
     pub id: String,
     pub text: String,
     pub spoiler_text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_core::model::Visibility;
+
+    fn account(id: i64, username: &str) -> Arc<model::Account> {
+        Arc::new(super::super::account::tests::account(id, username))
+    }
+
+    fn status(id: i64, author: &model::Account) -> model::Status {
+        model::Status {
+            id: StatusId(id),
+            account_id: author.id,
+            in_reply_to_id: None,
+            in_reply_to_account_id: None,
+            reblog_of: None,
+            text: "Hello @consul".into(),
+            content_html: "<p>Hello \"world\"</p>".into(),
+            spoiler_text: String::new(),
+            sensitive: false,
+            visibility: Visibility::Public,
+            language: Some("en".into()),
+            created_at: chrono::Utc::now(),
+            edited_at: None,
+            replies_count: 0,
+            reblogs_count: 0,
+            favourites_count: 0,
+            mentions: Vec::new(),
+            tags: vec!["diplomacy".into()],
+            application: None,
+            poll_id: None,
+        }
+    }
+
+    fn view(status: &Arc<model::Status>, author: &Arc<model::Account>) -> StatusView {
+        StatusView {
+            status: Arc::clone(status),
+            account: Arc::clone(author),
+            mentions: Vec::new(),
+            reblog: None,
+            favourited: Some(true),
+            reblogged: Some(false),
+            pinned: Some(false),
+            poll: None,
+            application: None,
+        }
+    }
+
+    fn json(v: &StatusView, s: &Settings) -> serde_json::Value {
+        serde_json::to_value(Status::from_view(v, s, None)).expect("serializes")
+    }
+
+    #[test]
+    fn rendered_statuses_follow_every_version_mention_and_origin() {
+        let here = Settings::for_origin("https://parley.example");
+        let author = account(1_001, "embassy");
+        let first = Arc::new(status(9_001, &author));
+        let v = view(&first, &author);
+        let shown = json(&v, &here);
+        assert_eq!(shown["id"], "9001");
+        assert_eq!(shown["content"], "<p>Hello \"world\"</p>");
+        assert_eq!(shown["uri"], "https://parley.example/users/embassy/statuses/9001");
+        assert_eq!(shown["url"], "https://parley.example/@embassy/9001");
+        assert_eq!(shown["tags"][0]["url"], "https://parley.example/tags/diplomacy");
+        assert_eq!(shown["favourited"], true, "the viewer's marks are added to the shared part");
+        assert_eq!(shown["muted"], false);
+        assert_eq!(shown["account"]["acct"], "embassy");
+        assert!(shown["reblog"].is_null() && shown["poll"].is_null() && shown["card"].is_null());
+        assert_eq!(shown["mentions"], serde_json::json!([]));
+        assert!(
+            Arc::ptr_eq(&Status::from_view(&v, &here, None).shared, &Status::from_view(&v, &here, None).shared),
+            "the same version: rendered once"
+        );
+
+        // The store hands out a new `Arc` for a changed row.
+        let mut edited = status(9_001, &author);
+        edited.content_html = "<p>Edited</p>".into();
+        edited.favourites_count = 3;
+        let edited = Arc::new(edited);
+        let shown = json(&view(&edited, &author), &here);
+        assert_eq!(shown["content"], "<p>Edited</p>");
+        assert_eq!(shown["favourites_count"], 3);
+
+        // A mentioned account that is gone is no longer shown.
+        let consul = account(1_002, "consul");
+        let mut with_mention = view(&edited, &author);
+        with_mention.mentions = vec![Arc::clone(&consul)];
+        assert_eq!(json(&with_mention, &here)["mentions"][0]["url"], "https://parley.example/@consul");
+        assert_eq!(json(&view(&edited, &author), &here)["mentions"], serde_json::json!([]));
+
+        let elsewhere = json(&view(&edited, &author), &Settings::for_origin("https://other.example"));
+        assert_eq!(elsewhere["url"], "https://other.example/@embassy/9001");
+
+        // A boost carries the boosted status's URL and its own `/activity` URI.
+        let booster = account(1_003, "booster");
+        let mut boost = status(9_002, &booster);
+        boost.reblog_of = Some(edited.id);
+        let mut boosted = view(&Arc::new(boost), &booster);
+        boosted.reblog = Some(Box::new(view(&edited, &author)));
+        let shown = json(&boosted, &here);
+        assert_eq!(shown["uri"], "https://parley.example/users/booster/statuses/9002/activity");
+        assert_eq!(shown["url"], "https://parley.example/@embassy/9001");
+        assert_eq!(shown["reblog"]["content"], "<p>Edited</p>");
+    }
 }

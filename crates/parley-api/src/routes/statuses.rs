@@ -218,8 +218,8 @@ pub async fn source(
     }
     Ok(Json(StatusSource {
         id: view.status.id.to_string(),
-        text: view.status.text,
-        spoiler_text: view.status.spoiler_text,
+        text: view.status.text.clone(),
+        spoiler_text: view.status.spoiler_text.clone(),
     }))
 }
 

@@ -67,7 +67,7 @@ impl Default for EntityCache {
 
 impl EntityCache {
     /// The statuses with these IDs that exist, in the order asked, each once.
-    pub fn statuses(&self, c: &Connection, ids: &[i64]) -> Result<Vec<Status>> {
+    pub fn statuses(&self, c: &Connection, ids: &[i64]) -> Result<Vec<Arc<Status>>> {
         cached_or_loaded(&self.statuses, ids, status_weight, |missing| {
             Ok(rows::load_statuses(c, missing)?.into_iter().map(|s| (s.id.0, s)).collect())
         })
@@ -75,7 +75,7 @@ impl EntityCache {
 
     /// The accounts with these IDs that exist, in the order asked, each once, if valid
     /// under the authentication `generation`.
-    pub fn accounts(&self, c: &Connection, generation: i64, ids: &[AccountId]) -> Result<Vec<Account>> {
+    pub fn accounts(&self, c: &Connection, generation: i64, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
         {
             let mut seen = lock(&self.accounts_generation);
             if *seen != Some(generation) {
@@ -101,7 +101,7 @@ impl EntityCache {
             }
             Ok(loaded)
         })?;
-        Ok(found.into_iter().next())
+        Ok(found.into_iter().next().map(Arc::unwrap_or_clone))
     }
 
     /// Called by the writer for each row it inserts, updates or deletes.
@@ -139,12 +139,12 @@ impl EntityCache {
 /// The values for `ids` from `cache` (each ID once, in the order first
 /// asked), loading the missing ones with `load` (one query for all of them)
 /// and keeping what was loaded.
-fn cached_or_loaded<T: Clone>(
+fn cached_or_loaded<T>(
     cache: &Sharded<T>,
     ids: &[i64],
     weight: fn(&T) -> usize,
     load: impl FnOnce(&[i64]) -> Result<HashMap<i64, T>>,
-) -> Result<Vec<T>> {
+) -> Result<Vec<Arc<T>>> {
     let mut found: Vec<Option<Arc<T>>> = Vec::with_capacity(ids.len());
     let mut missing = Vec::new();
     let mut asked = rustc_hash::FxHashSet::default();
@@ -170,7 +170,7 @@ fn cached_or_loaded<T: Clone>(
             found[i] = Some(value);
         }
     }
-    Ok(found.into_iter().flatten().map(|value| T::clone(&value)).collect())
+    Ok(found.into_iter().flatten().collect())
 }
 
 fn status_weight(s: &Status) -> usize {

@@ -222,7 +222,7 @@ impl SqliteStore {
 
     /// Accounts by ID through the entity cache, valid for the current
     /// authentication generation (which another process's account changes move).
-    fn cached_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+    fn cached_accounts(&self, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
         let generation = self.current_auth_generation()?;
         self.read_here(|c| self.inner.entities.accounts(c, generation, ids))
     }
@@ -341,9 +341,9 @@ impl Store for SqliteStore {
         self.write(move |c, ids| accounts::create(c, ids, new)).await
     }
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>> {
-        Ok(self.cached_accounts(&[id])?.pop())
+        Ok(self.cached_accounts(&[id])?.pop().map(Arc::unwrap_or_clone))
     }
-    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
+    async fn find_accounts(&self, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
         self.cached_accounts(ids)
     }
     async fn find_account_by_username(&self, username: &str) -> Result<Option<Account>> {
@@ -434,9 +434,9 @@ impl Store for SqliteStore {
         Ok(status)
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
-        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop())
+        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop().map(Arc::unwrap_or_clone))
     }
-    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Status>> {
+    async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Arc<Status>>> {
         let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
         self.read_here(|c| self.inner.entities.statuses(c, &raw))
     }
@@ -466,7 +466,7 @@ impl Store for SqliteStore {
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
         self.read(move |c| statuses::history(c, id)).await
     }
-    async fn thread(&self, id: StatusId) -> Result<(Vec<Status>, Vec<Status>)> {
+    async fn thread(&self, id: StatusId) -> Result<(Vec<Arc<Status>>, Vec<Arc<Status>>)> {
         let entities = self.inner.entities.clone();
         self.read(move |c| {
             let (ancestors, descendants) = statuses::thread(c, id)?;
@@ -520,7 +520,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
+    async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Arc<Status>>> {
         // A page the index holds costs point reads only: on this thread. One
         // that needs loading, or SQL, goes to the reader pool.
         if let Some(ids) = home::home_in_memory(&self.inner.home, viewer, page)? {
@@ -534,12 +534,12 @@ impl Store for SqliteStore {
         viewer: Option<AccountId>,
         local_only: bool,
         page: PageRequest,
-    ) -> Result<Vec<Status>> {
+    ) -> Result<Vec<Arc<Status>>> {
         let _ = local_only; // every account is local until federation arrives
         let entities = self.inner.entities.clone();
         self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, None, page)?)).await
     }
-    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Status>> {
+    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>> {
         let tag = tag.to_lowercase();
         let entities = self.inner.entities.clone();
         self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, Some(&tag), page)?)).await
@@ -550,13 +550,14 @@ impl Store for SqliteStore {
         account: AccountId,
         filter: AccountStatusesFilter,
         page: PageRequest,
-    ) -> Result<Vec<Status>> {
+    ) -> Result<Vec<Arc<Status>>> {
         let entities = self.inner.entities.clone();
         self.read(move |c| entities.statuses(c, &timelines::account(c, viewer, account, filter, page)?)).await
     }
-    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Status>> {
+    async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Arc<Status>>> {
         let query = query.to_string();
-        self.read(move |c| timelines::search(c, viewer, &query, limit)).await
+        let found = self.read(move |c| timelines::search(c, viewer, &query, limit)).await?;
+        Ok(found.into_iter().map(Arc::new).collect())
     }
     async fn search_tags(&self, query: &str, limit: usize) -> Result<Vec<String>> {
         let query = query.to_string();
