@@ -45,17 +45,39 @@ impl PageParams {
 /// A JSON list with its `Link` header.
 pub struct Paged<T>(pub Vec<T>, pub Option<HeaderValue>);
 
+/// An item of a JSON list answer.
+pub trait ListItem: Serialize {
+    /// Appends the item's JSON to `out`; by default through `Serialize`.
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(out, self)
+    }
+}
+
 /// Room for one item of a list, sized for a status with its author (about
 /// 1.5 KB), so a page's body is written once instead of grown from axum's
 /// 128 bytes by doubling and copying.
 const ITEM_BYTES: usize = 2048;
 
-impl<T: Serialize> IntoResponse for Paged<T> {
-    fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(2 + self.0.len() * ITEM_BYTES);
-        if let Err(e) = serde_json::to_writer(&mut body, &self.0) {
-            return ApiError::App(parley_app::AppError::Internal(e.to_string())).into_response();
+/// A list's JSON body.
+pub fn json_list<T: ListItem>(items: &[T]) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(2 + items.len() * ITEM_BYTES);
+    body.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
         }
+        item.write_item(&mut body)?;
+    }
+    body.push(b']');
+    Ok(body)
+}
+
+impl<T: ListItem> IntoResponse for Paged<T> {
+    fn into_response(self) -> Response {
+        let body = match json_list(&self.0) {
+            Ok(body) => body,
+            Err(e) => return ApiError::App(parley_app::AppError::Internal(e.to_string())).into_response(),
+        };
         let mut response =
             ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();
         if let Some(link) = self.1 {

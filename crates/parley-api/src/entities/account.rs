@@ -203,6 +203,8 @@ impl Relationship {
     }
 }
 
+impl crate::pagination::ListItem for Account {}
+
 /// An account entity as JSON, ready to embed. Every status carries its
 /// author's full account, and a page of 20 statuses names the same few
 /// authors again and again: building and escaping the account (about 800
@@ -233,6 +235,13 @@ impl AccountJson {
                 (AccountInputs { account: Arc::clone(a), public_url: s.public_url.clone() }, json)
             },
         ))
+    }
+}
+
+impl AccountJson {
+    /// The account's JSON text.
+    pub fn json(&self) -> &str {
+        self.0.get()
     }
 }
 

@@ -83,6 +83,8 @@ pub struct Notification {
     pub status: Option<Status>,
 }
 
+impl crate::pagination::ListItem for Notification {}
+
 impl Notification {
     pub fn from_view(v: &NotificationView, s: &Settings) -> Notification {
         let n = &v.notification;

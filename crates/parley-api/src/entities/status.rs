@@ -7,10 +7,9 @@ use parley_app::views::StatusView;
 use parley_core::model;
 use parley_core::{AccountId, StatusId};
 use serde::Serialize;
-use serde::ser::SerializeMap;
 use serde_json::value::RawValue;
 
-use super::rendered::{Rendered, raw};
+use super::rendered::Rendered;
 use super::{Account, AccountJson, timestamp};
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,9 +51,36 @@ pub struct Status {
     pub text: Option<String>,
 }
 
-/// The viewer-independent fields of a status, each as raw JSON, in Mastodon's order.
+/// The viewer-independent fields of a status as JSON object members,
+/// without the braces (`"id":"1",…,"card":null`), as serde_json wrote them.
 #[derive(Debug)]
-struct SharedJson(Vec<(&'static str, Box<RawValue>)>);
+struct SharedJson(String);
+
+/// The viewer-independent fields, in Mastodon's order.
+#[derive(Serialize)]
+struct SharedFields<'a> {
+    id: String,
+    created_at: String,
+    in_reply_to_id: Option<String>,
+    in_reply_to_account_id: Option<String>,
+    sensitive: bool,
+    spoiler_text: &'a str,
+    visibility: model::Visibility,
+    language: Option<&'a str>,
+    uri: String,
+    url: String,
+    replies_count: i64,
+    reblogs_count: i64,
+    favourites_count: i64,
+    edited_at: Option<String>,
+    content: &'a str,
+    application: Option<StatusApplication>,
+    media_attachments: [(); 0],
+    mentions: Vec<Mention>,
+    tags: Vec<Tag>,
+    emojis: [(); 0],
+    card: Option<()>,
+}
 
 /// What a status's shared fields are made from: everything but the viewer.
 /// The status is the store's shared copy, checked by identity as accounts
@@ -113,30 +139,33 @@ impl SharedInputs {
             })
             .collect();
         let tags: Vec<Tag> = st.tags.iter().map(|t| Tag { name: t.clone(), url: s.tag_url(t) }).collect();
-        let none: [serde_json::Value; 0] = [];
-        SharedJson(vec![
-            ("id", raw(&st.id.to_string())),
-            ("created_at", raw(&timestamp(st.created_at))),
-            ("in_reply_to_id", raw(&st.in_reply_to_id.map(|i| i.to_string()))),
-            ("in_reply_to_account_id", raw(&st.in_reply_to_account_id.map(|i| i.to_string()))),
-            ("sensitive", raw(&st.sensitive)),
-            ("spoiler_text", raw(&st.spoiler_text)),
-            ("visibility", raw(&st.visibility)),
-            ("language", raw(&st.language)),
-            ("uri", raw(&uri)),
-            ("url", raw(&url)),
-            ("replies_count", raw(&st.replies_count)),
-            ("reblogs_count", raw(&st.reblogs_count)),
-            ("favourites_count", raw(&st.favourites_count)),
-            ("edited_at", raw(&st.edited_at.map(timestamp))),
-            ("content", raw(&st.content_html)),
-            ("application", raw(&application)),
-            ("media_attachments", raw(&none)),
-            ("mentions", raw(&mentions)),
-            ("tags", raw(&tags)),
-            ("emojis", raw(&none)),
-            ("card", RawValue::NULL.to_owned()),
-        ])
+        let fields = SharedFields {
+            id: st.id.to_string(),
+            created_at: timestamp(st.created_at),
+            in_reply_to_id: st.in_reply_to_id.map(|i| i.to_string()),
+            in_reply_to_account_id: st.in_reply_to_account_id.map(|i| i.to_string()),
+            sensitive: st.sensitive,
+            spoiler_text: &st.spoiler_text,
+            visibility: st.visibility,
+            language: st.language.as_deref(),
+            uri,
+            url,
+            replies_count: st.replies_count,
+            reblogs_count: st.reblogs_count,
+            favourites_count: st.favourites_count,
+            edited_at: st.edited_at.map(timestamp),
+            content: &st.content_html,
+            application,
+            media_attachments: [],
+            mentions,
+            tags,
+            emojis: [],
+            card: None,
+        };
+        // A derived struct of strings and numbers always serializes to `{…}`.
+        let object = serde_json::to_string(&fields).unwrap_or_else(|_| "{}".into());
+        let members = object.strip_prefix('{').and_then(|o| o.strip_suffix('}')).unwrap_or_default();
+        SharedJson(members.to_string())
     }
 }
 
@@ -172,12 +201,13 @@ impl Status {
     }
 }
 
-impl Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        for (key, value) in &self.shared.0 {
-            map.serialize_entry(key, value)?;
-        }
+impl Status {
+    /// Appends this status's JSON to `out`: the shared members as rendered,
+    /// then what this viewer sees. The one definition of a status's JSON;
+    /// lists are written with it directly, everything else through `Serialize`.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.push(b'{');
+        out.extend_from_slice(self.shared.0.as_bytes());
         let marks = [
             ("favourited", self.favourited),
             ("reblogged", self.reblogged),
@@ -187,16 +217,42 @@ impl Serialize for Status {
         ];
         for (key, mark) in marks {
             if let Some(mark) = mark {
-                map.serialize_entry(key, &mark)?;
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(key.as_bytes());
+                out.extend_from_slice(if mark { b"\":true" } else { b"\":false" });
             }
         }
-        map.serialize_entry("reblog", &self.reblog)?;
-        map.serialize_entry("account", &self.account)?;
-        map.serialize_entry("poll", &self.poll)?;
-        if let Some(text) = &self.text {
-            map.serialize_entry("text", text)?;
+        out.extend_from_slice(b",\"reblog\":");
+        match &self.reblog {
+            Some(reblog) => reblog.write_json(out)?,
+            None => out.extend_from_slice(b"null"),
         }
-        map.end()
+        out.extend_from_slice(b",\"account\":");
+        out.extend_from_slice(self.account.json().as_bytes());
+        out.extend_from_slice(b",\"poll\":");
+        serde_json::to_writer(&mut *out, &self.poll)?;
+        if let Some(text) = &self.text {
+            out.extend_from_slice(b",\"text\":");
+            serde_json::to_writer(&mut *out, text)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+impl crate::pagination::ListItem for Status {
+    fn write_item(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        self.write_json(out)
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut out = Vec::with_capacity(2048);
+        self.write_json(&mut out).map_err(S::Error::custom)?;
+        let json = String::from_utf8(out).map_err(S::Error::custom)?;
+        RawValue::from_string(json).map_err(S::Error::custom)?.serialize(serializer)
     }
 }
 
@@ -337,5 +393,14 @@ mod tests {
         assert_eq!(shown["uri"], "https://parley.example/users/booster/statuses/9002/activity");
         assert_eq!(shown["url"], "https://parley.example/@embassy/9001");
         assert_eq!(shown["reblog"]["content"], "<p>Edited</p>");
+
+        // Lists are written directly; they say exactly what `Serialize` says.
+        let mut deleted = Status::from_view(&boosted, &here, Some(AccountId(1_003)));
+        deleted.text = Some("the \"source\"".into());
+        let listed = crate::pagination::json_list(std::slice::from_ref(&deleted)).expect("writes");
+        let listed: serde_json::Value = serde_json::from_slice(&listed).expect("a list is JSON");
+        assert_eq!(listed, serde_json::json!([serde_json::to_value(&deleted).expect("serializes")]));
+        assert_eq!(listed[0]["text"], "the \"source\"");
+        assert_eq!(listed[0]["reblog"]["favourited"], true);
     }
 }

@@ -45,7 +45,7 @@ where
         return Ok(hit);
     }
     let Paged(items, link) = compute().await?;
-    let body = serde_json::to_vec(&items).map_err(|e| parley_app::AppError::Internal(e.to_string()))?;
+    let body = crate::pagination::json_list(&items).map_err(|e| parley_app::AppError::Internal(e.to_string()))?;
     Ok(state.pages.put(key, generation, body.into(), link))
 }
 
