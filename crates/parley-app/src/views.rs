@@ -89,14 +89,17 @@ pub async fn status_views(
     } else {
         ctx.store.find_statuses(&original_ids).await?.into_iter().map(|s| (s.id, s)).collect()
     };
-    let mut account_ids: HashSet<AccountId> = HashSet::new();
+    // A page names a few dozen accounts at most: sorted lists, not hash maps.
+    let mut account_ids: Vec<AccountId> = Vec::with_capacity(statuses.len() + originals.len());
     for s in statuses.iter().chain(originals.values()) {
-        account_ids.insert(s.account_id);
+        account_ids.push(s.account_id);
         account_ids.extend(s.mentions.iter().copied());
     }
-    let account_ids: Vec<AccountId> = account_ids.into_iter().collect();
-    let accounts: HashMap<AccountId, Arc<Account>> =
-        ctx.store.find_accounts(&account_ids).await?.into_iter().map(|a| (a.id, a)).collect();
+    account_ids.sort_unstable();
+    account_ids.dedup();
+    let mut found = ctx.store.find_accounts(&account_ids).await?;
+    found.sort_unstable_by_key(|a| a.id);
+    let accounts = Accounts(found);
     let flags = match viewer {
         Some(me) => {
             let ids: Vec<StatusId> = statuses.iter().map(|s| s.id).chain(originals.keys().copied()).collect();
@@ -105,8 +108,8 @@ pub async fn status_views(
         None => None,
     };
     let view = |s: Arc<Status>| -> Option<StatusView> {
-        let account = accounts.get(&s.account_id)?.clone();
-        let mentions = s.mentions.iter().filter_map(|m| accounts.get(m).cloned()).collect();
+        let account = accounts.get(s.account_id)?.clone();
+        let mentions = s.mentions.iter().filter_map(|m| accounts.get(*m).cloned()).collect();
         let mark =
             |set: fn(&parley_store::StatusFlags) -> &HashSet<StatusId>| flags.as_ref().map(|f| set(f).contains(&s.id));
         Some(StatusView {
@@ -149,6 +152,15 @@ pub async fn status_views(
         }
     }
     Ok(out)
+}
+
+/// Accounts sorted by ID.
+struct Accounts(Vec<Arc<Account>>);
+
+impl Accounts {
+    fn get(&self, id: AccountId) -> Option<&Arc<Account>> {
+        self.0.binary_search_by_key(&id, |a| a.id).ok().map(|i| &self.0[i])
+    }
 }
 
 async fn attach_app(
