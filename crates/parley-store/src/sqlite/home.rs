@@ -181,6 +181,13 @@ pub struct Recent {
     pub complete: bool,
 }
 
+impl Recent {
+    /// The ID of the newest status, `i64::MIN` if there is none.
+    pub fn newest(&self) -> i64 {
+        self.statuses.first().map_or(i64::MIN, |c| c.id)
+    }
+}
+
 /// Reads an author's newest [`RECENT_PER_AUTHOR`] statuses.
 pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
     let mut stmt = c.prepare_cached(&format!(
@@ -197,9 +204,9 @@ pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequ
     let w = Window::new(page);
     let sources = index.sources(viewer, || Sources::load(c, viewer))?;
     let suspended = index.suspended(|| suspended_accounts(c))?;
-    let from_memory = page_from_memory(&sources, &suspended, &w, |account| {
-        Ok(Some(index.recent(account, || recent(c, account.0))?))
-    })?;
+    let list = |account: AccountId| index.recent(account, || recent(c, account.0));
+    let from_memory =
+        page_from_memory(&sources, &suspended, &w, |a| Ok(Some(list(a)?.newest())), |a| Ok(Some(list(a)?)))?;
     let ids = match from_memory {
         Some(ids) => ids,
         None => page_from_sql(c, &sources, &suspended, &w)?,
@@ -214,43 +221,58 @@ pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -
     let (Some(sources), Some(suspended)) = (index.cached_sources(viewer), index.cached_suspended()) else {
         return Ok(None);
     };
-    match page_from_memory(&sources, &suspended, &w, |account| Ok(index.cached_recent(account)))? {
+    let newest = |account| Ok(index.cached_newest(account));
+    match page_from_memory(&sources, &suspended, &w, newest, |account| Ok(index.cached_recent(account)))? {
         Some(ids) => Ok(Some(w.finish(ids))),
         None => Ok(None),
     }
 }
 
-/// The page from the sources' newest statuses (`list` gives a source's, or
-/// `None` to give up); `None` when some list is missing, when some source's
-/// statuses in memory end before the page could be decided (a deep page), or
-/// for pages read oldest first.
+/// The page from the sources' newest statuses (`newest` gives the ID of a
+/// source's newest status, `list` the statuses, or `None` to give up);
+/// `None` when some list is missing, when some source's statuses in memory
+/// end before the page could be decided (a deep page), or for pages read
+/// oldest first.
+///
+/// Sources are read newest first: once the page is full, a source whose
+/// newest status is below the page's end has nothing for it, nor has any
+/// source after it, so most lists are never opened.
 fn page_from_memory(
     sources: &Sources,
     suspended: &HashSet<i64>,
     w: &Window,
+    mut newest: impl FnMut(AccountId) -> Result<Option<i64>>,
     mut list: impl FnMut(AccountId) -> Result<Option<Arc<Recent>>>,
 ) -> Result<Option<Vec<i64>>> {
     if w.ascending {
         return Ok(None);
     }
     let limit = w.limit.max(0) as usize;
-    let mut lists: Vec<Arc<Recent>> = Vec::with_capacity(sources.follows.len() + 1);
+    let mut heads: Vec<(i64, AccountId)> = Vec::with_capacity(sources.follows.len() + 1);
     for account in sources.accounts() {
         if account != sources.me && sources.hides(account, suspended) {
             continue;
         }
-        match list(AccountId(account))? {
-            Some(recent) => lists.push(recent),
+        match newest(AccountId(account))? {
+            Some(head) => heads.push((head, AccountId(account))),
             None => return Ok(None),
         }
     }
+    heads.sort_unstable_by(|a, b| b.cmp(a));
     // The newest `limit` admitted statuses inside the window so far (a
     // min-heap: its top is the page's current end). Each source is newest
     // first, so a source stops contributing at the first status below that end.
     let mut page: BinaryHeap<Reverse<i64>> = BinaryHeap::with_capacity(limit + 1);
     // The oldest status in memory of each source that may have older ones in the window.
     let mut open_floors: Vec<i64> = Vec::new();
-    for list in &lists {
+    for (head, account) in heads {
+        // Every later source's newest status is older still.
+        if page.len() == limit && page.peek().is_some_and(|&Reverse(end)| head <= end) {
+            break;
+        }
+        let Some(list) = list(account)? else {
+            return Ok(None);
+        };
         let mut taken = 0;
         for cand in list.statuses.iter() {
             if cand.id >= w.max {

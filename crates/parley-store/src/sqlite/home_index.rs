@@ -43,7 +43,7 @@ impl Default for HomeIndex {
     fn default() -> Self {
         HomeIndex {
             sources: Sharded::new(MAX_SOURCE_ENTRIES),
-            recent: Sharded::new(MAX_RECENT_STATUSES),
+            recent: Sharded::with_hint(MAX_RECENT_STATUSES, Recent::newest),
             marks: Sharded::new(MAX_MARKS),
             suspended: Mutex::new((0, None)),
         }
@@ -85,6 +85,12 @@ impl HomeIndex {
     /// A viewer's sources if in memory.
     pub fn cached_sources(&self, viewer: AccountId) -> Option<Arc<Sources>> {
         self.sources.get(viewer.0)
+    }
+
+    /// The ID of an author's newest status, if their statuses are in memory
+    /// (`i64::MIN` if they have none), without reading the list.
+    pub fn cached_newest(&self, author: AccountId) -> Option<i64> {
+        self.recent.hint(author.0)
     }
 
     /// An author's newest statuses if in memory.

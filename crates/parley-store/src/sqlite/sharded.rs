@@ -21,10 +21,18 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A kept value, its weight, and its hint: one number about the value kept
+/// inline, to be read without touching the value (see [`Sharded::hint`]).
+struct Entry<T> {
+    value: Arc<T>,
+    weight: usize,
+    hint: i64,
+}
+
 struct Shard<T> {
     /// Keyed by ID with a multiplicative hash: a home page looks up one
     /// entry per followed account, and SipHash was a visible share of that.
-    entries: FxHashMap<i64, (Arc<T>, usize)>,
+    entries: FxHashMap<i64, Entry<T>>,
     /// Entries dropped so far: a load stores its result only if this did not move.
     epoch: u64,
     weight: usize,
@@ -33,6 +41,7 @@ struct Shard<T> {
 pub struct Sharded<T> {
     shards: Box<[Mutex<Shard<T>>]>,
     max_weight_per_shard: usize,
+    hint: fn(&T) -> i64,
 }
 
 /// Which shard's epoch a load saw before it read the database.
@@ -45,7 +54,13 @@ pub struct Ticket {
 impl<T> Sharded<T> {
     /// A map whose entries weigh at most `max_weight` in all.
     pub fn new(max_weight: usize) -> Self {
+        Self::with_hint(max_weight, |_| 0)
+    }
+
+    /// A map that also keeps `hint` of each value beside it.
+    pub fn with_hint(max_weight: usize, hint: fn(&T) -> i64) -> Self {
         Sharded {
+            hint,
             shards: (0..SHARDS)
                 .map(|_| Mutex::new(Shard { entries: FxHashMap::default(), epoch: 0, weight: 0 }))
                 .collect(),
@@ -60,7 +75,15 @@ impl<T> Sharded<T> {
     }
 
     pub fn get(&self, key: i64) -> Option<Arc<T>> {
-        lock(&self.shards[Self::shard_of(key)]).entries.get(&key).map(|(value, _)| value.clone())
+        lock(&self.shards[Self::shard_of(key)]).entries.get(&key).map(|e| e.value.clone())
+    }
+
+    /// The hint of the cached value, if any. Reading it touches only the
+    /// map, not the value: every home page asks this of the same popular
+    /// authors from both cores, and cloning their `Arc` bounced its
+    /// reference count between the cores.
+    pub fn hint(&self, key: i64) -> Option<i64> {
+        lock(&self.shards[Self::shard_of(key)]).entries.get(&key).map(|e| e.hint)
     }
 
     /// The cached value, or a ticket to [`Self::put`] a freshly loaded one with.
@@ -68,7 +91,7 @@ impl<T> Sharded<T> {
         let shard = Self::shard_of(key);
         let guard = lock(&self.shards[shard]);
         match guard.entries.get(&key) {
-            Some((value, _)) => Ok(value.clone()),
+            Some(e) => Ok(e.value.clone()),
             None => Err(Ticket { shard, epoch: guard.epoch }),
         }
     }
@@ -85,8 +108,9 @@ impl<T> Sharded<T> {
             guard.weight = 0;
         }
         guard.weight += weight;
-        if let Some((_, old)) = guard.entries.insert(key, (value, weight)) {
-            guard.weight -= old;
+        let hint = (self.hint)(&value);
+        if let Some(old) = guard.entries.insert(key, Entry { value, weight, hint }) {
+            guard.weight -= old.weight;
         }
     }
 
@@ -108,8 +132,8 @@ impl<T> Sharded<T> {
     pub fn forget(&self, key: i64) {
         let mut guard = lock(&self.shards[Self::shard_of(key)]);
         guard.epoch += 1;
-        if let Some((_, w)) = guard.entries.remove(&key) {
-            guard.weight -= w;
+        if let Some(old) = guard.entries.remove(&key) {
+            guard.weight -= old.weight;
         }
     }
 
