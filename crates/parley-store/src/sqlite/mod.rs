@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/sqlite/0002_polls.sql")),
     (3, include_str!("../../migrations/sqlite/0003_suspended_index.sql")),
     (4, include_str!("../../migrations/sqlite/0004_auth_generation.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {

@@ -102,15 +102,18 @@ pub fn create_token(c: &Connection, ids: &IdGenerator, t: NewToken) -> Result<()
 }
 
 pub fn find_token(c: &Connection, token_hash: &str) -> Result<Option<TokenInfo>> {
-    Ok(c.prepare_cached("SELECT app_id, account_id, scopes FROM tokens WHERE token_hash = ?1")?
-        .query_row([token_hash], |r| {
-            Ok(TokenInfo {
-                app_id: AppId(r.get(0)?),
-                account_id: r.get::<_, Option<i64>>(1)?.map(AccountId),
-                scopes: r.get(2)?,
-            })
+    // The unique index on `token_hash` alone would look equally good to the planner.
+    Ok(c.prepare_cached(
+        "SELECT app_id, account_id, scopes FROM tokens INDEXED BY tokens_lookup WHERE token_hash = ?1",
+    )?
+    .query_row([token_hash], |r| {
+        Ok(TokenInfo {
+            app_id: AppId(r.get(0)?),
+            account_id: r.get::<_, Option<i64>>(1)?.map(AccountId),
+            scopes: r.get(2)?,
         })
-        .optional()?)
+    })
+    .optional()?)
 }
 
 pub fn revoke_token(c: &Connection, token_hash: &str, app: AppId) -> Result<bool> {
