@@ -35,7 +35,7 @@ pub struct StatusApplication {
 /// A status as Mastodon shows it. What every viewer sees alike (text, URLs,
 /// counts, mentions, tags, app) is rendered once per version of the status
 /// and shared (see [`Rendered`]); the viewer's marks, the boosted status,
-/// the author and the poll are added at serialization.
+/// the author and the poll are appended when it is written ([`Status::write_json`]).
 #[derive(Debug, Clone)]
 pub struct Status {
     shared: Arc<SharedJson>,
@@ -169,7 +169,7 @@ impl SharedInputs {
     }
 }
 
-/// Statuses kept rendered (about 2 KB each with the copy they are checked against).
+/// Statuses kept rendered (under 1 KB each, plus the store's `Arc<Status>` each holds).
 static RENDERED: LazyLock<Rendered<SharedInputs, Arc<SharedJson>>> = LazyLock::new(|| Rendered::new(32_768));
 
 impl Status {
