@@ -59,14 +59,14 @@ pub trait ListItem: Serialize {
 const ITEM_BYTES: usize = 2048;
 
 /// A list's JSON body.
-pub fn json_list<T: ListItem>(items: &[T]) -> serde_json::Result<Vec<u8>> {
+pub fn json_list<T: ListItem>(items: &[T]) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::with_capacity(2 + items.len() * ITEM_BYTES);
     body.push(b'[');
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             body.push(b',');
         }
-        item.write_item(&mut body)?;
+        item.write_item(&mut body).map_err(|e| ApiError::App(parley_app::AppError::Internal(e.to_string())))?;
     }
     body.push(b']');
     Ok(body)
@@ -76,7 +76,7 @@ impl<T: ListItem> IntoResponse for Paged<T> {
     fn into_response(self) -> Response {
         let body = match json_list(&self.0) {
             Ok(body) => body,
-            Err(e) => return ApiError::App(parley_app::AppError::Internal(e.to_string())).into_response(),
+            Err(e) => return e.into_response(),
         };
         let mut response =
             ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response();

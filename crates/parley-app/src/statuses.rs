@@ -118,7 +118,7 @@ impl StatusService {
             })
             .await?;
         ctx.events.publish(crate::events::Event::StatusPosted(status.id));
-        status_view(ctx, Some(author.id), status).await
+        status_view(ctx, Some(author.id), Arc::new(status)).await
     }
 
     /// `GET /api/v1/statuses/:id`
@@ -203,7 +203,7 @@ impl StatusService {
             self.ctx.polls.invalidate(poll_id);
             self.ctx.events.publish(crate::events::Event::PollChanged(poll_id));
         }
-        status_view(&self.ctx, Some(actor.id), edited).await
+        status_view(&self.ctx, Some(actor.id), Arc::new(edited)).await
     }
 
     /// `GET /api/v1/statuses/:id/history`
@@ -257,7 +257,7 @@ impl StatusService {
         };
         let reblog =
             self.ctx.store.reblog(NewReblog { account_id: actor.id, status_id: status.id, visibility, app }).await?;
-        status_view(&self.ctx, Some(actor.id), reblog).await
+        status_view(&self.ctx, Some(actor.id), Arc::new(reblog)).await
     }
 
     /// `POST /api/v1/statuses/:id/unreblog`: returns the original.
@@ -319,7 +319,7 @@ impl StatusService {
     }
 
     /// The status an interaction applies to: the original, for a boost.
-    async fn target_of(&self, actor: &Account, id: StatusId) -> Result<Status> {
+    async fn target_of(&self, actor: &Account, id: StatusId) -> Result<Arc<Status>> {
         let status = visible_status(&self.ctx, Some(actor.id), id).await?;
         match status.reblog_of {
             Some(original) => visible_status(&self.ctx, Some(actor.id), original).await,

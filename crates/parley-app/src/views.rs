@@ -35,7 +35,7 @@ pub struct NotificationView {
 }
 
 /// Loads a status if `viewer` may see it; otherwise the same `NotFound` as a missing one.
-pub async fn visible_status(ctx: &Context, viewer: Option<AccountId>, id: StatusId) -> Result<Status> {
+pub async fn visible_status(ctx: &Context, viewer: Option<AccountId>, id: StatusId) -> Result<Arc<Status>> {
     let status = ctx.store.find_status(id).await?.ok_or(AppError::NotFound)?;
     ensure_visible(ctx, viewer, &status).await?;
     Ok(status)
@@ -190,6 +190,8 @@ async fn attach_poll(ctx: &Context, viewer: Option<AccountId>, v: &mut StatusVie
     Ok(())
 }
 
-pub async fn status_view(ctx: &Context, viewer: Option<AccountId>, status: Status) -> Result<StatusView> {
-    status_views(ctx, viewer, vec![Arc::new(status)]).await?.pop().ok_or(AppError::NotFound)
+/// One status's view; pass the store's `Arc` where there is one, so its
+/// rendering is shared with every timeline that shows it.
+pub async fn status_view(ctx: &Context, viewer: Option<AccountId>, status: Arc<Status>) -> Result<StatusView> {
+    status_views(ctx, viewer, vec![status]).await?.pop().ok_or(AppError::NotFound)
 }

@@ -67,7 +67,7 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- statuses ----
     async fn insert_status(&self, new: NewStatus) -> Result<Status>;
-    async fn find_status(&self, id: StatusId) -> Result<Option<Status>>;
+    async fn find_status(&self, id: StatusId) -> Result<Option<Arc<Status>>>;
     /// Statuses by ID, in the order of `ids`; missing ones are skipped.
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Arc<Status>>>;
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>>;

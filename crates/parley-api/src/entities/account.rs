@@ -222,7 +222,7 @@ struct AccountInputs {
     public_url: String,
 }
 
-/// Accounts kept rendered (about 1.2 KB each with the copy they are checked against).
+/// Accounts kept rendered (about 1 KB each, plus the store's `Arc<Account>` each holds).
 static RENDERED: LazyLock<Rendered<AccountInputs, Arc<RawValue>>> = LazyLock::new(|| Rendered::new(32_768));
 
 impl AccountJson {
@@ -236,9 +236,7 @@ impl AccountJson {
             },
         ))
     }
-}
 
-impl AccountJson {
     /// The account's JSON text.
     pub fn json(&self) -> &str {
         self.0.get()

@@ -1,5 +1,5 @@
 //! [`Rendered`]: JSON made once from its inputs and kept beside them, reused
-//! while the inputs are equal. Statuses and accounts are shown again and
+//! while the inputs are the same (for the store's entities: the same `Arc`). Statuses and accounts are shown again and
 //! again (a home page repeats the same authors, most viewers see the same
 //! new statuses), and building and escaping their JSON was most of what a
 //! timeline request cost. Rendering is a pure function of the inputs, so a

@@ -107,7 +107,8 @@ impl SharedInputs {
         }
     }
 
-    fn describe(&self, v: &StatusView, s: &Settings) -> bool {
+    /// Are these the inputs of `v` as `s` shows it?
+    fn matches(&self, v: &StatusView, s: &Settings) -> bool {
         Arc::ptr_eq(&self.status, &v.status)
             && self.author == v.account.username
             && self.boost_of.as_ref().map(|(id, name)| (*id, name.as_str()))
@@ -178,7 +179,7 @@ impl Status {
         let is_reblog = v.reblog.is_some();
         let shared = RENDERED.get_or_render(
             st.id.0,
-            |kept| kept.describe(v, s),
+            |kept| kept.matches(v, s),
             || {
                 let inputs = SharedInputs::of(v, s);
                 let json = Arc::new(inputs.render(s));
@@ -199,9 +200,7 @@ impl Status {
             text: None,
         }
     }
-}
 
-impl Status {
     /// Appends this status's JSON to `out`: the shared members as rendered,
     /// then what this viewer sees. The one definition of a status's JSON;
     /// lists are written with it directly, everything else through `Serialize`.

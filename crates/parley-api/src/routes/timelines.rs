@@ -45,7 +45,7 @@ where
         return Ok(hit);
     }
     let Paged(items, link) = compute().await?;
-    let body = crate::pagination::json_list(&items).map_err(|e| parley_app::AppError::Internal(e.to_string()))?;
+    let body = crate::pagination::json_list(&items)?;
     Ok(state.pages.put(key, generation, body.into(), link))
 }
 

@@ -434,8 +434,8 @@ impl Store for SqliteStore {
         self.inner.home.forget_recent(status.account_id);
         Ok(status)
     }
-    async fn find_status(&self, id: StatusId) -> Result<Option<Status>> {
-        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop().map(Arc::unwrap_or_clone))
+    async fn find_status(&self, id: StatusId) -> Result<Option<Arc<Status>>> {
+        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop())
     }
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Arc<Status>>> {
         let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
