@@ -116,9 +116,7 @@ impl AccountService {
             }
             update.fields = Some(fields);
         }
-        let updated = self.ctx.store.update_profile(me.id, update).await?;
-        self.ctx.events.publish(crate::events::Event::AccountChanged(me.id));
-        Ok(updated)
+        Ok(self.ctx.store.update_profile(me.id, update).await?)
     }
 
     /// `GET /api/v1/accounts/:id/statuses`
@@ -265,9 +263,7 @@ impl AccountService {
     }
 
     pub async fn admin_update(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
-        let updated = self.ctx.store.update_account_admin(id, update).await?;
-        self.ctx.events.publish(crate::events::Event::AccountChanged(id));
-        Ok(updated)
+        Ok(self.ctx.store.update_account_admin(id, update).await?)
     }
 
     /// The user changes their own password (current one required). Every

@@ -22,43 +22,122 @@ const CODE_LIFETIME_MINUTES: i64 = 10;
 
 /// Identities of recently seen tokens, so a request needs no token lookup.
 ///
-/// Valid only for one authentication generation of the store (bumped in the
-/// same transaction as every revocation, password reset, suspension, approval
-/// or role change, by this process or another, e.g. the CLI): when it moves,
-/// everything cached is dropped, so a revoked token fails on the next request.
+/// Derived state (see `parley_store::changes`): a revoked token is forgotten
+/// when its record is applied, and an account's identities when its standing,
+/// profile or tokens change, whichever process made the change (the CLI
+/// included). A load that raced with such a change is not kept (the epoch).
 /// The cached account is for identification and standing (ID, username,
 /// approval, suspension); endpoints that show the account read it afresh.
 #[derive(Default)]
 pub struct IdentityCache {
+    inner: std::sync::Mutex<Identities>,
+}
+
+#[derive(Default)]
+struct Identities {
     /// Shared, not copied: a request takes a reference count, not a deep copy
     /// of the app and the account, and a growing map moves pointers only.
-    inner: std::sync::Mutex<(i64, std::collections::HashMap<String, Arc<Identity>>)>,
+    by_token: std::collections::HashMap<String, Arc<Identity>>,
+    /// Each account's cached token hashes, to forget them together.
+    by_account: std::collections::HashMap<parley_core::AccountId, Vec<String>>,
+    /// Forgets so far: a load is kept only if none happened while it ran.
+    epoch: u64,
 }
 
 /// Identities kept before the cache starts over (about 1 KB each).
 const MAX_CACHED_IDENTITIES: usize = 200_000;
 
 impl IdentityCache {
-    fn get(&self, token_hash: &str, generation: i64) -> Option<Arc<Identity>> {
-        let mut guard = self.inner.lock().ok()?;
-        if guard.0 != generation {
-            guard.0 = generation;
-            guard.1.clear();
-            return None;
-        }
-        guard.1.get(token_hash).cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, Identities> {
+        // Every critical section leaves the maps consistent.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn put(&self, token_hash: String, generation: i64, identity: Arc<Identity>) {
-        if let Ok(mut guard) = self.inner.lock() {
-            if guard.0 != generation {
-                return;
-            }
-            if guard.1.len() >= MAX_CACHED_IDENTITIES {
-                guard.1.clear();
-            }
-            guard.1.insert(token_hash, identity);
+    /// The cached identity, or the epoch to [`Self::put`] a loaded one with.
+    fn get(&self, token_hash: &str) -> std::result::Result<Arc<Identity>, u64> {
+        let guard = self.lock();
+        guard.by_token.get(token_hash).cloned().ok_or(guard.epoch)
+    }
+
+    fn put(&self, token_hash: String, epoch: u64, identity: Arc<Identity>) {
+        let mut guard = self.lock();
+        if guard.epoch != epoch {
+            return;
         }
+        if guard.by_token.len() >= MAX_CACHED_IDENTITIES {
+            guard.by_token.clear();
+            guard.by_account.clear();
+        }
+        if let Some(account) = &identity.account {
+            guard.by_account.entry(account.id).or_default().push(token_hash.clone());
+        }
+        guard.by_token.insert(token_hash, identity);
+    }
+
+    fn forget_token(&self, token_hash: &str) {
+        let mut guard = self.lock();
+        guard.epoch += 1;
+        if let Some(identity) = guard.by_token.remove(token_hash)
+            && let Some(account) = &identity.account
+            && let Some(hashes) = guard.by_account.get_mut(&account.id)
+        {
+            hashes.retain(|h| h != token_hash);
+        }
+    }
+
+    fn forget_account(&self, account: parley_core::AccountId) {
+        let mut guard = self.lock();
+        guard.epoch += 1;
+        for hash in guard.by_account.remove(&account).unwrap_or_default() {
+            guard.by_token.remove(&hash);
+        }
+    }
+
+    /// Every cached identity, for the rebuild-and-compare check.
+    fn cached(&self) -> Vec<(String, Arc<Identity>)> {
+        self.lock().by_token.iter().map(|(h, i)| (h.clone(), i.clone())).collect()
+    }
+
+    /// Reads every cached identity again from the store: the differences.
+    pub(crate) async fn differences(&self, ctx: &Context) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for (hash, kept) in self.cached() {
+            let fresh = ctx.store.find_token_identity(&hash).await?;
+            let same = match &fresh {
+                Some((info, app, account)) => {
+                    *app == kept.app
+                        && *account == kept.account
+                        && Scopes::parse(&info.scopes).ok() == Some(kept.scopes.clone())
+                }
+                None => false,
+            };
+            if !same {
+                let who = kept.account.as_ref().map(|a| a.username.clone()).unwrap_or_default();
+                found.push(format!("identity of a token of {who:?}: kept {kept:?}, database {fresh:?}"));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl parley_store::changes::ChangeListener for IdentityCache {
+    fn apply(&self, record: &parley_store::changes::ChangeRecord) {
+        use parley_store::changes::Change;
+        match &record.change {
+            Change::TokenRevoked { token_hash } => self.forget_token(token_hash),
+            Change::TokensRevoked { account }
+            | Change::StandingChanged { account, .. }
+            | Change::ProfileUpdated { account } => self.forget_account(*account),
+            Change::Everything => self.reset(),
+            _ => {}
+        }
+    }
+
+    fn reset(&self) {
+        let mut guard = self.lock();
+        guard.epoch += 1;
+        guard.by_token.clear();
+        guard.by_account.clear();
     }
 }
 
@@ -222,14 +301,14 @@ impl AuthService {
     /// Who a bearer token stands for; `InvalidToken` for unknown or revoked ones.
     pub async fn authenticate(&self, token: &str) -> Result<Arc<Identity>> {
         let hash = secret_hash(token);
-        let generation = self.ctx.store.auth_generation().await?;
-        if let Some(identity) = self.ctx.identities.get(&hash, generation) {
-            return Ok(identity);
-        }
+        let epoch = match self.ctx.identities.get(&hash) {
+            Ok(identity) => return Ok(identity),
+            Err(epoch) => epoch,
+        };
         let (info, app, account) = self.ctx.store.find_token_identity(&hash).await?.ok_or(AppError::InvalidToken)?;
         let scopes = Scopes::parse(&info.scopes).map_err(|_| AppError::InvalidToken)?;
         let identity = Arc::new(Identity { app, account, scopes });
-        self.ctx.identities.put(hash, generation, identity.clone());
+        self.ctx.identities.put(hash, epoch, identity.clone());
         Ok(identity)
     }
 

@@ -1,6 +1,7 @@
 //! The event hub: what happened, for whoever is listening (server-sent
-//! events on the web, later Mastodon's streaming API). In-process only; the
-//! PostgreSQL work will relay it between nodes.
+//! events on the web, later Mastodon's streaming API). Fed only by the change
+//! log (see `parley_store::changes`), so it says what is durable, and tells of
+//! changes made by any process, not just this one.
 //!
 //! Events carry no private data (a poll event says only which poll changed),
 //! so a listener re-reads what it shows through the services, with the
@@ -10,6 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parley_core::{AccountId, PollId, StatusId};
+use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use tokio::sync::broadcast;
 
 /// Events kept for slow listeners before they start skipping.
@@ -65,5 +67,32 @@ impl EventHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+}
+
+impl ChangeListener for EventHub {
+    fn apply(&self, record: &ChangeRecord) {
+        match &record.change {
+            Change::BallotRecorded { poll, .. } => self.publish(Event::PollVoted(*poll)),
+            Change::PollChanged { poll } | Change::PollClosed { poll } => self.publish(Event::PollChanged(*poll)),
+            Change::StatusCreated { status, .. } => self.publish(Event::StatusPosted(*status)),
+            Change::StatusEdited { status, .. } => self.publish(Event::StatusChanged(*status)),
+            Change::StatusDeleted { status, poll, .. } => {
+                self.publish(Event::StatusChanged(*status));
+                if let Some(poll) = poll {
+                    self.publish(Event::PollChanged(*poll));
+                }
+            }
+            Change::ProfileUpdated { account } | Change::StandingChanged { account, .. } => {
+                self.publish(Event::AccountChanged(*account))
+            }
+            Change::Everything => self.reset(),
+            _ => {}
+        }
+    }
+
+    fn reset(&self) {
+        // Listings may have changed in any way.
+        self.listings.fetch_add(1, Ordering::Release);
     }
 }

@@ -26,13 +26,15 @@ use parley_store::Store;
 pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
 pub use settings::{RegistrationsMode, Settings};
 
-/// What every service shares: the store, the settings, the live poll state.
+/// What every service shares: the store, the settings, and the state derived
+/// from the store's change log (live polls, identities, the event hub), which
+/// only the log changes (see `parley_store::changes`).
 pub struct Context {
     pub store: Arc<dyn Store>,
     pub settings: Settings,
-    pub polls: polls::PollCache,
-    pub events: events::EventHub,
-    pub(crate) identities: auth::IdentityCache,
+    pub polls: Arc<polls::PollCache>,
+    pub events: Arc<events::EventHub>,
+    pub(crate) identities: Arc<auth::IdentityCache>,
     snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
@@ -55,11 +57,14 @@ impl Services {
         let ctx = Arc::new(Context {
             store,
             settings,
-            polls: polls::PollCache::default(),
-            events: events::EventHub::default(),
-            identities: auth::IdentityCache::default(),
+            polls: Arc::default(),
+            events: Arc::default(),
+            identities: Arc::default(),
             snapshot_key: tokio::sync::OnceCell::new(),
         });
+        ctx.store.subscribe(ctx.polls.clone());
+        ctx.store.subscribe(ctx.identities.clone());
+        ctx.store.subscribe(ctx.events.clone());
         Services {
             auth: auth::AuthService::new(ctx.clone()),
             accounts: accounts::AccountService::new(ctx.clone()),
@@ -75,6 +80,17 @@ impl Services {
 
     pub fn settings(&self) -> &Settings {
         &self.ctx.settings
+    }
+
+    /// Rebuilds every derived structure from the database and compares it
+    /// with the live one (after applying everything the log holds): the
+    /// differences, none when derived state follows the log. For a quiet
+    /// moment: a write landing meanwhile may show as a passing difference.
+    pub async fn check_derived_state(&self) -> Result<Vec<String>> {
+        let mut found = self.ctx.store.check_derived().await?;
+        found.extend(self.ctx.polls.differences(&self.ctx).await?);
+        found.extend(self.ctx.identities.differences(&self.ctx).await?);
+        Ok(found)
     }
 
     /// Starts the background jobs (poll expiry); they run until the runtime stops.

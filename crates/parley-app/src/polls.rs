@@ -4,17 +4,21 @@
 //! The vote rows in the store are the truth. [`PollCache`] keeps each active
 //! poll's tallies and its voters in memory so that reads and the "already
 //! voted?" check never touch the database, let alone wait on the writer. It
-//! is loaded from the store's read pool and advanced only after a ballot is
-//! durable, so it never shows a vote the store could still lose.
+//! is derived state (see `parley_store::changes`): loaded from the store at
+//! one point of the change log, and advanced only by the ballot records
+//! applied after that point, whichever process or request recorded them. A
+//! request never changes it, so a client that hangs up after voting cannot
+//! leave a durable ballot uncounted.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{Poll, Visibility};
 use parley_core::poll::{BallotBox, VoteError, show_totals, validate_vote};
 use parley_core::{AccountId, PollId};
-use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, Rejection, StoreError};
+use parley_store::changes::{Change, ChangeListener, ChangeRecord};
+use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, PollState, Rejection, StoreError};
 use tokio::sync::OnceCell;
 
 use crate::views::visible_status;
@@ -23,30 +27,97 @@ use crate::{AppError, Context, Result};
 /// Above this many cached polls the cache starts over (a crude bound on memory).
 const MAX_CACHED_POLLS: usize = 10_000;
 
-/// One poll's live state.
+/// One poll's live state. Put in the cache *before* it is read from the
+/// store, so that no ballot record can fall between the read and the cache:
+/// records that arrive while it loads wait in `Loading` and are applied on
+/// top of the read, those the read already reflects skipped by sequence.
 struct LivePoll {
+    /// Set once the first reader has loaded the poll.
+    loaded: OnceCell<()>,
+    state: Mutex<LiveState>,
+}
+
+enum LiveState {
+    /// Ballot records applied before the load finished: (seq, voter, choices).
+    Loading(Vec<(i64, AccountId, Vec<u32>)>),
+    Ready(Tallies),
+}
+
+/// A loaded poll: its row with live counts, and who voted what.
+struct Tallies {
     poll: Poll,
     /// The visibility of the poll's status (fixed for a status's life).
     visibility: Visibility,
-    counts: Mutex<Counts>,
+    /// The last change record reflected.
+    as_of_seq: i64,
     /// Voter → chosen options as a bit set (polls have at most 32 options).
-    ballots: Mutex<HashMap<AccountId, u32>>,
+    ballots: HashMap<AccountId, u32>,
 }
 
-#[derive(Clone)]
-struct Counts {
-    option_votes: Vec<i64>,
-    votes: i64,
-    voters: i64,
+impl Tallies {
+    fn count(&mut self, seq: i64, voter: AccountId, choices: &[u32]) {
+        if seq <= self.as_of_seq || self.ballots.contains_key(&voter) {
+            return;
+        }
+        self.as_of_seq = seq;
+        for c in choices {
+            if let Some(slot) = self.poll.option_votes.get_mut(*c as usize) {
+                *slot += 1;
+            }
+        }
+        self.poll.votes_count += choices.len() as i64;
+        self.poll.voters_count += 1;
+        self.ballots.insert(voter, bits(choices));
+    }
+}
+
+/// What a reader takes out of a loaded poll.
+struct Seen {
+    poll: Poll,
+    visibility: Visibility,
+    /// The viewer's choices, when a viewer was asked about.
+    own: Option<Option<Vec<u32>>>,
+}
+
+impl LivePoll {
+    fn state(&self) -> MutexGuard<'_, LiveState> {
+        // Every critical section leaves the state whole.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finish_load(&self, loaded: PollState) {
+        let mut state = self.state();
+        let pending = match &mut *state {
+            LiveState::Loading(pending) => std::mem::take(pending),
+            LiveState::Ready(_) => return,
+        };
+        let mut tallies = Tallies {
+            poll: loaded.poll,
+            visibility: loaded.visibility,
+            as_of_seq: loaded.as_of_seq,
+            ballots: loaded.ballots.into_iter().map(|(a, c)| (a, bits(&c))).collect(),
+        };
+        for (seq, voter, choices) in pending {
+            tallies.count(seq, voter, &choices);
+        }
+        *state = LiveState::Ready(tallies);
+    }
+
+    fn seen(&self, viewer: Option<AccountId>) -> Result<Seen> {
+        match &*self.state() {
+            LiveState::Ready(t) => Ok(Seen {
+                poll: t.poll.clone(),
+                visibility: t.visibility,
+                own: viewer.map(|me| t.ballots.get(&me).copied().map(from_bits)),
+            }),
+            LiveState::Loading(_) => Err(AppError::Internal("poll read before it was loaded".into())),
+        }
+    }
 }
 
 #[derive(Default)]
 pub struct PollCache {
-    slots: Mutex<HashMap<PollId, Arc<OnceCell<Arc<LivePoll>>>>>,
-}
-
-fn poisoned() -> AppError {
-    AppError::Internal("poll cache lock poisoned".into())
+    slots: Mutex<HashMap<PollId, Arc<LivePoll>>>,
 }
 
 fn bits(choices: &[u32]) -> u32 {
@@ -58,65 +129,113 @@ fn from_bits(mask: u32) -> Vec<u32> {
 }
 
 impl PollCache {
+    fn slots(&self) -> MutexGuard<'_, HashMap<PollId, Arc<LivePoll>>> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     async fn live(&self, ctx: &Context, id: PollId) -> Result<Arc<LivePoll>> {
         let slot = {
-            let mut slots = self.slots.lock().map_err(|_| poisoned())?;
+            let mut slots = self.slots();
             if slots.len() >= MAX_CACHED_POLLS && !slots.contains_key(&id) {
                 slots.clear();
             }
-            slots.entry(id).or_default().clone()
+            slots
+                .entry(id)
+                .or_insert_with(|| {
+                    Arc::new(LivePoll { loaded: OnceCell::new(), state: Mutex::new(LiveState::Loading(Vec::new())) })
+                })
+                .clone()
         };
-        let live = slot
+        let loaded = slot
+            .loaded
             .get_or_try_init(|| async {
-                let poll = ctx.store.find_poll(id).await?.ok_or(AppError::NotFound)?;
-                let status = ctx.store.find_status(poll.status_id).await?.ok_or(AppError::NotFound)?;
-                let ballots: HashMap<AccountId, u32> =
-                    ctx.store.poll_ballots(id).await?.into_iter().map(|(a, c)| (a, bits(&c))).collect();
-                let counts = Counts {
-                    option_votes: poll.option_votes.clone(),
-                    votes: poll.votes_count,
-                    voters: poll.voters_count,
-                };
-                Ok::<_, AppError>(Arc::new(LivePoll {
-                    poll,
-                    visibility: status.visibility,
-                    counts: Mutex::new(counts),
-                    ballots: Mutex::new(ballots),
-                }))
+                let state = ctx.store.poll_state(id).await?.ok_or(AppError::NotFound)?;
+                slot.finish_load(state);
+                Ok::<_, AppError>(())
             })
             .await;
-        match live {
-            Ok(live) => Ok(live.clone()),
-            Err(e) => {
-                // Do not keep a slot for a poll that failed to load (or does not exist).
-                if let Ok(mut slots) = self.slots.lock() {
-                    slots.remove(&id);
-                }
-                Err(e)
+        if let Err(e) = loaded {
+            // Do not keep a slot for a poll that failed to load (or does not exist).
+            let mut slots = self.slots();
+            if slots.get(&id).is_some_and(|s| Arc::ptr_eq(s, &slot)) {
+                slots.remove(&id);
             }
+            return Err(e);
         }
+        Ok(slot)
     }
 
-    /// Forgets a poll (after an edit changed it or its status was deleted).
-    pub fn invalidate(&self, id: PollId) {
-        if let Ok(mut slots) = self.slots.lock() {
-            slots.remove(&id);
-        }
+    fn forget(&self, id: PollId) {
+        self.slots().remove(&id);
     }
 
     /// The poll as `viewer` sees it now.
     pub async fn view(&self, ctx: &Context, id: PollId, viewer: Option<AccountId>) -> Result<PollView> {
-        let live = self.live(ctx, id).await?;
-        let counts = live.counts.lock().map_err(|_| poisoned())?.clone();
-        let own = match viewer {
-            Some(me) => Some(live.ballots.lock().map_err(|_| poisoned())?.get(&me).copied()),
-            None => None,
-        };
-        let mut poll = live.poll.clone();
-        poll.option_votes = counts.option_votes;
-        poll.votes_count = counts.votes;
-        poll.voters_count = counts.voters;
-        Ok(PollView::new(poll, viewer, own.map(|o| o.map(from_bits)), Utc::now()))
+        let seen = self.live(ctx, id).await?.seen(viewer)?;
+        Ok(PollView::new(seen.poll, viewer, seen.own, Utc::now()))
+    }
+
+    /// Every loaded poll's tallies and ballots, for the rebuild-and-compare check.
+    fn loaded(&self) -> Vec<(PollId, Poll, HashMap<AccountId, u32>)> {
+        let slots: Vec<(PollId, Arc<LivePoll>)> = self.slots().iter().map(|(id, s)| (*id, s.clone())).collect();
+        slots
+            .into_iter()
+            .filter_map(|(id, slot)| match &*slot.state() {
+                LiveState::Ready(t) => Some((id, t.poll.clone(), t.ballots.clone())),
+                LiveState::Loading(_) => None,
+            })
+            .collect()
+    }
+
+    /// Reads every loaded poll again from the store: the differences.
+    pub(crate) async fn differences(&self, ctx: &Context) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for (id, kept, ballots) in self.loaded() {
+            let Some(fresh) = ctx.store.poll_state(id).await? else {
+                found.push(format!("poll {id}: kept, but gone from the database"));
+                continue;
+            };
+            let fresh_ballots: HashMap<AccountId, u32> = fresh.ballots.iter().map(|(a, c)| (*a, bits(c))).collect();
+            // The chain head is read from the store when a snapshot needs it, never kept live.
+            let mut fresh_poll = fresh.poll;
+            fresh_poll.chain_head.clone_from(&kept.chain_head);
+            fresh_poll.vote_seq = kept.vote_seq;
+            if kept != fresh_poll {
+                found.push(format!("poll {id}: kept {kept:?}, database {fresh_poll:?}"));
+            }
+            if ballots != fresh_ballots {
+                found.push(format!(
+                    "poll {id}: {} voters kept, {} in the database, or their choices differ",
+                    ballots.len(),
+                    fresh_ballots.len()
+                ));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl ChangeListener for PollCache {
+    fn apply(&self, record: &ChangeRecord) {
+        match &record.change {
+            Change::BallotRecorded { poll, account, choices } => {
+                let Some(slot) = self.slots().get(poll).cloned() else { return };
+                match &mut *slot.state() {
+                    LiveState::Loading(pending) => pending.push((record.seq, *account, choices.clone())),
+                    LiveState::Ready(tallies) => tallies.count(record.seq, *account, choices),
+                }
+            }
+            // Options, end or hidden totals changed, or it ended: read it again.
+            Change::PollChanged { poll } | Change::PollClosed { poll } => self.forget(*poll),
+            Change::StatusDeleted { poll: Some(poll), .. } => self.forget(*poll),
+            // Who may see the poll is checked per request; its row does not change.
+            Change::Everything => self.reset(),
+            _ => {}
+        }
+    }
+
+    fn reset(&self) {
+        self.slots().clear();
     }
 }
 
@@ -166,32 +285,30 @@ impl PollService {
 
     /// The poll, if its status is visible to the viewer (`GET /api/v1/polls/:id`).
     pub async fn get(&self, viewer: Option<AccountId>, id: PollId) -> Result<PollView> {
-        let live = self.ctx.polls.live(&self.ctx, id).await?;
-        self.check_visible(&live, viewer).await?;
-        self.ctx.polls.view(&self.ctx, id, viewer).await
+        let seen = self.ctx.polls.live(&self.ctx, id).await?.seen(viewer)?;
+        self.check_visible(&seen, viewer).await?;
+        Ok(PollView::new(seen.poll, viewer, seen.own, Utc::now()))
     }
 
     /// `POST /api/v1/polls/:id/votes`
     pub async fn vote(&self, voter: AccountId, id: PollId, choices: &[i64]) -> Result<PollView> {
         let ctx = &self.ctx;
-        let live = ctx.polls.live(ctx, id).await?;
+        let seen = ctx.polls.live(ctx, id).await?.seen(Some(voter))?;
         // Public and unlisted polls: the ballot's own transaction checks that the
         // author neither blocks the voter nor is suspended (one round trip in all).
-        if !public(&live) {
-            visible_status(ctx, Some(voter), live.poll.status_id).await?;
+        if !public(&seen) {
+            visible_status(ctx, Some(voter), seen.poll.status_id).await?;
         }
-        let already = live.ballots.lock().map_err(|_| poisoned())?.contains_key(&voter);
+        let already = matches!(seen.own, Some(Some(_)));
         let ballot_box = BallotBox {
-            author: live.poll.account_id,
-            options: live.poll.options.len(),
-            multiple: live.poll.multiple,
-            expires_at: live.poll.expires_at,
+            author: seen.poll.account_id,
+            options: seen.poll.options.len(),
+            multiple: seen.poll.multiple,
+            expires_at: seen.poll.expires_at,
         };
         let chosen = validate_vote(ballot_box, voter, choices, already, Utc::now()).map_err(vote_error)?;
-        let recorded = ctx
-            .store
-            .record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen.clone(), at: None })
-            .await;
+        let recorded =
+            ctx.store.record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen, at: None }).await;
         match recorded {
             Ok(_) => {}
             Err(StoreError::Conflict(Conflict::AlreadyVoted)) => return Err(vote_error(VoteError::AlreadyVoted)),
@@ -200,34 +317,22 @@ impl PollService {
             Err(StoreError::Rejected(Rejection::NotVisible)) => return Err(AppError::NotFound),
             Err(e) => return Err(e.into()),
         }
-        // Durable now: advance the live tallies.
-        {
-            let mut counts = live.counts.lock().map_err(|_| poisoned())?;
-            for c in &chosen {
-                if let Some(slot) = counts.option_votes.get_mut(*c as usize) {
-                    *slot += 1;
-                }
-            }
-            counts.votes += chosen.len() as i64;
-            counts.voters += 1;
-        }
-        live.ballots.lock().map_err(|_| poisoned())?.insert(voter, bits(&chosen));
-        ctx.events.publish(crate::events::Event::PollVoted(id));
+        // The ballot's record was applied to the tallies before the store answered.
         ctx.polls.view(ctx, id, Some(voter)).await
     }
 
     /// May `viewer` see the poll's status? For public and unlisted polls only a
     /// block by the author (or the author's suspension) hides it.
-    async fn check_visible(&self, live: &LivePoll, viewer: Option<AccountId>) -> Result<()> {
-        if !public(live) {
-            return visible_status(&self.ctx, viewer, live.poll.status_id).await.map(|_| ());
+    async fn check_visible(&self, seen: &Seen, viewer: Option<AccountId>) -> Result<()> {
+        if !public(seen) {
+            return visible_status(&self.ctx, viewer, seen.poll.status_id).await.map(|_| ());
         }
         // Public and unlisted: shown unless the author is suspended or blocks
         // the viewer (the author sees their own even while suspended).
-        if viewer == Some(live.poll.account_id) {
+        if viewer == Some(seen.poll.account_id) {
             return Ok(());
         }
-        if self.ctx.store.author_hidden_from(live.poll.account_id, viewer).await? {
+        if self.ctx.store.author_hidden_from(seen.poll.account_id, viewer).await? {
             return Err(AppError::NotFound);
         }
         Ok(())
@@ -285,16 +390,12 @@ impl PollService {
 
     /// Closes every poll whose time has come; returns how many.
     pub async fn close_expired(&self) -> Result<usize> {
-        let closed = self.ctx.store.close_expired_polls(Utc::now()).await?;
-        for poll in &closed {
-            self.ctx.events.publish(crate::events::Event::PollChanged(poll.id));
-        }
-        Ok(closed.len())
+        Ok(self.ctx.store.close_expired_polls(Utc::now()).await?.len())
     }
 }
 
-fn public(live: &LivePoll) -> bool {
-    matches!(live.visibility, Visibility::Public | Visibility::Unlisted)
+fn public(seen: &Seen) -> bool {
+    matches!(seen.visibility, Visibility::Public | Visibility::Unlisted)
 }
 
 fn vote_error(e: VoteError) -> AppError {

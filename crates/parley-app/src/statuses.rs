@@ -117,7 +117,6 @@ impl StatusService {
                 poll,
             })
             .await?;
-        ctx.events.publish(crate::events::Event::StatusPosted(status.id));
         status_view(ctx, Some(author.id), Arc::new(status)).await
     }
 
@@ -142,10 +141,6 @@ impl StatusService {
         }
         let view = status_view(&self.ctx, Some(actor.id), status).await?;
         self.ctx.store.delete_status(id).await?;
-        self.ctx.events.publish(crate::events::Event::StatusChanged(id));
-        if let Some(poll_id) = view.status.poll_id {
-            self.ctx.polls.invalidate(poll_id);
-        }
         Ok(view)
     }
 
@@ -198,11 +193,6 @@ impl StatusService {
                 },
             )
             .await?;
-        self.ctx.events.publish(crate::events::Event::StatusChanged(id));
-        if let Some(poll_id) = edited.poll_id {
-            self.ctx.polls.invalidate(poll_id);
-            self.ctx.events.publish(crate::events::Event::PollChanged(poll_id));
-        }
         status_view(&self.ctx, Some(actor.id), Arc::new(edited)).await
     }
 

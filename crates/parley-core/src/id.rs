@@ -1,9 +1,11 @@
 //! Time-ordered 64-bit identifiers, as Mastodon makes them.
 //!
 //! The high 48 bits hold milliseconds since the Unix epoch, the low 16 bits a
-//! sequence, so ordering by ID is ordering by creation time and `max_id` /
-//! `since_id` / `min_id` are plain index range scans. IDs travel as decimal
-//! strings, like Mastodon's.
+//! sequence (10 bits) and the node that made the ID (6 bits), so ordering by
+//! ID is ordering by creation time and `max_id` / `since_id` / `min_id` are
+//! plain index range scans. Two processes writing to one database (a server
+//! and the CLI, or several nodes on PostgreSQL) hold different node numbers,
+//! so their IDs never collide. IDs travel as decimal strings, like Mastodon's.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,42 +13,64 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 
+/// Bits of an ID that name the node (process) that made it.
+pub const NODE_BITS: u32 = 6;
+/// How many nodes may make IDs at once.
+pub const MAX_NODES: i64 = 1 << NODE_BITS;
+
 /// Makes strictly increasing IDs from the clock; safe to share between threads.
+///
+/// An ID is a *slot* (`ms << 10 | sequence`) followed by the node number; the
+/// generator hands out slots in increasing order, so a node's IDs increase
+/// strictly and two nodes' IDs differ in their low bits.
 #[derive(Debug, Default)]
 pub struct IdGenerator {
-    last: AtomicI64,
-    /// Low bits for back-dated IDs (see [`IdGenerator::at`]).
+    /// The last slot handed out.
+    last_slot: AtomicI64,
+    /// Sequence for back-dated IDs (see [`IdGenerator::at`]).
     seq: AtomicI64,
+    node: i64,
 }
 
 impl IdGenerator {
+    /// A generator for node 0 (a process alone with its database: tests, tools).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The next ID: `now_ms << 16`, or one more than the last ID handed out
-    /// when the clock has not moved (or moved backwards).
+    /// A generator whose IDs carry `node` (taken modulo [`MAX_NODES`]).
+    pub fn for_node(node: i64) -> Self {
+        IdGenerator { node: node.rem_euclid(MAX_NODES), ..Self::default() }
+    }
+
+    pub fn node(&self) -> i64 {
+        self.node
+    }
+
+    /// The next ID: the current millisecond's first slot, or the slot after
+    /// the last one handed out when the clock has not moved (or moved backwards).
     pub fn next_raw(&self) -> i64 {
-        let candidate = Utc::now().timestamp_millis() << 16;
-        let mut last = self.last.load(Ordering::Relaxed);
+        let candidate = Utc::now().timestamp_millis() << (16 - NODE_BITS);
+        let mut last = self.last_slot.load(Ordering::Relaxed);
         loop {
             let next = candidate.max(last + 1);
-            match self.last.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return next,
+            match self.last_slot.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return (next << NODE_BITS) | self.node,
                 Err(actual) => last = actual,
             }
         }
     }
 
     /// An ID for something that happened at `at` (back-dated imports, seeding):
-    /// the time in the high bits, a rolling sequence in the low ones.
+    /// the time in the high bits, a rolling sequence and the node in the low ones.
     pub fn at(&self, at: DateTime<Utc>) -> i64 {
-        raw_id_at(at) | (self.seq.fetch_add(1, Ordering::Relaxed) & 0xffff)
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) & ((1 << (16 - NODE_BITS)) - 1);
+        raw_id_at(at) | (seq << NODE_BITS) | self.node
     }
 
     /// Makes sure later IDs sort after `seen` (used at start with the largest stored ID).
     pub fn observe(&self, seen: i64) {
-        self.last.fetch_max(seen, Ordering::Relaxed);
+        self.last_slot.fetch_max(seen >> NODE_BITS, Ordering::Relaxed);
     }
 }
 
@@ -68,7 +92,8 @@ pub struct BadId;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(pub i64);
 
         impl $name {
@@ -148,6 +173,28 @@ mod tests {
         let future = (Utc::now().timestamp_millis() + 60_000) << 16;
         ids.observe(future);
         assert!(ids.next_raw() > future);
+    }
+
+    #[test]
+    fn nodes_never_make_the_same_id() {
+        let a = IdGenerator::for_node(1);
+        let b = IdGenerator::for_node(2);
+        let from_a: std::collections::HashSet<i64> = (0..5_000).map(|_| a.next_raw()).collect();
+        assert!((0..5_000).map(|_| b.next_raw()).all(|id| !from_a.contains(&id)));
+        assert!(from_a.iter().all(|id| id & (MAX_NODES - 1) == 1));
+        let back = Utc::now() - chrono::Duration::days(3);
+        assert_ne!(a.at(back), b.at(back));
+        assert_eq!(b.at(back) & (MAX_NODES - 1), 2);
+    }
+
+    #[test]
+    fn observing_another_nodes_id_keeps_this_nodes_bits() {
+        let ids = IdGenerator::for_node(5);
+        let future = ((Utc::now().timestamp_millis() + 60_000) << 16) | 9;
+        ids.observe(future);
+        let next = ids.next_raw();
+        assert!(next > future);
+        assert_eq!(next & (MAX_NODES - 1), 5);
     }
 
     #[test]

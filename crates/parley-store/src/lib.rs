@@ -11,6 +11,7 @@
 //! the store's entity cache, so a timeline page copies none of them, and a
 //! layer above may keep one and know it unchanged while it is the same `Arc`.
 
+pub mod changes;
 mod error;
 pub mod sqlite;
 mod types;
@@ -18,6 +19,7 @@ mod types;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
 use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
 use parley_core::page::PageRequest;
@@ -32,6 +34,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// each method atomic: it either happened, durably, or it did not.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    // ---- the change log (see [`changes`]) ----
+    /// Registers derived state kept above the store: from now on it is told
+    /// of every change record, by any process, in log order.
+    fn subscribe(&self, listener: Arc<dyn ChangeListener>);
+    /// Applies every record the log holds now (other processes' included);
+    /// returns the position applied.
+    async fn catch_up(&self) -> Result<i64>;
+    /// Records after `after`, oldest first, at most `limit`.
+    async fn changes_after(&self, after: i64, limit: usize) -> Result<Vec<ChangeRecord>>;
+    /// Reads every entry of the store's own derived state (entity cache, home
+    /// index) again from the database: the differences, none when in step.
+    async fn check_derived(&self) -> Result<Vec<String>>;
+
     // ---- accounts ----
     async fn create_account(&self, new: NewAccount) -> Result<Account>;
     async fn find_account(&self, id: AccountId) -> Result<Option<Account>>;
@@ -59,9 +74,6 @@ pub trait Store: Send + Sync + 'static {
     /// Everything a request's token stands for, in one read: the token, its app
     /// and its account (on every authenticated request, so one round trip).
     async fn find_token_identity(&self, token_hash: &str) -> Result<Option<(TokenInfo, App, Option<Account>)>>;
-    /// The authentication generation: it moves whenever a token may have
-    /// stopped being valid (revocation, reset, suspension, approval, role).
-    async fn auth_generation(&self) -> Result<i64>;
     /// Revokes a token if it belongs to `app`; Ok(false) when there was none.
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool>;
 
@@ -153,8 +165,9 @@ pub trait Store: Send + Sync + 'static {
     // ---- polls ----
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>>;
     async fn find_polls(&self, ids: &[PollId]) -> Result<Vec<Poll>>;
-    /// Every ballot of a poll: (voter, choices). Loads the in-memory voter index.
-    async fn poll_ballots(&self, id: PollId) -> Result<Vec<(AccountId, Vec<u32>)>>;
+    /// A poll with every ballot, read at one point of the change log (loads
+    /// the in-memory tallies and voter index).
+    async fn poll_state(&self, id: PollId) -> Result<Option<PollState>>;
     /// Records a ballot, its vote rows (hash-chained) and the tallies in one
     /// transaction. `Conflict::AlreadyVoted` if the account has a ballot.
     async fn record_ballot(&self, ballot: NewBallot) -> Result<RecordedBallot>;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use parley_core::model::{NotificationKind, ProfileField, Role, Visibility};
+use parley_core::model::{NotificationKind, Poll, ProfileField, Role, Visibility};
 use parley_core::{AccountId, AppId, PollId, StatusId};
 
 /// A local account to create.
@@ -259,4 +259,16 @@ pub struct PollSignals {
 pub struct PollAudit {
     pub poll_id: PollId,
     pub problems: Vec<String>,
+}
+
+/// A poll as recorded at one point of the change log: its row, every ballot
+/// (voter, sorted choices), and the last record the read reflects.
+#[derive(Debug, Clone)]
+pub struct PollState {
+    pub poll: Poll,
+    /// The visibility of the poll's status.
+    pub visibility: Visibility,
+    pub ballots: Vec<(AccountId, Vec<u32>)>,
+    /// Records up to this one are in the state; later ones are not.
+    pub as_of_seq: i64,
 }

@@ -93,6 +93,9 @@ pub struct StatusesConfig {
 pub struct StorageConfig {
     /// Read-only SQLite connections in the pool.
     pub readers: usize,
+    /// Hours of change records kept (a process that falls further behind
+    /// forgets what it derived and starts over).
+    pub change_retention_hours: u64,
 }
 
 impl Default for Config {
@@ -130,7 +133,7 @@ impl Default for StatusesConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        StorageConfig { readers: 4 }
+        StorageConfig { readers: 4, change_retention_hours: 168 }
     }
 }
 
@@ -207,6 +210,12 @@ impl Config {
         if !(1..=64).contains(&self.storage.readers) {
             bail!("storage.readers must be between 1 and 64 (got {})", self.storage.readers);
         }
+        if !(1..=87_600).contains(&self.storage.change_retention_hours) {
+            bail!(
+                "storage.change_retention_hours must be between 1 and 87600 (got {})",
+                self.storage.change_retention_hours
+            );
+        }
         Ok(())
     }
 
@@ -224,6 +233,15 @@ impl Config {
         } else {
             RegistrationsMode::Approval
         })
+    }
+
+    /// How the store opens the database.
+    pub fn sqlite_options(&self) -> parley_store::sqlite::SqliteOptions {
+        parley_store::sqlite::SqliteOptions {
+            readers: self.storage.readers,
+            change_retention: std::time::Duration::from_secs(self.storage.change_retention_hours * 3600),
+            ..Default::default()
+        }
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -294,6 +312,8 @@ max_expiration = 2629746
 [storage]
 # Read-only SQLite connections.
 readers = 4
+# Hours of change records kept in the change log.
+change_retention_hours = 168
 "#;
 
 #[cfg(test)]
@@ -308,6 +328,7 @@ mod tests {
         assert_eq!(example.data_dir, defaults.data_dir);
         assert_eq!(example.statuses.max_characters, defaults.statuses.max_characters);
         assert_eq!(example.storage.readers, defaults.storage.readers);
+        assert_eq!(example.storage.change_retention_hours, defaults.storage.change_retention_hours);
         assert_eq!(example.oauth.password_grant, defaults.oauth.password_grant);
         assert_eq!(example.polls.max_options, defaults.polls.max_options);
         assert_eq!(example.polls.max_expiration, defaults.polls.max_expiration);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use parley_app::Services;
-use parley_store::sqlite::{SqliteOptions, SqliteStore};
+use parley_store::sqlite::SqliteStore;
 use tokio::net::{TcpListener, TcpSocket};
 use tower_http::normalize_path::NormalizePathLayer;
 
@@ -17,7 +17,7 @@ use crate::config::Config;
 pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store = SqliteStore::open(&config.database_path(), SqliteOptions { readers: config.storage.readers })
+    let store = SqliteStore::open(&config.database_path(), config.sqlite_options())
         .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
     let services = Services::new(Arc::new(store.clone()), config.settings());
     Ok((store, services))

@@ -215,7 +215,15 @@ async fn state(s: &TestServer, viewer: &User, poll_id: &str) -> PollState {
     let id = PollId(poll_id.parse().expect("numeric poll id"));
     let store = &s.running.services.ctx.store;
     let p = store.find_poll(id).await.expect("find poll").expect("poll exists");
-    let ballots = store.poll_ballots(id).await.expect("ballots").into_iter().map(|(a, c)| (a.0, c)).collect();
+    let ballots = store
+        .poll_state(id)
+        .await
+        .expect("ballots")
+        .expect("poll")
+        .ballots
+        .into_iter()
+        .map(|(a, c)| (a.0, c))
+        .collect();
     PollState {
         api_options,
         api_votes: api["votes_count"].as_i64().expect("votes_count"),

@@ -244,7 +244,7 @@ async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> usize {
     let bad: Vec<_> = audits.iter().filter(|a| !a.problems.is_empty()).collect();
     assert!(bad.is_empty(), "the recount after a crash found problems: {bad:?}");
     let p = services.ctx.store.find_poll(poll).await.expect("find poll").expect("poll exists");
-    let ballots = services.ctx.store.poll_ballots(poll).await.expect("ballots");
+    let ballots = services.ctx.store.poll_state(poll).await.expect("ballots").expect("poll exists").ballots;
     let mut problems = Vec::new();
     let mut per_option = vec![0i64; OPTIONS as usize];
     let mut counted = HashSet::new();

@@ -5,7 +5,9 @@ use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
+use super::changelog::append;
 use super::rows::{ACCOUNT_COLUMNS, Window, account_from_row, conflict, json_ids, ms, now_ms};
+use crate::changes::Change;
 use crate::types::{AdminUpdate, Credentials, NewAccount, ProfileUpdate};
 use crate::{Result, StoreError};
 
@@ -28,6 +30,7 @@ pub fn create(c: &Connection, ids: &IdGenerator, new: NewAccount) -> Result<Acco
         new.approved
     ])
     .map_err(conflict)?;
+    append(c, Change::AccountCreated { account: AccountId(id) })?;
     find(c, AccountId(id))?.ok_or(StoreError::NotFound)
 }
 
@@ -83,8 +86,7 @@ pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result
     if let Some(bot) = u.bot {
         c.execute("UPDATE accounts SET bot = ?2 WHERE id = ?1", params![id.0, bot])?;
     }
-    // Cached identities carry the profile: let them be read again.
-    super::oauth::bump_auth_generation(c)?;
+    append(c, Change::ProfileUpdated { account: id })?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
 
@@ -106,10 +108,10 @@ pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Acc
         if suspended {
             // A suspended account's sessions end at once.
             c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
+            append(c, Change::TokensRevoked { account: id })?;
         }
     }
-    // Role, approval and suspension all change what a token may do.
-    super::oauth::bump_auth_generation(c)?;
+    append(c, Change::StandingChanged { account: id, suspension: u.suspended.is_some() })?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
 
@@ -120,7 +122,7 @@ pub fn reset_password(c: &Connection, id: AccountId, hash: &str) -> Result<()> {
     }
     c.execute("DELETE FROM tokens WHERE account_id = ?1", [id.0])?;
     c.execute("DELETE FROM oauth_grants WHERE account_id = ?1", [id.0])?;
-    super::oauth::bump_auth_generation(c)?;
+    append(c, Change::TokensRevoked { account: id })?;
     Ok(())
 }
 

@@ -5,8 +5,10 @@
 use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, params};
 
+use super::changelog::append;
 use super::rows::{ms, now_ms};
 use crate::Result;
+use crate::changes::Change;
 use crate::types::{NewAccount, NewStatus, NewToken};
 
 pub fn accounts(c: &Connection, ids: &IdGenerator, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
@@ -35,6 +37,7 @@ pub fn accounts(c: &Connection, ids: &IdGenerator, accounts: Vec<NewAccount>) ->
         .map_err(super::rows::conflict)?;
         out.push(AccountId(id));
     }
+    append(c, Change::Everything)?;
     Ok(out)
 }
 
@@ -57,6 +60,7 @@ pub fn follows(c: &Connection, ids: &IdGenerator, mut pairs: Vec<(AccountId, Acc
     for (a, b) in pairs.into_iter().filter(|(a, b)| a != b) {
         stmt.execute(params![ids.next_raw(), a.0, b.0])?;
     }
+    append(c, Change::Everything)?;
     Ok(())
 }
 
@@ -74,6 +78,7 @@ pub fn statuses(c: &Connection, ids: &IdGenerator, statuses: Vec<NewStatus>) -> 
         stmt.execute(params![id, s.account_id.0, s.text, s.content_html, s.visibility.as_str(), created])?;
         out.push(StatusId(id));
     }
+    append(c, Change::Everything)?;
     Ok(out)
 }
 
@@ -87,5 +92,6 @@ pub fn recount(c: &Connection) -> Result<()> {
             statuses_count = (SELECT count(*) FROM statuses WHERE account_id = accounts.id),
             last_status_at = (SELECT max(created_at) FROM statuses WHERE account_id = accounts.id);",
     )?;
+    append(c, Change::Everything)?;
     Ok(())
 }

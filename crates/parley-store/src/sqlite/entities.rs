@@ -5,29 +5,24 @@
 //! in WAL mode a connection drops its whole cache whenever another one has
 //! committed, so under a stream of writes every read starts cold.
 //!
-//! Invalidation cannot miss a write, whichever store function made it: the
-//! writer's connection reports every row it changes in `statuses`,
-//! `accounts` or `apps` (SQLite's update hook, see [`super::writer`]), and those rows
-//! are dropped here once their group has committed, before any request of
-//! the group is answered. A status's mentions and tags live in other tables
-//! but only change together with its row (on edit). The writer never fills
-//! the cache: it reads inside transactions that are not committed yet.
-//!
-//! Another process (the CLI) changes accounts only through functions that
-//! bump the authentication generation, so the cached accounts are valid for
-//! one generation. It never writes statuses while a server runs (the seeding
-//! command writes them with the server stopped).
+//! Entries change only by the change log ([`crate::changes`]): each record
+//! drops the rows it changed, counters included (a favourite drops its
+//! status, for `favourites_count`; a follow both accounts, for their
+//! counts), whichever process wrote it. [`EntityCache::apply`] is the one
+//! list of which record touches which row. The writer never fills the cache:
+//! it reads inside transactions that are not committed yet.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use parley_core::model::{Account, App, Status};
-use parley_core::{AccountId, AppId};
+use parley_core::{AccountId, AppId, StatusId};
 use rusqlite::Connection;
 
-use super::sharded::{Sharded, lock};
+use super::sharded::Sharded;
 use super::{accounts, oauth, rows};
 use crate::Result;
+use crate::changes::{Change, ChangeListener, ChangeRecord};
 
 /// Bytes of statuses kept (text, HTML and bookkeeping counted).
 const MAX_STATUS_BYTES: usize = 96 << 20;
@@ -40,17 +35,6 @@ pub struct EntityCache {
     statuses: Sharded<Status>,
     accounts: Sharded<Account>,
     apps: Sharded<App>,
-    /// Rows the writer changed in its current group: (table, rowid).
-    changed: Mutex<Vec<(Table, i64)>>,
-    /// The authentication generation the cached accounts were read under.
-    accounts_generation: Mutex<Option<i64>>,
-}
-
-#[derive(Clone, Copy)]
-enum Table {
-    Statuses,
-    Accounts,
-    Apps,
 }
 
 impl Default for EntityCache {
@@ -59,8 +43,6 @@ impl Default for EntityCache {
             statuses: Sharded::new(MAX_STATUS_BYTES),
             accounts: Sharded::new(MAX_ACCOUNT_BYTES),
             apps: Sharded::new(MAX_APP_BYTES),
-            changed: Mutex::new(Vec::new()),
-            accounts_generation: Mutex::new(None),
         }
     }
 }
@@ -73,17 +55,8 @@ impl EntityCache {
         })
     }
 
-    /// The accounts with these IDs that exist, in the order asked, each once, if valid
-    /// under the authentication `generation`.
-    pub fn accounts(&self, c: &Connection, generation: i64, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
-        {
-            let mut seen = lock(&self.accounts_generation);
-            if *seen != Some(generation) {
-                // Moved by a profile or admin change, here or in another process.
-                self.accounts.clear();
-                *seen = Some(generation);
-            }
-        }
+    /// The accounts with these IDs that exist, in the order asked, each once.
+    pub fn accounts(&self, c: &Connection, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
         let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
         cached_or_loaded(&self.accounts, &raw, account_weight, |missing| {
             let missing: Vec<AccountId> = missing.iter().copied().map(AccountId).collect();
@@ -104,32 +77,54 @@ impl EntityCache {
         Ok(found.into_iter().next().map(Arc::unwrap_or_clone))
     }
 
-    /// Called by the writer for each row it inserts, updates or deletes.
-    pub fn note_change(&self, table: &str, rowid: i64) {
-        let table = match table {
-            "statuses" => Table::Statuses,
-            "accounts" => Table::Accounts,
-            "apps" => Table::Apps,
-            _ => return,
-        };
-        lock(&self.changed).push((table, rowid));
+    /// What is cached now (for the rebuild-and-compare check).
+    pub fn cached(&self) -> (Vec<Arc<Status>>, Vec<Arc<Account>>, Vec<Arc<App>>) {
+        (self.statuses.values(), self.accounts.values(), self.apps.values())
     }
+}
 
-    /// Called by the writer once a group has committed (or rolled back):
-    /// drops every row it changed.
-    pub fn forget_noted(&self) {
-        let changed = std::mem::take(&mut *lock(&self.changed));
-        for (table, id) in changed {
-            match table {
-                Table::Statuses => self.statuses.forget(id),
-                Table::Accounts => self.accounts.forget(id),
-                Table::Apps => self.apps.forget(id),
+impl ChangeListener for EntityCache {
+    fn apply(&self, record: &ChangeRecord) {
+        let status = |id: StatusId| self.statuses.forget(id.0);
+        let account = |id: AccountId| self.accounts.forget(id.0);
+        match &record.change {
+            Change::AccountCreated { account: a }
+            | Change::ProfileUpdated { account: a }
+            | Change::StandingChanged { account: a, .. } => account(*a),
+            Change::AppCreated { app } => self.apps.forget(app.0),
+            // Status rows carry the counts of replies and boosts, accounts of statuses.
+            Change::StatusCreated { status: s, account: a, in_reply_to, reblog_of }
+            | Change::StatusDeleted { status: s, account: a, in_reply_to, reblog_of, .. } => {
+                status(*s);
+                account(*a);
+                in_reply_to.iter().chain(reblog_of).for_each(|s| status(*s));
             }
+            Change::StatusEdited { status: s, .. } => status(*s),
+            Change::Favourited { status: s, .. } | Change::Unfavourited { status: s, .. } => status(*s),
+            // Follower and following counts.
+            Change::Followed { account: a, target } | Change::Unfollowed { account: a, target } => {
+                account(*a);
+                account(*target);
+            }
+            Change::Everything => self.reset(),
+            Change::TokensRevoked { .. }
+            | Change::TokenRevoked { .. }
+            | Change::Pinned { .. }
+            | Change::Unpinned { .. }
+            | Change::FollowRequested { .. }
+            | Change::FollowRequestClosed { .. }
+            | Change::Blocked { .. }
+            | Change::Unblocked { .. }
+            | Change::Muted { .. }
+            | Change::Unmuted { .. }
+            | Change::NotificationCreated { .. }
+            | Change::BallotRecorded { .. }
+            | Change::PollChanged { .. }
+            | Change::PollClosed { .. } => {}
         }
     }
 
-    /// After writes that may bypass the update hook (bulk loads, raw SQL).
-    pub fn forget_everything(&self) {
+    fn reset(&self) {
         self.statuses.clear();
         self.accounts.clear();
         self.apps.clear();

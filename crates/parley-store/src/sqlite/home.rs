@@ -28,7 +28,7 @@ use crate::Result;
 pub const RECENT_PER_AUTHOR: usize = 32;
 
 /// One status as the rules see it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     pub id: i64,
     pub author: i64,
@@ -42,7 +42,7 @@ pub struct Candidate {
 }
 
 /// The viewer's side of the rules: whom they follow, block, mute, and who blocks them.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Sources {
     pub me: i64,
     /// Followed accounts, sorted.
@@ -174,7 +174,7 @@ fn candidate_from_row(r: &rusqlite::Row) -> rusqlite::Result<Candidate> {
 }
 
 /// An author's newest statuses, newest first.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Recent {
     pub statuses: Box<[Candidate]>,
     /// True when these are all the author's statuses.

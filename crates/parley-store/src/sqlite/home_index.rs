@@ -2,17 +2,13 @@
 //! (follows, blocks, mutes) and each author's newest statuses, as the rules
 //! in [`super::home`] see them, and each viewer's own marks (favourited,
 //! boosted, pinned) that every status shown to them carries. Loaded on first
-//! use; dropped by the store
-//! right after a write that changes them is durable, so a request that
-//! follows a write always sees it. With both in memory a home page is a merge
-//! of a few short lists: no SQL until the statuses themselves are loaded.
+//! use; dropped when a change record says they changed
+//! ([`HomeIndex::apply`], the one list of which record touches which entry),
+//! right after the write commits, whichever process made it. With both in
+//! memory a home page is a merge of a few short lists: no SQL until the
+//! statuses themselves are loaded.
 //!
 //! Loads that race with writes are handled by [`Sharded`]'s epochs.
-//!
-//! The index is per process, like the store's other caches; writes by
-//! another process (the CLI, another node) are not seen by it. Such writes
-//! to these tables are the bulk seeding command only, which runs with the
-//! server stopped.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -23,6 +19,7 @@ use super::home::{Recent, Sources};
 use super::sharded::{Sharded, lock};
 use super::statuses::Marks;
 use crate::Result;
+use crate::changes::{Change, ChangeListener, ChangeRecord};
 
 /// Followed, blocked and muted accounts kept, over all viewers (8 bytes each).
 const MAX_SOURCE_ENTRIES: usize = 6_000_000;
@@ -124,8 +121,67 @@ impl HomeIndex {
         guard.1 = None;
     }
 
-    /// After writes the index cannot follow (bulk loads, raw SQL).
-    pub fn forget_everything(&self) {
+    /// Everything kept now, for the rebuild-and-compare check.
+    pub fn snapshot(&self) -> IndexSnapshot {
+        IndexSnapshot {
+            sources: self.sources.entries(),
+            recent: self.recent.entries(),
+            marks: self.marks.entries(),
+            suspended: self.cached_suspended(),
+        }
+    }
+}
+
+/// What the index holds at one moment, by viewer or author.
+pub struct IndexSnapshot {
+    pub sources: Vec<(i64, Arc<Sources>)>,
+    pub recent: Vec<(i64, Arc<Recent>)>,
+    pub marks: Vec<(i64, Arc<Marks>)>,
+    pub suspended: Option<Arc<HashSet<i64>>>,
+}
+
+impl ChangeListener for HomeIndex {
+    fn apply(&self, record: &ChangeRecord) {
+        match &record.change {
+            Change::StatusCreated { account, reblog_of, .. } | Change::StatusDeleted { account, reblog_of, .. } => {
+                self.forget_recent(*account);
+                if reblog_of.is_some() {
+                    // A boost is its author's mark on the original.
+                    self.forget_marks(*account);
+                }
+            }
+            Change::StatusEdited { account, .. } => self.forget_recent(*account),
+            Change::Favourited { account, .. }
+            | Change::Unfavourited { account, .. }
+            | Change::Pinned { account, .. }
+            | Change::Unpinned { account, .. } => self.forget_marks(*account),
+            Change::Followed { account, .. }
+            | Change::Unfollowed { account, .. }
+            | Change::Muted { account, .. }
+            | Change::Unmuted { account, .. } => self.forget_sources(*account),
+            // Both sides: blocks, and blocked-by.
+            Change::Blocked { account, target } | Change::Unblocked { account, target } => {
+                self.forget_sources(*account);
+                self.forget_sources(*target);
+            }
+            Change::StandingChanged { suspension: true, .. } => self.forget_suspended(),
+            Change::Everything => self.reset(),
+            Change::StandingChanged { suspension: false, .. }
+            | Change::AccountCreated { .. }
+            | Change::ProfileUpdated { .. }
+            | Change::TokensRevoked { .. }
+            | Change::TokenRevoked { .. }
+            | Change::AppCreated { .. }
+            | Change::FollowRequested { .. }
+            | Change::FollowRequestClosed { .. }
+            | Change::NotificationCreated { .. }
+            | Change::BallotRecorded { .. }
+            | Change::PollChanged { .. }
+            | Change::PollClosed { .. } => {}
+        }
+    }
+
+    fn reset(&self) {
         self.sources.clear();
         self.recent.clear();
         self.marks.clear();

@@ -8,6 +8,8 @@
 
 mod accounts;
 mod bulk;
+mod changelog;
+mod check;
 mod entities;
 mod home;
 mod home_index;
@@ -23,7 +25,8 @@ pub mod writer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -35,6 +38,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
 use self::writer::Writer;
+use crate::changes::{ChangeFeed, ChangeListener, ChangeRecord};
 use crate::types::*;
 use crate::{Result, Store, StoreError};
 
@@ -52,6 +56,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/sqlite/0003_suspended_index.sql")),
     (4, include_str!("../../migrations/sqlite/0004_auth_generation.sql")),
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -65,13 +70,25 @@ impl From<rusqlite::Error> for StoreError {
 pub struct SqliteOptions {
     /// Read-only connections in the pool (and reads running at once).
     pub readers: usize,
+    /// How often the log is checked for records other processes wrote.
+    pub tail_interval: Duration,
+    /// How long change records are kept (a process that falls further
+    /// behind than this forgets all it derived and starts over).
+    pub change_retention: Duration,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { readers: 4 }
+        SqliteOptions {
+            readers: 4,
+            tail_interval: Duration::from_millis(25),
+            change_retention: Duration::from_secs(7 * 24 * 3600),
+        }
     }
 }
+
+/// How often this process renews its node number and prunes the log.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The SQLite store. Cheap to clone; all clones share the writer and the pool.
 #[derive(Clone)]
@@ -87,27 +104,20 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     read_slots: Arc<Semaphore>,
     ids: Arc<IdGenerator>,
-    auth: AuthGeneration,
-    home: home_index::HomeIndex,
+    /// This process's node number (in every ID it makes).
+    node: i64,
+    home: Arc<home_index::HomeIndex>,
     entities: Arc<entities::EntityCache>,
+    /// The change log's applied position and who is told of each record.
+    feed: Arc<ChangeFeed>,
 }
 
-/// How stale the authentication generation read from the database may be
-/// when this process has not bumped it itself: another process's revocation
-/// (the CLI's) takes effect within this long.
-const OTHER_PROCESS_AUTH_CHECK: std::time::Duration = std::time::Duration::from_millis(20);
-
-/// The authentication generation as last read, so a request does not need a
-/// read transaction of its own to learn it (about 10 µs on SQLite, a third of
-/// a vote's cost). Bumps by this process are counted after their commit and
-/// force a fresh read at once; bumps by other processes are seen after at most
-/// [`OTHER_PROCESS_AUTH_CHECK`].
-#[derive(Default)]
-struct AuthGeneration {
-    /// Committed bumps by this process.
-    local_bumps: std::sync::atomic::AtomicU64,
-    /// (generation, `local_bumps` when it was read, when it was read).
-    last: Mutex<Option<(i64, u64, std::time::Instant)>>,
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last write the writer runs before it stops.
+        let node = self.node;
+        self.writer.submit("release the node number", move |c| changelog::release_node(c, node));
+    }
 }
 
 impl SqliteStore {
@@ -122,26 +132,50 @@ impl SqliteStore {
         )?;
         migrate(&mut conn)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let ids = Arc::new(IdGenerator::new());
+        let node = changelog::claim_node(&mut conn)?;
+        let ids = Arc::new(IdGenerator::for_node(node));
         ids.observe(rows::max_id(&conn)?);
+        // Derived state starts empty: it reflects the log up to here by loading from the database.
+        let feed = Arc::new(ChangeFeed::new(changelog::last_seq(&conn)?));
         let entities = Arc::new(entities::EntityCache::default());
+        let home = Arc::new(home_index::HomeIndex::default());
+        feed.subscribe(entities.clone());
+        feed.subscribe(home.clone());
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers.max(1) {
             readers.push(open_reader(path)?);
         }
-        Ok(SqliteStore {
+        let applier = feed.clone();
+        let writer = Writer::start(
+            conn,
+            Box::new(move |c, committed| applier.apply(committed, |after| changelog::read_after(c, after))),
+        )?;
+        let store = SqliteStore {
             inner: Arc::new(Inner {
                 instance: NEXT_INSTANCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 path: path.to_path_buf(),
-                writer: Writer::start(conn, entities.clone())?,
+                writer,
                 read_slots: Arc::new(Semaphore::new(readers.len())),
                 readers: Mutex::new(readers),
                 ids,
-                auth: AuthGeneration::default(),
-                home: home_index::HomeIndex::default(),
+                node,
+                home,
                 entities,
+                feed,
             }),
-        })
+        };
+        start_tailer(Arc::downgrade(&store.inner), open_reader(path)?, options)?;
+        Ok(store)
+    }
+
+    /// The last change record this process has applied.
+    pub fn applied_seq(&self) -> i64 {
+        self.inner.feed.applied()
+    }
+
+    /// This process's node number.
+    pub fn node(&self) -> i64 {
+        self.inner.node
     }
 
     /// The ID generator this store assigns IDs from.
@@ -198,61 +232,20 @@ impl SqliteStore {
         .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
     }
 
-    /// Runs a write on the writer thread; resolves once it is durable.
+    /// Runs a write on the writer thread; resolves once it is durable and its
+    /// change records are applied to this process's derived state.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &IdGenerator) -> Result<T> + Send + 'static,
     {
         let ids = self.inner.ids.clone();
-        let (value, bumped_auth) = self
-            .inner
-            .writer
-            .write(move |c| {
-                let before = oauth::auth_bumps_on_this_thread();
-                let value = f(c, &ids)?;
-                Ok((value, oauth::auth_bumps_on_this_thread() != before))
-            })
-            .await?;
-        if bumped_auth {
-            // Durable now: the next request must read the new generation.
-            self.inner.auth.local_bumps.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        }
-        Ok(value)
+        self.inner.writer.write(move |c| f(c, &ids)).await
     }
 
-    /// Accounts by ID through the entity cache, valid for the current
-    /// authentication generation (which another process's account changes move).
+    /// Accounts by ID through the entity cache.
     fn cached_accounts(&self, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
-        let generation = self.current_auth_generation()?;
-        self.read_here(|c| self.inner.entities.accounts(c, generation, ids))
-    }
-
-    /// After writes the caches cannot follow (bulk loads, raw SQL).
-    fn forget_cached(&self) {
-        self.inner.home.forget_everything();
-        self.inner.entities.forget_everything();
-    }
-
-    /// The authentication generation, read again from the database only when
-    /// this process bumped it since, or the last read is older than
-    /// [`OTHER_PROCESS_AUTH_CHECK`].
-    fn current_auth_generation(&self) -> Result<i64> {
-        let auth = &self.inner.auth;
-        let local = auth.local_bumps.load(std::sync::atomic::Ordering::SeqCst);
-        let last = *auth.last.lock().map_err(|_| poisoned())?;
-        if let Some((generation, seen, at)) = last
-            && seen == local
-            && at.elapsed() < OTHER_PROCESS_AUTH_CHECK
-        {
-            return Ok(generation);
-        }
-        let read_at = std::time::Instant::now();
-        let generation = self.read_here(|c| {
-            Ok(c.prepare_cached("SELECT value FROM auth_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
-        })?;
-        *auth.last.lock().map_err(|_| poisoned())? = Some((generation, local, read_at));
-        Ok(generation)
+        self.read_here(|c| self.inner.entities.accounts(c, ids))
     }
 
     /// Statuses and accounts read from the database, past the entity cache
@@ -279,17 +272,50 @@ impl SqliteStore {
         self.read(move |c| timelines::home_reference(c, viewer, page)).await
     }
 
-    /// Runs arbitrary SQL on the writer (admin tools and tests only).
+    /// Runs arbitrary SQL on the writer (admin tools and tests only); every
+    /// process forgets what it derived, since no record can say what changed.
     pub async fn execute_admin_sql(&self, sql: String) -> Result<()> {
-        let result = self.write(move |c, _| Ok(c.execute_batch(&sql)?)).await;
-        self.forget_cached();
-        result
+        self.write(move |c, _| {
+            c.execute_batch(&sql)?;
+            changelog::append(c, crate::changes::Change::Everything)
+        })
+        .await
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     pub async fn integrity_check(&self) -> Result<String> {
         self.read(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)).await
     }
+}
+
+/// Applies what other processes append to the log, and keeps this process's
+/// node number and the log's retention: a thread of its own, ending with the store.
+fn start_tailer(store: Weak<Inner>, conn: Connection, options: SqliteOptions) -> Result<()> {
+    let keep_ms = i64::try_from(options.change_retention.as_millis()).unwrap_or(i64::MAX);
+    std::thread::Builder::new()
+        .name("change-log-tailer".into())
+        .spawn(move || {
+            let mut last_housekeeping = std::time::Instant::now();
+            loop {
+                std::thread::sleep(options.tail_interval);
+                let Some(inner) = store.upgrade() else { return };
+                match changelog::last_seq(&conn) {
+                    Ok(last) if last > inner.feed.applied() => {
+                        inner.feed.apply(Vec::new(), |after| changelog::read_after(&conn, after));
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot read the change log's position"),
+                }
+                if last_housekeeping.elapsed() >= HOUSEKEEPING_INTERVAL {
+                    last_housekeeping = std::time::Instant::now();
+                    let node = inner.node;
+                    inner.writer.submit("renew the node number", move |c| changelog::heartbeat(c, node));
+                    inner.writer.submit("prune the change log", move |c| changelog::prune(c, keep_ms).map(|_| ()));
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("cannot start the change log tailer: {e}")))?;
+    Ok(())
 }
 
 fn poisoned() -> StoreError {
@@ -338,6 +364,28 @@ pub fn migration_versions() -> Vec<i64> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    fn subscribe(&self, listener: Arc<dyn ChangeListener>) {
+        self.inner.feed.subscribe(listener);
+    }
+    async fn catch_up(&self) -> Result<i64> {
+        let feed = self.inner.feed.clone();
+        self.read(move |c| {
+            feed.apply(Vec::new(), |after| changelog::read_after(c, after));
+            Ok(feed.applied())
+        })
+        .await
+    }
+    async fn changes_after(&self, after: i64, limit: usize) -> Result<Vec<ChangeRecord>> {
+        let mut records = self.read(move |c| Ok(changelog::read_after(c, after)?.records)).await?;
+        records.truncate(limit);
+        Ok(records)
+    }
+    async fn check_derived(&self) -> Result<Vec<String>> {
+        self.catch_up().await?;
+        let inner = self.inner.clone();
+        self.read(move |c| check::differences(c, &inner.entities, &inner.home)).await
+    }
+
     async fn create_account(&self, new: NewAccount) -> Result<Account> {
         self.write(move |c, ids| accounts::create(c, ids, new)).await
     }
@@ -359,12 +407,7 @@ impl Store for SqliteStore {
         self.write(move |c, _| accounts::update_profile(c, id, update)).await
     }
     async fn update_account_admin(&self, id: AccountId, update: AdminUpdate) -> Result<Account> {
-        let suspension = update.suspended.is_some();
-        let account = self.write(move |c, _| accounts::update_admin(c, id, update)).await?;
-        if suspension {
-            self.inner.home.forget_suspended();
-        }
-        Ok(account)
+        self.write(move |c, _| accounts::update_admin(c, id, update)).await
     }
     async fn reset_password(&self, id: AccountId, password_hash: String) -> Result<()> {
         self.write(move |c, _| accounts::reset_password(c, id, &password_hash)).await
@@ -421,18 +464,13 @@ impl Store for SqliteStore {
             Ok(Some((info, app, account)))
         })
     }
-    async fn auth_generation(&self) -> Result<i64> {
-        self.current_auth_generation()
-    }
     async fn revoke_token(&self, token_hash: &str, app: AppId) -> Result<bool> {
         let token_hash = token_hash.to_string();
         self.write(move |c, _| oauth::revoke_token(c, &token_hash, app)).await
     }
 
     async fn insert_status(&self, new: NewStatus) -> Result<Status> {
-        let status = self.write(move |c, ids| statuses::insert(c, ids, new)).await?;
-        self.inner.home.forget_recent(status.account_id);
-        Ok(status)
+        self.write(move |c, ids| statuses::insert(c, ids, new)).await
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Arc<Status>>> {
         Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop())
@@ -446,23 +484,10 @@ impl Store for SqliteStore {
         self.read_here(|c| statuses::find_idempotent(c, account, &key))
     }
     async fn delete_status(&self, id: StatusId) -> Result<Option<Status>> {
-        let (deleted, boosters) = self
-            .write(move |c, _| {
-                let boosters = statuses::boosters(c, id)?;
-                Ok((statuses::delete(c, id)?, boosters))
-            })
-            .await?;
-        for author in deleted.iter().map(|s| s.account_id).chain(boosters) {
-            self.inner.home.forget_recent(author);
-            // A deleted boost is no longer its author's mark.
-            self.inner.home.forget_marks(author);
-        }
-        Ok(deleted)
+        self.write(move |c, _| statuses::delete(c, id)).await
     }
     async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status> {
-        let status = self.write(move |c, ids| statuses::edit(c, ids, id, edit)).await?;
-        self.inner.home.forget_recent(status.account_id);
-        Ok(status)
+        self.write(move |c, ids| statuses::edit(c, ids, id, edit)).await
     }
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
         self.read(move |c| statuses::history(c, id)).await
@@ -476,26 +501,16 @@ impl Store for SqliteStore {
         .await
     }
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool> {
-        let done = self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await?;
-        self.inner.home.forget_marks(account);
-        Ok(done)
+        self.write(move |c, ids| statuses::favourite(c, ids, account, status, notify)).await
     }
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
-        let done = self.write(move |c, _| statuses::unfavourite(c, account, status)).await?;
-        self.inner.home.forget_marks(account);
-        Ok(done)
+        self.write(move |c, _| statuses::unfavourite(c, account, status)).await
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
-        let boost = self.write(move |c, ids| statuses::reblog(c, ids, new)).await?;
-        self.inner.home.forget_recent(boost.account_id);
-        self.inner.home.forget_marks(boost.account_id);
-        Ok(boost)
+        self.write(move |c, ids| statuses::reblog(c, ids, new)).await
     }
     async fn unreblog(&self, account: AccountId, status: StatusId) -> Result<Option<Status>> {
-        let removed = self.write(move |c, _| statuses::unreblog(c, account, status)).await?;
-        self.inner.home.forget_recent(account);
-        self.inner.home.forget_marks(account);
-        Ok(removed)
+        self.write(move |c, _| statuses::unreblog(c, account, status)).await
     }
     async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| statuses::favourited_by(c, status, page)).await
@@ -511,14 +526,10 @@ impl Store for SqliteStore {
         Ok(marks.flags(statuses))
     }
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, ids| statuses::pin(c, ids, account, status)).await?;
-        self.inner.home.forget_marks(account);
-        Ok(())
+        self.write(move |c, ids| statuses::pin(c, ids, account, status)).await
     }
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()> {
-        self.write(move |c, _| statuses::unpin(c, account, status)).await?;
-        self.inner.home.forget_marks(account);
-        Ok(())
+        self.write(move |c, _| statuses::unpin(c, account, status)).await
     }
 
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Arc<Status>>> {
@@ -570,19 +581,13 @@ impl Store for SqliteStore {
     }
 
     async fn follow(&self, account: AccountId, target: AccountId, request: bool, options: FollowOptions) -> Result<()> {
-        self.write(move |c, ids| social::follow(c, ids, account, target, request, options)).await?;
-        self.inner.home.forget_sources(account);
-        Ok(())
+        self.write(move |c, ids| social::follow(c, ids, account, target, request, options)).await
     }
     async fn unfollow(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unfollow(c, account, target)).await?;
-        self.inner.home.forget_sources(account);
-        Ok(())
+        self.write(move |c, _| social::unfollow(c, account, target)).await
     }
     async fn authorize_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool> {
-        let authorized = self.write(move |c, ids| social::authorize_request(c, ids, target, requester)).await?;
-        self.inner.home.forget_sources(requester);
-        Ok(authorized)
+        self.write(move |c, ids| social::authorize_request(c, ids, target, requester)).await
     }
     async fn reject_follow_request(&self, target: AccountId, requester: AccountId) -> Result<bool> {
         self.write(move |c, _| social::reject_request(c, target, requester)).await
@@ -597,28 +602,16 @@ impl Store for SqliteStore {
         self.read(move |c| social::following(c, account, page)).await
     }
     async fn block(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, ids| social::block(c, ids, account, target)).await?;
-        // Both sides' sources change: blocks and blocked-by, and follows severed both ways.
-        self.inner.home.forget_sources(account);
-        self.inner.home.forget_sources(target);
-        Ok(())
+        self.write(move |c, ids| social::block(c, ids, account, target)).await
     }
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unblock(c, account, target)).await?;
-        // Both sides' sources change: blocks and blocked-by, and follows severed both ways.
-        self.inner.home.forget_sources(account);
-        self.inner.home.forget_sources(target);
-        Ok(())
+        self.write(move |c, _| social::unblock(c, account, target)).await
     }
     async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()> {
-        self.write(move |c, ids| social::mute(c, ids, account, target, notifications)).await?;
-        self.inner.home.forget_sources(account);
-        Ok(())
+        self.write(move |c, ids| social::mute(c, ids, account, target, notifications)).await
     }
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
-        self.write(move |c, _| social::unmute(c, account, target)).await?;
-        self.inner.home.forget_sources(account);
-        Ok(())
+        self.write(move |c, _| social::unmute(c, account, target)).await
     }
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
         // From the home index (suspensions, and whom the author blocks), so a
@@ -667,8 +660,8 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.read(move |c| polls::find_many(c, &ids)).await
     }
-    async fn poll_ballots(&self, id: PollId) -> Result<Vec<(AccountId, Vec<u32>)>> {
-        self.read(move |c| polls::ballots(c, id)).await
+    async fn poll_state(&self, id: PollId) -> Result<Option<PollState>> {
+        self.read(move |c| polls::state(c, id)).await
     }
     async fn record_ballot(&self, ballot: NewBallot) -> Result<RecordedBallot> {
         self.write(move |c, ids| polls::record(c, ids, ballot)).await
@@ -702,22 +695,16 @@ impl Store for SqliteStore {
         self.read(polls::audit).await
     }
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
-        let result = self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await;
-        self.forget_cached();
-        result
+        self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await
     }
     async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()> {
         self.write(move |c, ids| bulk::tokens(c, ids, tokens)).await
     }
     async fn bulk_insert_follows(&self, pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
-        let result = self.write(move |c, ids| bulk::follows(c, ids, pairs)).await;
-        self.forget_cached();
-        result
+        self.write(move |c, ids| bulk::follows(c, ids, pairs)).await
     }
     async fn bulk_insert_statuses(&self, statuses: Vec<NewStatus>) -> Result<Vec<StatusId>> {
-        let result = self.write(move |c, ids| bulk::statuses(c, ids, statuses)).await;
-        self.forget_cached();
-        result
+        self.write(move |c, ids| bulk::statuses(c, ids, statuses)).await
     }
     async fn recount_account_counters(&self) -> Result<()> {
         self.write(|c, _| bulk::recount(c)).await

@@ -5,8 +5,10 @@ use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator, NotificationId, StatusId};
 use rusqlite::{Connection, OptionalExtension, Row, named_params, params};
 
+use super::changelog::append;
 use super::rows::{Window, now_ms, time};
 use crate::Result;
+use crate::changes::Change;
 use crate::types::NewNotification;
 
 /// Records a notification unless either blocks the other or the recipient
@@ -19,14 +21,20 @@ pub fn notify_filtered(
     kind: NotificationKind,
     status: Option<StatusId>,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO notifications (id, account_id, from_account_id, kind, status_id, created_at)
+    let id = ids.next_raw();
+    let added = c
+        .prepare_cached(
+            "INSERT INTO notifications (id, account_id, from_account_id, kind, status_id, created_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6
          WHERE NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?2 AND target_id = ?3)
            AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ?3 AND target_id = ?2)
            AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ?2 AND target_id = ?3 AND notifications = 1)",
-    )?
-    .execute(params![ids.next_raw(), recipient.0, from.0, kind.as_str(), status.map(|s| s.0), now_ms()])?;
+        )?
+        .execute(params![id, recipient.0, from.0, kind.as_str(), status.map(|s| s.0), now_ms()])?
+        > 0;
+    if added {
+        append(c, Change::NotificationCreated { notification: NotificationId(id), account: recipient })?;
+    }
     Ok(())
 }
 

@@ -4,7 +4,9 @@ use parley_core::model::App;
 use parley_core::{AccountId, AppId, IdGenerator};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::changelog::append;
 use super::rows::{ms, now_ms, time};
+use crate::changes::Change;
 use crate::types::{Grant, NewApp, NewGrant, NewToken, TokenInfo};
 use crate::{Result, StoreError};
 
@@ -39,6 +41,7 @@ pub fn create_app(c: &Connection, ids: &IdGenerator, new: NewApp) -> Result<App>
             now_ms()
         ],
     )?;
+    append(c, Change::AppCreated { app: AppId(id) })?;
     find_app(c, AppId(id))?.ok_or(StoreError::NotFound)
 }
 
@@ -120,25 +123,7 @@ pub fn revoke_token(c: &Connection, token_hash: &str, app: AppId) -> Result<bool
     let revoked =
         c.execute("DELETE FROM tokens WHERE token_hash = ?1 AND app_id = ?2", params![token_hash, app.0])? > 0;
     if revoked {
-        bump_auth_generation(c)?;
+        append(c, Change::TokenRevoked { token_hash: token_hash.to_string() })?;
     }
     Ok(revoked)
-}
-
-thread_local! {
-    /// Bumps made on this thread (the writer's), so the store can tell which
-    /// writes bumped the generation once they are durable.
-    static AUTH_BUMPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// Tells every server's identity cache that a token may have lost its validity.
-pub fn bump_auth_generation(c: &Connection) -> Result<()> {
-    c.prepare_cached("UPDATE auth_generation SET value = value + 1 WHERE id = 1")?.execute([])?;
-    AUTH_BUMPS.with(|b| b.set(b.get() + 1));
-    Ok(())
-}
-
-/// How many times this thread has bumped the authentication generation.
-pub fn auth_bumps_on_this_thread() -> u64 {
-    AUTH_BUMPS.with(|b| b.get())
 }

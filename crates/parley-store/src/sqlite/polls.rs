@@ -3,14 +3,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use parley_core::model::{NotificationKind, Poll};
+use parley_core::model::{NotificationKind, Poll, Visibility};
 use parley_core::poll::{chain_genesis, chain_next};
 use parley_core::{AccountId, IdGenerator, PollId, StatusId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::changelog::{self, append};
 use super::notifications::notify_filtered;
 use super::rows::{conflict, json_ids, ms, now_ms, time};
-use crate::types::{HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, RecordedBallot, TallyAt};
+use crate::changes::Change;
+use crate::types::{HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, PollState, RecordedBallot, TallyAt};
 use crate::{Rejection, Result, StoreError};
 
 const POLL_COLUMNS: &str = "id, status_id, account_id, multiple, hide_totals, expires_at, created_at, closed, \
@@ -77,6 +79,7 @@ pub fn reset(c: &Connection, poll: PollId, p: &NewPoll) -> Result<Vec<AccountId>
                           voters_count = 0, chain_head = ?5, vote_seq = 0 WHERE id = ?1",
         params![poll.0, p.multiple, p.hide_totals, ms(p.expires_at), chain_genesis(poll.0)],
     )?;
+    append(c, Change::PollChanged { poll })?;
     Ok(voters)
 }
 
@@ -86,6 +89,7 @@ pub fn adjust(c: &Connection, poll: PollId, hide_totals: bool, expires_at: DateT
          WHERE id = ?1",
         params![poll.0, hide_totals, ms(expires_at), now_ms()],
     )?;
+    append(c, Change::PollChanged { poll })?;
     Ok(())
 }
 
@@ -115,7 +119,24 @@ pub fn find_many(c: &Connection, ids: &[PollId]) -> Result<Vec<Poll>> {
     Ok(ids.iter().filter_map(|id| polls.remove(&id.0)).collect())
 }
 
-pub fn ballots(c: &Connection, poll: PollId) -> Result<Vec<(AccountId, Vec<u32>)>> {
+/// The poll, its status's visibility and every ballot, read in one
+/// transaction together with the change log's position, so the caller knows
+/// exactly which records the state already reflects.
+pub fn state(c: &Connection, id: PollId) -> Result<Option<PollState>> {
+    let tx = c.unchecked_transaction()?;
+    let as_of_seq = changelog::last_seq(&tx)?;
+    let Some(poll) = find_many(&tx, &[id])?.pop() else { return Ok(None) };
+    let visibility: String = tx
+        .prepare_cached("SELECT visibility FROM statuses WHERE id = ?1")?
+        .query_row([poll.status_id.0], |r| r.get(0))?;
+    let visibility =
+        Visibility::parse(&visibility).ok_or_else(|| StoreError::Backend(format!("bad visibility {visibility}")))?;
+    let ballots = ballots(&tx, id)?;
+    tx.commit()?;
+    Ok(Some(PollState { poll, visibility, ballots, as_of_seq }))
+}
+
+fn ballots(c: &Connection, poll: PollId) -> Result<Vec<(AccountId, Vec<u32>)>> {
     let mut stmt =
         c.prepare_cached("SELECT account_id, choice FROM poll_votes WHERE poll_id = ?1 ORDER BY account_id, choice")?;
     let mut out: Vec<(AccountId, Vec<u32>)> = Vec::new();
@@ -181,6 +202,7 @@ pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<Recorde
          WHERE id = ?1",
     )?
     .execute(params![b.poll_id.0, b.choices.len() as i64, head, seq])?;
+    append(c, Change::BallotRecorded { poll: b.poll_id, account: b.account_id, choices: b.choices })?;
     Ok(RecordedBallot { at: time(at), last_seq: seq, chain_head: head })
 }
 
@@ -199,6 +221,7 @@ pub fn close_expired(c: &Connection, ids: &IdGenerator, now: DateTime<Utc>) -> R
             continue;
         }
         let Some(poll) = find_many(c, &[PollId(id)])?.pop() else { continue };
+        append(c, Change::PollClosed { poll: poll.id })?;
         notify_filtered(c, ids, poll.account_id, poll.account_id, NotificationKind::Poll, Some(poll.status_id))?;
         let voters: Vec<i64> = {
             let mut stmt = c.prepare_cached("SELECT account_id FROM poll_voters WHERE poll_id = ?1")?;

@@ -137,6 +137,19 @@ impl<T> Sharded<T> {
         }
     }
 
+    /// Every value kept now (for the rebuild-and-compare check).
+    pub fn values(&self) -> Vec<Arc<T>> {
+        self.shards.iter().flat_map(|s| lock(s).entries.values().map(|e| e.value.clone()).collect::<Vec<_>>()).collect()
+    }
+
+    /// Every (key, value) kept now (for the rebuild-and-compare check).
+    pub fn entries(&self) -> Vec<(i64, Arc<T>)> {
+        self.shards
+            .iter()
+            .flat_map(|s| lock(s).entries.iter().map(|(k, e)| (*k, e.value.clone())).collect::<Vec<_>>())
+            .collect()
+    }
+
     pub fn clear(&self) {
         for shard in self.shards.iter() {
             let mut guard = lock(shard);

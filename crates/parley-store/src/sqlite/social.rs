@@ -5,9 +5,11 @@ use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator};
 use rusqlite::{Connection, named_params, params};
 
+use super::changelog::append;
 use super::notifications::notify_filtered;
 use super::rows::{Window, query_pairs};
 use crate::Result;
+use crate::changes::Change;
 use crate::types::FollowOptions;
 
 pub fn follow(
@@ -28,6 +30,8 @@ pub fn follow(
             "UPDATE follows SET show_reblogs = ?3, notify = ?4 WHERE account_id = ?1 AND target_id = ?2",
             params![account.0, target.0, options.show_reblogs, options.notify],
         )?;
+        // Whose boosts show changed: the viewer's sources.
+        append(c, Change::Followed { account, target })?;
         return Ok(());
     }
     if request {
@@ -36,6 +40,7 @@ pub fn follow(
             params![ids.next_raw(), account.0, target.0],
         )? > 0;
         if added {
+            append(c, Change::FollowRequested { account, target })?;
             notify_filtered(c, ids, target, account, NotificationKind::FollowRequest, None)?;
         }
         return Ok(());
@@ -58,6 +63,7 @@ fn insert_follow(
     if added {
         c.execute("UPDATE accounts SET following_count = following_count + 1 WHERE id = ?1", [account.0])?;
         c.execute("UPDATE accounts SET followers_count = followers_count + 1 WHERE id = ?1", [target.0])?;
+        append(c, Change::Followed { account, target })?;
     }
     Ok(())
 }
@@ -68,8 +74,13 @@ pub fn unfollow(c: &Connection, account: AccountId, target: AccountId) -> Result
     if removed {
         c.execute("UPDATE accounts SET following_count = max(following_count - 1, 0) WHERE id = ?1", [account.0])?;
         c.execute("UPDATE accounts SET followers_count = max(followers_count - 1, 0) WHERE id = ?1", [target.0])?;
+        append(c, Change::Unfollowed { account, target })?;
     }
-    c.execute("DELETE FROM follow_requests WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
+    if c.execute("DELETE FROM follow_requests WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?
+        > 0
+    {
+        append(c, Change::FollowRequestClosed { account, target })?;
+    }
     Ok(())
 }
 
@@ -79,6 +90,7 @@ pub fn authorize_request(c: &Connection, ids: &IdGenerator, target: AccountId, r
         params![requester.0, target.0],
     )? > 0;
     if pending {
+        append(c, Change::FollowRequestClosed { account: requester, target })?;
         insert_follow(c, ids, requester, target, FollowOptions::default())?;
         c.execute(
             "DELETE FROM notifications WHERE account_id = ?1 AND from_account_id = ?2 AND kind = 'follow_request'",
@@ -94,6 +106,7 @@ pub fn reject_request(c: &Connection, target: AccountId, requester: AccountId) -
         params![requester.0, target.0],
     )? > 0;
     if pending {
+        append(c, Change::FollowRequestClosed { account: requester, target })?;
         c.execute(
             "DELETE FROM notifications WHERE account_id = ?1 AND from_account_id = ?2 AND kind = 'follow_request'",
             params![target.0, requester.0],
@@ -147,6 +160,7 @@ pub fn block(c: &Connection, ids: &IdGenerator, account: AccountId, target: Acco
         "INSERT OR IGNORE INTO blocks (id, account_id, target_id) VALUES (?1, ?2, ?3)",
         params![ids.next_raw(), account.0, target.0],
     )?;
+    append(c, Change::Blocked { account, target })?;
     // A block severs every tie both ways.
     unfollow(c, account, target)?;
     unfollow(c, target, account)?;
@@ -154,7 +168,9 @@ pub fn block(c: &Connection, ids: &IdGenerator, account: AccountId, target: Acco
 }
 
 pub fn unblock(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {
-    c.execute("DELETE FROM blocks WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
+    if c.execute("DELETE FROM blocks WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])? > 0 {
+        append(c, Change::Unblocked { account, target })?;
+    }
     Ok(())
 }
 
@@ -170,11 +186,14 @@ pub fn mute(
          ON CONFLICT (account_id, target_id) DO UPDATE SET notifications = excluded.notifications",
         params![ids.next_raw(), account.0, target.0, notifications],
     )?;
+    append(c, Change::Muted { account, target })?;
     Ok(())
 }
 
 pub fn unmute(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {
-    c.execute("DELETE FROM mutes WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])?;
+    if c.execute("DELETE FROM mutes WHERE account_id = ?1 AND target_id = ?2", params![account.0, target.0])? > 0 {
+        append(c, Change::Unmuted { account, target })?;
+    }
     Ok(())
 }
 

@@ -7,10 +7,12 @@ use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
+use super::changelog::append;
 use super::notifications::notify_filtered;
 use super::polls;
 use super::rows::{Window, load_statuses, ms, now_ms, query_pairs, time};
 use crate::Rejection;
+use crate::changes::Change;
 use crate::types::{EditStatus, NewReblog, NewStatus, PollChange, StatusFlags};
 use crate::{Result, StoreError};
 
@@ -68,6 +70,15 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
             params![new.account_id.0, key, id, now_ms()],
         )?;
     }
+    append(
+        c,
+        Change::StatusCreated {
+            status: StatusId(id),
+            account: new.account_id,
+            in_reply_to: new.in_reply_to.map(|(s, _)| s),
+            reblog_of: None,
+        },
+    )?;
     for mentioned in new.mentions.iter().filter(|m| **m != new.account_id) {
         notify_filtered(c, ids, *mentioned, new.account_id, NotificationKind::Mention, Some(StatusId(id)))?;
     }
@@ -98,18 +109,27 @@ pub fn find_idempotent(c: &Connection, account: AccountId, key: &str) -> Result<
         .map(StatusId))
 }
 
-/// Who boosted a status (their boosts go when it goes).
-pub fn boosters(c: &Connection, id: StatusId) -> Result<Vec<AccountId>> {
-    let mut stmt = c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
-    let ids = stmt.query_map([id.0], |r| Ok(AccountId(r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
-    Ok(ids)
-}
-
 pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     let Some(status) = find(c, id)? else {
         return Ok(None);
     };
     // Boosts of it go with it; their authors' counters drop.
+    let boosts: Vec<(i64, i64)> = {
+        let mut stmt = c.prepare_cached("SELECT id, account_id FROM statuses WHERE reblog_of_id = ?1")?;
+        stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    };
+    for (boost, booster) in boosts {
+        append(
+            c,
+            Change::StatusDeleted {
+                status: StatusId(boost),
+                account: AccountId(booster),
+                in_reply_to: None,
+                reblog_of: Some(id),
+                poll: None,
+            },
+        )?;
+    }
     c.execute(
         "UPDATE accounts SET statuses_count = statuses_count - 1
          WHERE id IN (SELECT account_id FROM statuses WHERE reblog_of_id = ?1)",
@@ -125,6 +145,16 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     c.execute("UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1", [status.account_id.0])?;
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
+    append(
+        c,
+        Change::StatusDeleted {
+            status: id,
+            account: status.account_id,
+            in_reply_to: status.in_reply_to_id,
+            reblog_of: status.reblog_of,
+            poll: status.poll_id,
+        },
+    )?;
     Ok(Some(status))
 }
 
@@ -149,6 +179,12 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
         }
         (PollChange::Create(new), Some(p)) => voided_voters = polls::reset(c, p.id, new)?,
         (PollChange::Adjust { .. } | PollChange::Reset(_), None) => return Err(StoreError::NotFound),
+    }
+    if !matches!(e.poll, PollChange::Keep) {
+        let poll: Option<i64> = c.query_row("SELECT poll_id FROM statuses WHERE id = ?1", [id.0], |r| r.get(0))?;
+        if let Some(poll) = poll {
+            append(c, Change::PollChanged { poll: parley_core::PollId(poll) })?;
+        }
     }
     let has_history: bool =
         c.query_row("SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = ?1)", [id.0], |r| r.get(0))?;
@@ -177,6 +213,7 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
     c.execute("DELETE FROM mentions WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM status_tags WHERE status_id = ?1", [id.0])?;
     write_mentions_and_tags(c, id.0, &e.mentions, &e.tags)?;
+    append(c, Change::StatusEdited { status: id, account: current.account_id })?;
     // Everyone who boosted it learns that what they shared has changed.
     let boosters: Vec<i64> = {
         let mut stmt = c.prepare_cached("SELECT account_id FROM statuses WHERE reblog_of_id = ?1")?;
@@ -284,6 +321,7 @@ pub fn favourite(
     if added {
         c.prepare_cached("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?1")?
             .execute([status.0])?;
+        append(c, Change::Favourited { account, status })?;
         if let Some(author) = notify {
             notify_filtered(c, ids, author, account, NotificationKind::Favourite, Some(status))?;
         }
@@ -296,6 +334,7 @@ pub fn unfavourite(c: &Connection, account: AccountId, status: StatusId) -> Resu
         c.execute("DELETE FROM favourites WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])? > 0;
     if removed {
         c.execute("UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?1", [status.0])?;
+        append(c, Change::Unfavourited { account, status })?;
         c.execute(
             "DELETE FROM notifications WHERE kind = 'favourite' AND from_account_id = ?1 AND status_id = ?2",
             params![account.0, status.0],
@@ -327,6 +366,15 @@ pub fn reblog(c: &Connection, ids: &IdGenerator, new: NewReblog) -> Result<Statu
     c.execute(
         "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?2 WHERE id = ?1",
         params![new.account_id.0, now],
+    )?;
+    append(
+        c,
+        Change::StatusCreated {
+            status: StatusId(id),
+            account: new.account_id,
+            in_reply_to: None,
+            reblog_of: Some(new.status_id),
+        },
     )?;
     if original.account_id != new.account_id {
         notify_filtered(c, ids, original.account_id, new.account_id, NotificationKind::Reblog, Some(new.status_id))?;
@@ -389,7 +437,7 @@ pub fn reblogged_by(c: &Connection, status: StatusId, page: PageRequest) -> Resu
 /// A viewer's own marks on statuses (favourited, boosted, pinned): every
 /// status shown to a signed-in viewer carries them. Kept in memory per viewer
 /// ([`super::home_index::HomeIndex::marks`]), sorted for lookups.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Marks {
     favourited: Box<[i64]>,
     reblogged: Box<[i64]>,
@@ -428,14 +476,19 @@ impl Marks {
 }
 
 pub fn pin(c: &Connection, ids: &IdGenerator, account: AccountId, status: StatusId) -> Result<()> {
-    c.execute(
+    let added = c.execute(
         "INSERT OR IGNORE INTO pins (id, account_id, status_id) VALUES (?1, ?2, ?3)",
         params![ids.next_raw(), account.0, status.0],
-    )?;
+    )? > 0;
+    if added {
+        append(c, Change::Pinned { account, status })?;
+    }
     Ok(())
 }
 
 pub fn unpin(c: &Connection, account: AccountId, status: StatusId) -> Result<()> {
-    c.execute("DELETE FROM pins WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])?;
+    if c.execute("DELETE FROM pins WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])? > 0 {
+        append(c, Change::Unpinned { account, status })?;
+    }
     Ok(())
 }

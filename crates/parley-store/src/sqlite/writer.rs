@@ -5,22 +5,28 @@
 //! `BEGIN IMMEDIATE` transaction, commits once (one fsync for the group), and
 //! only then answers each request. A closure that fails rolls back to its
 //! savepoint, so one bad request never undoes its neighbours. Because only this
-//! thread writes, SQLite never answers `database is locked` under load. Rows
-//! the group changed in cached tables leave the [`EntityCache`] between the
-//! commit and the answers.
+//! thread writes, SQLite never answers `database is locked` under load.
+//!
+//! Between the commit and the answers, the writer hands the change records
+//! the group appended to `after_commit`, which applies them to derived state
+//! ([`crate::changes`]): here, on this thread, where no client can cancel it,
+//! and before anyone is answered, so a request that follows its write reads it.
 
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::thread;
 
 use rusqlite::Connection;
-use rusqlite::hooks::Action;
 use tokio::sync::oneshot;
 
-use super::entities::EntityCache;
+use super::changelog;
+use crate::changes::ChangeRecord;
 use crate::{Result, StoreError};
 
 /// Most closures committed together; bounds the latency a group adds.
 const MAX_BATCH: usize = 512;
+
+/// Applies a committed group's change records (and any other process's before them).
+pub type AfterCommit = Box<dyn Fn(&Connection, Vec<ChangeRecord>) + Send>;
 
 /// What runs after the group's commit: delivers the closure's result, or the commit's error.
 type Completion = Box<dyn FnOnce(Option<&StoreError>) + Send>;
@@ -35,17 +41,29 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`. Every row it changes in the cached
-    /// tables is reported to `entities`, which drops them after the commit.
-    pub fn start(conn: Connection, entities: Arc<EntityCache>) -> Result<Writer> {
+    /// Starts the writer thread on `conn`; `after_commit` gets each
+    /// committed group's change records.
+    pub fn start(conn: Connection, after_commit: AfterCommit) -> Result<Writer> {
         let (jobs, queue) = mpsc::channel::<Job>();
-        let noted = entities.clone();
-        conn.update_hook(Some(move |_: Action, _: &str, table: &str, rowid: i64| noted.note_change(table, rowid)));
         thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(conn, queue, &entities))
+            .spawn(move || run(conn, queue, &after_commit))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { jobs })
+    }
+
+    /// Queues `f` for the next group without waiting for it (housekeeping:
+    /// heartbeats, pruning). A failure is logged.
+    pub fn submit(&self, what: &'static str, f: impl FnOnce(&Connection) -> Result<()> + Send + 'static) {
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            if let Err(e) = &result {
+                tracing::error!(error = %e, what, "background write failed");
+            }
+            (result.is_ok(), Box::new(|_| {}))
+        });
+        // The writer has stopped only when the store is gone: nothing left to keep up.
+        let _ = self.jobs.send(job);
     }
 
     /// Runs `f` in the next group and resolves once that group is durable.
@@ -73,7 +91,7 @@ impl Writer {
     }
 }
 
-fn run(conn: Connection, queue: mpsc::Receiver<Job>, entities: &EntityCache) {
+fn run(conn: Connection, queue: mpsc::Receiver<Job>, after_commit: &AfterCommit) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -83,10 +101,13 @@ fn run(conn: Connection, queue: mpsc::Receiver<Job>, entities: &EntityCache) {
             }
         }
         let completions = run_batch(&conn, batch);
-        // Before anyone is answered: a request that follows its write reads it.
-        entities.forget_noted();
+        let appended = changelog::take_appended();
         match completions {
-            Ok(done) => done.into_iter().for_each(|c| c(None)),
+            Ok(done) => {
+                // Before anyone is answered: a request that follows its write reads it.
+                after_commit(&conn, appended);
+                done.into_iter().for_each(|c| c(None))
+            }
             Err((e, done)) => {
                 tracing::error!(error = %e, "write group failed to commit");
                 done.into_iter().for_each(|c| c(Some(&e)));
@@ -110,7 +131,11 @@ fn run_batch(conn: &Connection, batch: Vec<Job>) -> BatchOutcome {
             drop(job);
             continue;
         }
+        let appended = changelog::appended_len();
         let (ok, completion) = job(conn);
+        if !ok {
+            changelog::truncate_appended(appended);
+        }
         let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
         if let Err(e) = conn.execute_batch(end) {
             let _ = conn.execute_batch("ROLLBACK");

@@ -100,6 +100,22 @@ impl TestServer {
         server
     }
 
+    /// Stops this server and serves the same data directory from a new one,
+    /// with nothing in memory (on another port).
+    pub async fn restart(self) -> TestServer {
+        let TestServer { running, http, _dir, app, .. } = self;
+        running.stop().await;
+        let config = Config {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: _dir.path().to_path_buf(),
+            ..Config::default()
+        };
+        let running = spawn(config).await.expect("server restarts");
+        let url = format!("http://{}", running.addr);
+        let public = running.url.clone();
+        TestServer { running, url, public, http, _dir, app }
+    }
+
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
     }

@@ -1,0 +1,253 @@
+//! The change log: what every write changed, in commit order, and the one
+//! place that applies it to derived state.
+//!
+//! Every write appends [`Change`] records to an append-only table in the same
+//! transaction as the change itself, each with a sequence number that only
+//! grows. Everything kept in memory to be fast (the entity cache, the home
+//! index, poll tallies, identities, the event hub…) is *derived* and changes
+//! only when a record is applied, by [`ChangeFeed::apply`], strictly in log
+//! order and never from a request's future: the store applies its own records
+//! right after their group commits (before any request of the group is
+//! answered: read your writes), and records written by other processes (the
+//! CLI, other nodes) when it sees them in the table.
+//!
+//! Records say *what* changed (IDs and a little of the row), never how to show
+//! it. A listener that cannot follow a record exactly forgets what it may
+//! affect: a derived structure may always be dropped and loaded again.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+/// One change, as recorded in the log. New kinds are added at the end of a
+/// listener's `match`; a process that reads a kind it does not know (an older
+/// binary beside a newer one) forgets everything rather than guess.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    AccountCreated {
+        account: AccountId,
+    },
+    /// Display name, note, fields, locked or bot.
+    ProfileUpdated {
+        account: AccountId,
+    },
+    /// Role, organisation label, approval or suspension.
+    StandingChanged {
+        account: AccountId,
+        /// Suspension was set or lifted (who may be seen changes everywhere).
+        suspension: bool,
+    },
+    /// Every token of the account was revoked (password reset, suspension).
+    TokensRevoked {
+        account: AccountId,
+    },
+    /// One token was revoked (sign-out, `POST /oauth/revoke`). The hash, as
+    /// stored in the tokens table, never the token.
+    TokenRevoked {
+        token_hash: String,
+    },
+    AppCreated {
+        app: AppId,
+    },
+    StatusCreated {
+        status: StatusId,
+        account: AccountId,
+        in_reply_to: Option<StatusId>,
+        reblog_of: Option<StatusId>,
+    },
+    /// Text, mentions or tags of a status changed (a change to its poll is
+    /// a [`Change::PollChanged`] of its own).
+    StatusEdited {
+        status: StatusId,
+        account: AccountId,
+    },
+    StatusDeleted {
+        status: StatusId,
+        account: AccountId,
+        in_reply_to: Option<StatusId>,
+        reblog_of: Option<StatusId>,
+        poll: Option<PollId>,
+    },
+    Favourited {
+        account: AccountId,
+        status: StatusId,
+    },
+    Unfavourited {
+        account: AccountId,
+        status: StatusId,
+    },
+    Pinned {
+        account: AccountId,
+        status: StatusId,
+    },
+    Unpinned {
+        account: AccountId,
+        status: StatusId,
+    },
+    /// `account` follows `target` now (or changed its follow's options).
+    Followed {
+        account: AccountId,
+        target: AccountId,
+    },
+    Unfollowed {
+        account: AccountId,
+        target: AccountId,
+    },
+    FollowRequested {
+        account: AccountId,
+        target: AccountId,
+    },
+    FollowRequestClosed {
+        account: AccountId,
+        target: AccountId,
+    },
+    Blocked {
+        account: AccountId,
+        target: AccountId,
+    },
+    Unblocked {
+        account: AccountId,
+        target: AccountId,
+    },
+    Muted {
+        account: AccountId,
+        target: AccountId,
+    },
+    Unmuted {
+        account: AccountId,
+        target: AccountId,
+    },
+    NotificationCreated {
+        notification: NotificationId,
+        account: AccountId,
+    },
+    /// A ballot: `choices` sorted, each below the poll's option count.
+    BallotRecorded {
+        poll: PollId,
+        account: AccountId,
+        choices: Vec<u32>,
+    },
+    /// Options, `multiple`, the end or hidden totals changed (a status edit).
+    PollChanged {
+        poll: PollId,
+    },
+    PollClosed {
+        poll: PollId,
+    },
+    /// Rows changed in ways no record describes (bulk loading, raw SQL, a
+    /// record this binary cannot read): forget everything derived.
+    Everything,
+}
+
+/// A change with its place in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRecord {
+    pub seq: i64,
+    pub change: Change,
+}
+
+impl ChangeRecord {
+    /// A record read back from the log; one this binary cannot read becomes
+    /// [`Change::Everything`], so it is never skipped silently.
+    pub fn decode(seq: i64, body: &str) -> ChangeRecord {
+        let change = serde_json::from_str(body).unwrap_or_else(|e| {
+            tracing::warn!(seq, error = %e, "unreadable change record; forgetting all derived state");
+            Change::Everything
+        });
+        ChangeRecord { seq, change }
+    }
+
+    pub fn encode(change: &Change) -> String {
+        // A record is plain data with string keys: serialising cannot fail.
+        serde_json::to_string(change).unwrap_or_else(|_| r#"{"kind":"everything"}"#.to_string())
+    }
+}
+
+/// Derived state kept in step with the log. `apply` runs on the thread that
+/// applies the log (the store's writer or its tailer), one record at a time,
+/// in order: it must be quick and must not wait on the store.
+pub trait ChangeListener: Send + Sync {
+    fn apply(&self, record: &ChangeRecord);
+    /// Forget everything (records were missed: pruned away, or unreadable).
+    fn reset(&self);
+}
+
+/// The applied position of one process's derived state, and who is told.
+pub struct ChangeFeed {
+    /// The last sequence number applied. Its lock is held while applying, so
+    /// records reach every listener in log order, each once.
+    applied: Mutex<i64>,
+    listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
+}
+
+impl ChangeFeed {
+    /// A feed whose derived state already reflects everything up to `start`
+    /// (it is empty, and loads what it needs from the database).
+    pub fn new(start: i64) -> ChangeFeed {
+        ChangeFeed { applied: Mutex::new(start), listeners: RwLock::new(Vec::new()) }
+    }
+
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) {
+        self.listeners.write().unwrap_or_else(std::sync::PoisonError::into_inner).push(listener);
+    }
+
+    pub fn applied(&self) -> i64 {
+        *self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies what follows the applied position. `known` are records this
+    /// process just committed, in order; when they do not directly continue
+    /// the applied position (another process wrote in between), or none are
+    /// known, `fetch(after)` reads the log after `after`. A failed fetch
+    /// forgets everything, so nothing stale is ever served.
+    pub fn apply(&self, known: Vec<ChangeRecord>, mut fetch: impl FnMut(i64) -> Result<Fetched>) {
+        let mut applied = self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let listeners = self.listeners.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let deliver = |records: Vec<ChangeRecord>, applied: &mut i64| {
+            for record in records {
+                if record.seq > *applied {
+                    listeners.iter().for_each(|l| l.apply(&record));
+                    *applied = record.seq;
+                }
+            }
+        };
+        match known.first() {
+            Some(first) if first.seq == *applied + 1 => return deliver(known, &mut applied),
+            Some(_) if known.last().is_some_and(|last| last.seq <= *applied) => return,
+            _ => {}
+        }
+        // Read the log until it has nothing after the applied position.
+        loop {
+            match fetch(*applied) {
+                Ok(fetched) if fetched.records.is_empty() => return,
+                Ok(fetched) => {
+                    if fetched.missed {
+                        // Records after ours were pruned before this process read them.
+                        tracing::warn!(after = *applied, "change records missed; forgetting all derived state");
+                        listeners.iter().for_each(|l| l.reset());
+                    }
+                    deliver(fetched.records, &mut applied);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the change log; forgetting all derived state");
+                    listeners.iter().for_each(|l| l.reset());
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// What the log holds after a position.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// In log order.
+    pub records: Vec<ChangeRecord>,
+    /// Records right after the position are gone (pruned): what was derived
+    /// from before them cannot be brought up to date record by record.
+    pub missed: bool,
+}
