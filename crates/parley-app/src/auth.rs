@@ -106,7 +106,7 @@ impl IdentityCache {
             let same = match &fresh {
                 Some((info, app, account)) => {
                     *app == kept.app
-                        && *account == kept.account
+                        && account.as_ref().map(standing) == kept.account.as_ref().map(standing)
                         && Scopes::parse(&info.scopes).ok() == Some(kept.scopes.clone())
                 }
                 None => false,
@@ -118,6 +118,12 @@ impl IdentityCache {
         }
         Ok(found)
     }
+}
+
+/// What an identity's account is kept for: the account without its counters
+/// (which move with every post and follow and are never read from here).
+fn standing(account: &Account) -> Account {
+    Account { followers_count: 0, following_count: 0, statuses_count: 0, last_status_at: None, ..account.clone() }
 }
 
 impl parley_store::changes::ChangeListener for IdentityCache {

@@ -59,6 +59,7 @@ async fn profile_lookup_and_update() {
     assert!(public.get("source").is_none());
     let many = s.get(&format!("/api/v1/accounts?id[]={}&id[]=1", alice.id), None).await.ok();
     assert_eq!(ids(&many), vec![alice.id.clone()]);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -81,6 +82,7 @@ async fn organisations_show_as_a_highlighted_role() {
     let id = s.post_text(&embassy, "official statement", "public").await;
     let status = s.get(&format!("/api/v1/statuses/{id}"), None).await.ok();
     assert_eq!(status["account"]["roles"][0]["name"], "Embassy of Testland");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -150,6 +152,7 @@ async fn follows_requests_blocks_and_mutes() {
     let rel = s.post(&format!("/api/v1/accounts/{}/unmute", bob.id), Some(&alice.token), Value::Null).await.ok();
     assert_eq!(rel["muting"], false);
     s.post("/api/v1/accounts/123/follow", Some(&alice.token), Value::Null).await.expect(404);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -185,6 +188,7 @@ async fn notifications_list_filter_dismiss_clear() {
     s.get(&format!("/api/v1/notifications/{first}"), Some(&alice.token)).await.expect(404);
     s.post("/api/v1/notifications/clear", Some(&alice.token), Value::Null).await.ok();
     assert_eq!(s.get("/api/v1/notifications", Some(&alice.token)).await.ok(), json!([]));
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -204,6 +208,7 @@ async fn search_finds_accounts_tags_and_visible_statuses() {
     assert_eq!(r["statuses"].as_array().map(Vec::len), Some(2));
     let r = s.get("/api/v2/search?q=consulates&type=statuses", None).await.ok();
     assert_eq!(r["statuses"], json!([]), "anonymous search does not list statuses");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -225,6 +230,7 @@ async fn instance_and_nodeinfo_describe_the_server() {
     assert_eq!(info["usage"]["users"]["total"], 1);
     let avatar = s.http.get(format!("{}/avatars/original/missing.png", s.url)).send().await.expect("avatar");
     assert_eq!(avatar.headers()["content-type"], "image/png");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -245,4 +251,5 @@ async fn the_public_url_is_used_everywhere() {
     );
     let meta = s.get("/.well-known/oauth-authorization-server", None).await.ok();
     assert_eq!(meta["authorization_endpoint"], "https://parley.example/oauth/authorize");
+    s.assert_in_step().await;
 }

@@ -70,6 +70,7 @@ async fn app_registration_answers_credentials_once_and_verifies() {
     .expect(422);
     let missing = s.post("/api/v1/apps", None, json!({"redirect_uris": "urn:ietf:wg:oauth:2.0:oob"})).await.expect(400);
     assert_eq!(missing["error"], "param is missing or the value is empty: client_name");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -169,6 +170,7 @@ async fn authorization_code_flow_with_pkce_and_oob() {
     assert_eq!(token["scope"], "read");
     let me = s.get("/api/v1/accounts/verify_credentials", token["access_token"].as_str()).await.ok();
     assert_eq!(me["username"], alice.username);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -228,6 +230,7 @@ async fn authorization_code_redirects_with_state_and_denial() {
     .await;
     let location = denied.headers()["location"].to_str().expect("location");
     assert_eq!(location, "https://client.example/callback?error=access_denied&state=s1");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -256,6 +259,7 @@ async fn password_grant_is_off_by_default_and_listed_only_when_enabled() {
     assert_eq!(bad["error"], "invalid_grant");
     let meta = s2.get("/.well-known/oauth-authorization-server", None).await.ok();
     assert!(meta["grant_types_supported"].as_array().expect("list").contains(&json!("password")));
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -282,6 +286,7 @@ async fn revoked_tokens_stop_working() {
     .ok();
     let gone = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
     assert_eq!(gone["error"], "The access token is invalid");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -334,6 +339,7 @@ async fn scopes_are_enforced_per_endpoint() {
     // An app token is not a user.
     let app_only = s.get("/api/v1/timelines/home", Some(&app.app_token)).await.expect(422);
     assert_eq!(app_only["error"], "This method requires an authenticated user");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -414,6 +420,7 @@ async fn registration_validates_and_follows_the_mode() {
     )
     .await
     .expect(403);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -434,6 +441,7 @@ async fn password_reset_and_suspension_revoke_every_token() {
         .expect("suspend");
     s.get("/api/v1/accounts/verify_credentials", Some(&bob.token)).await.expect(401);
     s.get(&format!("/api/v1/accounts/{}", bob.id), None).await.expect(404);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -447,6 +455,7 @@ async fn tokens_are_stored_hashed() {
         assert!(!text.contains(&alice.token), "the plain token is on disk");
         assert!(!text.contains("correct horse battery"), "the plain password is on disk");
     }
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -471,6 +480,7 @@ async fn a_password_reset_from_the_cli_ends_sessions_of_a_running_server_within_
     }
     let gone = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.expect(401);
     assert_eq!(gone["error"], "The access token is invalid");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -493,6 +503,7 @@ async fn an_organisation_set_from_the_cli_shows_on_a_running_server_within_momen
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "still {now} after 2 s");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    s.assert_in_step().await;
 }
 
 /// Runs the `parley` CLI on the test server's data directory, as another process.

@@ -108,6 +108,7 @@ async fn creating_polls_as_json_and_form_with_mastodons_rules() {
     // Nothing was created by the refusals.
     let mine = s.get(&format!("/api/v1/accounts/{}/statuses", embassy.id), None).await.ok();
     assert_eq!(mine.as_array().map(Vec::len), Some(2));
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -178,6 +179,7 @@ async fn voting_is_exact_and_refusals_change_nothing() {
     // Unknown polls are 404.
     vote(&s, &carol, "12345", json!({"choices": [0]})).await.expect(404);
     s.get("/api/v1/polls/nope", None).await.expect(404);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -218,6 +220,7 @@ async fn a_poll_is_as_visible_as_its_status() {
     s.get(&format!("/api/v1/polls/{open}"), Some(&follower.token)).await.expect(404);
     let latecomer = s.user("latecomer").await;
     vote(&s, &latecomer, &open, json!({"choices": [0]})).await.expect(404);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -363,6 +366,7 @@ async fn editing_options_resets_votes_and_text_edits_wait_for_no_votes() {
     // The voter may vote again on the new question.
     vote(&s, &voter, &poll, json!({"choices": [2]})).await.ok();
     assert!(s.running.services.polls.audit().await.expect("audit").iter().all(|a| a.problems.is_empty()));
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -456,6 +460,7 @@ async fn history_snapshots_and_signals() {
         .sum();
     assert_eq!(per_minute, 12);
     assert!(signals.to_string().find(&voters[0].username).is_none(), "signals never name voters");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -474,4 +479,5 @@ async fn polls_appear_in_timelines_and_deleting_the_status_removes_them() {
     assert!(public[0]["poll"]["as_of"].is_string());
     s.call(Method::DELETE, &format!("/api/v1/statuses/{status}"), Some(&author.token), Value::Null).await.ok();
     s.get(&format!("/api/v1/polls/{poll}"), None).await.expect(404);
+    s.assert_in_step().await;
 }

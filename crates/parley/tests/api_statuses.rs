@@ -43,6 +43,7 @@ async fn posting_renders_mentions_hashtags_and_links() {
     // Spoiler text counts too, and a content warning makes the status sensitive.
     let cw = s.status(&alice, json!({"status": "spoiler inside", "spoiler_text": "cw"})).await;
     assert_eq!(cw["sensitive"], true);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -72,6 +73,7 @@ async fn forms_and_multipart_post_like_json() {
     let body = TestServer::reply(resp).await.ok();
     assert_eq!(body["content"], "<p>from multipart</p>");
     assert_eq!(body["sensitive"], false);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -95,6 +97,7 @@ async fn idempotency_key_returns_the_same_status() {
     assert_eq!(first["id"], second["id"]);
     let mine = s.get(&format!("/api/v1/accounts/{}/statuses", alice.id), None).await.ok();
     assert_eq!(ids(&mine).len(), 1);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -122,6 +125,7 @@ async fn replies_and_context() {
     assert_eq!(root_now["replies_count"], 2);
     // Replying to something that does not exist is a 404.
     s.post("/api/v1/statuses", Some(&bob.token), json!({"status": "x", "in_reply_to_id": "12345"})).await.expect(404);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -176,6 +180,7 @@ async fn edit_keeps_history_and_delete_returns_source() {
     assert_eq!(ids(&bobs), Vec::<String>::new());
     let me = s.get("/api/v1/accounts/verify_credentials", Some(&alice.token)).await.ok();
     assert_eq!(me["statuses_count"], 0);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -226,6 +231,7 @@ async fn favourites_and_boosts_count_once() {
     let kinds: Vec<&str> =
         notes.as_array().expect("list").iter().map(|n| n["type"].as_str().unwrap_or_default()).collect();
     assert_eq!(kinds, vec!["favourite"], "only carol's favourite is left: {kinds:?}");
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -243,6 +249,7 @@ async fn pins_show_on_the_profile() {
     s.post(&format!("/api/v1/statuses/{a}/unpin"), Some(&alice.token), Value::Null).await.ok();
     let list = s.get(&format!("/api/v1/accounts/{}/statuses?pinned=1", alice.id), None).await.ok();
     assert_eq!(ids(&list), Vec::<String>::new());
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -253,4 +260,5 @@ async fn statuses_by_id_list() {
     let b = s.post_text(&alice, "b", "public").await;
     let list = s.get(&format!("/api/v1/statuses?id[]={a}&id[]={b}&id[]=999"), None).await.ok();
     assert_eq!(ids(&list), vec![a, b]);
+    s.assert_in_step().await;
 }

@@ -59,6 +59,7 @@ async fn public_timeline_pages_exactly_like_mastodon() {
     // limit is capped at 40.
     let capped = s.get("/api/v1/timelines/public?limit=500", None).await.ok();
     assert_eq!(ids(&capped).len(), 40);
+    s.assert_in_step().await;
 }
 
 #[tokio::test]
@@ -108,6 +109,7 @@ async fn home_timeline_shows_follows_and_respects_mutes_and_blocks() {
     let home = ids(&s.get("/api/v1/timelines/home", Some(&me.token)).await.ok());
     assert!(!home.contains(&f_public));
     assert!(home.contains(&mine));
+    s.assert_in_step().await;
 }
 
 /// Statuses and accounts are rendered once and shared between viewers; each
@@ -161,4 +163,5 @@ async fn home_pages_show_each_status_as_it_is_now_with_each_viewers_marks() {
         assert_eq!(shown["account"]["display_name"], "Embassy of Testland");
     }
     assert_eq!((&for_bob["favourited"], &for_carol["favourited"]), (&Value::Bool(false), &Value::Bool(true)));
+    s.assert_in_step().await;
 }

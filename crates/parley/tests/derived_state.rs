@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use common::{TestServer, User};
 use parley_core::{AccountId, PollId, StatusId};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 
 const BIN: &str = env!("CARGO_BIN_EXE_parley");
 
@@ -26,7 +25,15 @@ async fn send_and_hang_up(addr: std::net::SocketAddr, method: &str, path: &str, 
         body.len()
     );
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut rest = request.as_bytes();
+    while !rest.is_empty() {
+        stream.writable().await.expect("writable");
+        match stream.try_write(rest) {
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(e) => panic!("send: {e}"),
+        }
+    }
     // A few milliseconds: long enough for the server to read the request,
     // not long enough to answer it.
     tokio::time::sleep(Duration::from_millis(2)).await;

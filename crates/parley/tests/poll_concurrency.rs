@@ -291,6 +291,7 @@ async fn a_thousand_voters_with_racing_duplicates_on_a_single_choice_poll() {
     assert_tallies(&s, &author, &poll_id, &voters, &ballots, OPTIONS).await;
     let st = state(&s, &author, &poll_id).await;
     assert_eq!((st.api_votes, st.api_voters), (VOTERS as i64, VOTERS as i64));
+    s.assert_in_step().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,6 +320,7 @@ async fn racing_ballots_with_random_subsets_on_a_multiple_choice_poll() {
     let chosen: usize = ballots.iter().map(Vec::len).sum();
     assert_eq!(st.api_votes, chosen as i64, "votes_count is the sum of chosen options");
     assert_eq!(st.api_voters, VOTERS as i64, "voters_count is the number of accepted ballots");
+    s.assert_in_step().await;
 }
 
 /// How a malformed ballot is sent.
@@ -504,4 +506,5 @@ async fn malformed_ballots_change_nothing() {
     let stranger = next();
     let view = s.get(&format!("/api/v1/polls/{open}"), Some(&stranger.token)).await.ok();
     assert_eq!((view["voted"].clone(), view["own_votes"].clone()), (json!(false), json!([])));
+    s.assert_in_step().await;
 }

@@ -116,6 +116,13 @@ impl TestServer {
         TestServer { running, url, public, http, _dir, app }
     }
 
+    /// Rebuilds the server's derived state from the database and fails the
+    /// test on any difference (see docs/development.md).
+    pub async fn assert_in_step(&self) {
+        let differences = self.running.services.check_derived_state().await.expect("check derived state");
+        assert!(differences.is_empty(), "derived state differs from the database:\n{}", differences.join("\n"));
+    }
+
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
     }
