@@ -251,3 +251,79 @@ pub struct Fetched {
     /// from before them cannot be brought up to date record by record.
     pub missed: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<String>>);
+
+    impl ChangeListener for Seen {
+        fn apply(&self, record: &ChangeRecord) {
+            self.0.lock().expect("lock").push(format!("apply {}", record.seq));
+        }
+        fn reset(&self) {
+            self.0.lock().expect("lock").push("reset".into());
+        }
+    }
+
+    fn record(seq: i64) -> ChangeRecord {
+        ChangeRecord { seq, change: Change::PollClosed { poll: PollId(seq) } }
+    }
+
+    fn feed_from(start: i64) -> (ChangeFeed, Arc<Seen>) {
+        let feed = ChangeFeed::new(start);
+        let seen = Arc::new(Seen::default());
+        feed.subscribe(seen.clone());
+        (feed, seen)
+    }
+
+    fn log(seen: &Seen) -> Vec<String> {
+        std::mem::take(&mut *seen.0.lock().expect("lock"))
+    }
+
+    #[test]
+    fn own_records_that_continue_the_position_are_applied_without_a_read() {
+        let (feed, seen) = feed_from(10);
+        feed.apply(vec![record(11), record(12)], |_| panic!("no read needed"));
+        assert_eq!(log(&seen), ["apply 11", "apply 12"]);
+        assert_eq!(feed.applied(), 12);
+        // Already applied (the tailer was first): nothing happens twice.
+        feed.apply(vec![record(11), record(12)], |_| panic!("no read needed"));
+        assert!(log(&seen).is_empty());
+    }
+
+    #[test]
+    fn records_of_another_process_in_between_are_read_from_the_log_in_order() {
+        let (feed, seen) = feed_from(10);
+        let table: Vec<ChangeRecord> = (11..=14).map(record).collect();
+        feed.apply(vec![record(13), record(14)], |after| {
+            Ok(Fetched { records: table.iter().filter(|r| r.seq > after).cloned().collect(), missed: false })
+        });
+        assert_eq!(log(&seen), ["apply 11", "apply 12", "apply 13", "apply 14"]);
+        assert_eq!(feed.applied(), 14);
+    }
+
+    #[test]
+    fn missed_records_or_an_unreadable_log_forget_everything() {
+        let (feed, seen) = feed_from(10);
+        let mut reads = 0;
+        feed.apply(Vec::new(), |_| {
+            reads += 1;
+            Ok(if reads == 1 { Fetched { records: vec![record(15)], missed: true } } else { Fetched::default() })
+        });
+        assert_eq!(log(&seen), ["reset", "apply 15"]);
+        feed.apply(Vec::new(), |_| Err(crate::StoreError::Backend("gone".into())));
+        assert_eq!(log(&seen), ["reset"]);
+        assert_eq!(feed.applied(), 15);
+    }
+
+    #[test]
+    fn records_round_trip_and_unknown_ones_mean_everything() {
+        let change = Change::BallotRecorded { poll: PollId(7), account: AccountId(9), choices: vec![0, 2] };
+        let body = ChangeRecord::encode(&change);
+        assert_eq!(ChangeRecord::decode(3, &body), ChangeRecord { seq: 3, change });
+        assert_eq!(ChangeRecord::decode(4, r#"{"kind":"from_the_future"}"#).change, Change::Everything);
+    }
+}

@@ -224,7 +224,8 @@ async fn round(
 /// With the server down: `parley admin polls verify` passes, the file is
 /// sound, the recount is clean, every acknowledged ballot is there once, and
 /// nothing is there that was not sent.
-async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> usize {
+/// Returns the voters whose ballot is stored.
+async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> HashSet<i64> {
     // The CLI is the first to open the killed server's database.
     let verify = Command::new(BIN)
         .args(["admin", "polls", "verify", "--data-dir"])
@@ -274,12 +275,20 @@ async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> usize {
     assert!(problems.is_empty(), "after a crash:\n{}", problems.join("\n"));
     drop(services);
     drop(store);
-    ballots.len()
+    counted
 }
 
-/// Through the restarted server: acknowledged voters see their ballot and the
-/// totals equal the stored ballots.
-async fn check_online(server: &ServerProcess, poll: &str, author: &str, voters: &[Ballot], ballots: usize) {
+/// Through the restarted server: acknowledged voters see their ballot, voters
+/// whose ballot was in flight at the kill are shown as having voted exactly
+/// when it is stored, and the totals equal the stored ballots.
+async fn check_online(
+    server: &ServerProcess,
+    poll: &str,
+    author: &str,
+    voters: &[Ballot],
+    in_flight: &[(Voter, bool)],
+    ballots: usize,
+) {
     let http = reqwest::Client::new();
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut checks = tokio::task::JoinSet::new();
@@ -301,6 +310,18 @@ async fn check_online(server: &ServerProcess, poll: &str, author: &str, voters: 
         }
     }
     assert!(lost.is_empty(), "after restart, acknowledged voters do not see their ballot:\n{}", lost.join("\n"));
+    for (voter, stored) in in_flight {
+        let body: Value = http
+            .get(format!("{}/api/v1/polls/{poll}", server.url))
+            .bearer_auth(&voter.token)
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(body["voted"], json!(stored), "voter {} in flight at the kill: served {body}", voter.id);
+    }
     let body: Value = http
         .get(format!("{}/api/v1/polls/{poll}", server.url))
         .bearer_auth(author)
@@ -413,10 +434,11 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     let mut to_confirm: Vec<Ballot> = Vec::new();
     let mut confirmed: HashSet<i64> = HashSet::new();
     let mut stored = 0;
+    let mut in_flight: Vec<(Voter, bool)> = Vec::new();
     let choice_of: HashMap<i64, u32> = voters.iter().map(|v| (v.id, rng.gen_range(0..OPTIONS))).collect();
     for r in 0..rounds {
         server = ServerProcess::start(&data, &log).await;
-        check_online(&server, &poll, &author, &to_confirm, stored).await;
+        check_online(&server, &poll, &author, &to_confirm, &in_flight, stored).await;
         let (retries, fresh): (Vec<Ballot>, Vec<Ballot>) = {
             let l = ledger.lock().expect("ledger");
             let retries =
@@ -429,7 +451,13 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
         next_fresh += used;
         let l = ledger.lock().expect("ledger").clone();
         assert!(l.problems.is_empty(), "round {r}:\n{}", l.problems.join("\n"));
-        stored = check_offline(&data, poll_id, &l).await;
+        let durable = check_offline(&data, poll_id, &l).await;
+        stored = durable.len();
+        in_flight = voters
+            .iter()
+            .filter(|v| l.unanswered.contains(&v.id))
+            .map(|v| (v.clone(), durable.contains(&v.id)))
+            .collect();
         eprintln!(
             "round {r}: killed after {delay:?}; {} acknowledged, {} in flight at the kill, {stored} ballots stored; \
              so far {} retries accepted, {} retries already counted",
@@ -448,9 +476,9 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
 
     // A last restart: the server reads what the crashes left.
     server = ServerProcess::start(&data, &log).await;
-    check_online(&server, &poll, &author, &to_confirm, stored).await;
+    check_online(&server, &poll, &author, &to_confirm, &in_flight, stored).await;
     server.kill();
     let l = ledger.lock().expect("ledger").clone();
     assert!(!l.acknowledged.is_empty(), "no ballot was acknowledged in any round: the test tested nothing");
-    assert_eq!(check_offline(&data, poll_id, &l).await, stored);
+    assert_eq!(check_offline(&data, poll_id, &l).await.len(), stored);
 }

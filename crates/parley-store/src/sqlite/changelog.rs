@@ -69,12 +69,24 @@ pub fn read_after(c: &Connection, after: i64) -> Result<Fetched> {
 }
 
 /// Drops records older than `keep_ms` (retention), keeping the newest one so
-/// the sequence stays known.
+/// the sequence stays known. Record times grow with their sequence numbers
+/// (up to clock steps, which only move the cut by that much), so the cut is
+/// found by a binary search over `seq`: a few primary-key lookups, no index on
+/// the time.
 pub fn prune(c: &Connection, keep_ms: i64) -> Result<usize> {
-    Ok(c.execute(
-        "DELETE FROM change_log WHERE at < ?1 AND seq < (SELECT max(seq) FROM change_log)",
-        [now_ms() - keep_ms],
-    )?)
+    let cutoff = now_ms() - keep_ms;
+    let (first, last): (Option<i64>, Option<i64>) =
+        c.query_row("SELECT min(seq), max(seq) FROM change_log", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let (Some(mut lo), Some(last)) = (first, last) else { return Ok(0) };
+    // The first record at or after the cutoff lies in [lo, last]; the newest is always kept.
+    let mut hi = last;
+    let mut at_or_after = c.prepare_cached("SELECT at FROM change_log WHERE seq >= ?1 ORDER BY seq LIMIT 1")?;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at: i64 = at_or_after.query_row([mid], |r| r.get(0))?;
+        if at < cutoff { lo = mid + 1 } else { hi = mid }
+    }
+    Ok(c.execute("DELETE FROM change_log WHERE seq < ?1", [lo])?)
 }
 
 /// Takes the lowest node number no live process holds.
@@ -106,4 +118,57 @@ pub fn heartbeat(c: &Connection, node: i64) -> Result<()> {
 pub fn release_node(c: &Connection, node: i64) -> Result<()> {
     c.execute("DELETE FROM nodes WHERE node = ?1 AND pid = ?2", params![node, i64::from(std::process::id())])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_with(times: &[i64]) -> Connection {
+        let c = Connection::open_in_memory().expect("memory db");
+        c.execute_batch(
+            "CREATE TABLE change_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, body TEXT NOT NULL)",
+        )
+        .expect("table");
+        for at in times {
+            c.execute("INSERT INTO change_log (at, body) VALUES (?1, '{}')", [at]).expect("row");
+        }
+        c
+    }
+
+    fn seqs(c: &Connection) -> Vec<i64> {
+        let mut stmt = c.prepare("SELECT seq FROM change_log ORDER BY seq").expect("stmt");
+        stmt.query_map([], |r| r.get(0)).expect("query").collect::<rusqlite::Result<_>>().expect("rows")
+    }
+
+    #[test]
+    fn pruning_drops_exactly_the_records_older_than_the_window() {
+        let now = now_ms();
+        let hour = 3_600_000;
+        for old in 0..7 {
+            let mut times: Vec<i64> = (0..old).map(|i| now - 10 * hour + i).collect();
+            times.extend((0..5).map(|i| now - hour + i));
+            let c = log_with(&times);
+            assert_eq!(prune(&c, 2 * hour).expect("prune"), old as usize);
+            assert_eq!(seqs(&c), ((old as i64 + 1)..=(old as i64 + 5)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_record_so_numbers_are_never_reused() {
+        let c = log_with(&[now_ms() - 10_000_000, now_ms() - 9_000_000]);
+        assert_eq!(prune(&c, 1_000).expect("prune"), 1);
+        assert_eq!(seqs(&c), vec![2]);
+        assert_eq!(prune(&log_with(&[]), 1_000).expect("empty"), 0);
+    }
+
+    #[test]
+    fn a_gap_after_the_position_reads_as_missed() {
+        let c = log_with(&[1, 2, 3, 4]);
+        c.execute("DELETE FROM change_log WHERE seq < 3", []).expect("prune by hand");
+        assert!(read_after(&c, 1).expect("read").missed);
+        let fetched = read_after(&c, 2).expect("read");
+        assert!(!fetched.missed);
+        assert_eq!(fetched.records.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![3, 4]);
+    }
 }
