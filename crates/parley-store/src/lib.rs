@@ -12,6 +12,7 @@
 //! layer above may keep one and know it unchanged while it is the same `Arc`.
 
 pub mod changes;
+pub mod derived;
 mod error;
 pub mod sqlite;
 mod types;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use parley_core::{AccountId, AppId};
 use rusqlite::Connection;
 
-use super::entities::EntityCache;
-use super::home::{Sources, recent, suspended_accounts};
-use super::home_index::HomeIndex;
-use super::statuses::Marks;
+use super::home::{load_sources, recent, suspended_accounts};
+use super::statuses::load_marks;
 use super::{accounts, oauth, rows};
 use crate::Result;
+use crate::derived::entities::EntityCache;
+use crate::derived::home_index::HomeIndex;
 
 /// Every difference between what is kept and what the database says.
 pub fn differences(c: &Connection, entities: &EntityCache, home: &HomeIndex) -> Result<Vec<String>> {
@@ -38,9 +38,9 @@ pub fn differences(c: &Connection, entities: &EntityCache, home: &HomeIndex) -> 
         }
     }
     let index = home.snapshot();
-    compare(&mut found, "home sources of", index.sources, |id| Sources::load(c, AccountId(id)))?;
+    compare(&mut found, "home sources of", index.sources, |id| load_sources(c, AccountId(id)))?;
     compare(&mut found, "newest statuses of", index.recent, |id| recent(c, id))?;
-    compare(&mut found, "marks of", index.marks, |id| Marks::load(c, AccountId(id)))?;
+    compare(&mut found, "marks of", index.marks, |id| load_marks(c, AccountId(id)))?;
     if let Some(suspended) = index.suspended {
         let fresh = suspended_accounts(c)?;
         if *suspended != fresh {

@@ -12,12 +12,10 @@ mod changelog;
 mod check;
 mod entities;
 mod home;
-mod home_index;
 mod notifications;
 mod oauth;
 mod polls;
 mod rows;
-mod sharded;
 mod social;
 mod statuses;
 mod timelines;
@@ -37,8 +35,10 @@ use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
+use self::entities::SqliteLoads;
 use self::writer::Writer;
 use crate::changes::{ChangeFeed, ChangeListener, ChangeRecord};
+use crate::derived::{entities::EntityCache, home_index::HomeIndex};
 use crate::types::*;
 use crate::{Result, Store, StoreError};
 
@@ -106,8 +106,8 @@ struct Inner {
     ids: Arc<IdGenerator>,
     /// This process's node number (in every ID it makes).
     node: i64,
-    home: Arc<home_index::HomeIndex>,
-    entities: Arc<entities::EntityCache>,
+    home: Arc<HomeIndex>,
+    entities: Arc<EntityCache>,
     /// The change log's applied position and who is told of each record.
     feed: Arc<ChangeFeed>,
 }
@@ -137,8 +137,8 @@ impl SqliteStore {
         ids.observe(rows::max_id(&conn)?);
         // Derived state starts empty: it reflects the log up to here by loading from the database.
         let feed = Arc::new(ChangeFeed::new(changelog::last_seq(&conn)?));
-        let entities = Arc::new(entities::EntityCache::default());
-        let home = Arc::new(home_index::HomeIndex::default());
+        let entities = Arc::new(EntityCache::default());
+        let home = Arc::new(HomeIndex::default());
         feed.subscribe(entities.clone());
         feed.subscribe(home.clone());
         let mut readers = Vec::with_capacity(options.readers);
@@ -245,7 +245,7 @@ impl SqliteStore {
 
     /// Accounts by ID through the entity cache.
     fn cached_accounts(&self, ids: &[AccountId]) -> Result<Vec<Arc<Account>>> {
-        self.read_here(|c| self.inner.entities.accounts(c, ids))
+        self.read_here(|c| self.inner.entities.accounts_on(c, ids))
     }
 
     /// Statuses and accounts read from the database, past the entity cache
@@ -264,7 +264,7 @@ impl SqliteStore {
 
     /// A viewer's marks read from the database, past the index (tests compare the two).
     pub async fn status_flags_uncached(&self, viewer: AccountId, ids: Vec<StatusId>) -> Result<StatusFlags> {
-        self.read(move |c| Ok(statuses::Marks::load(c, viewer)?.flags(&ids))).await
+        self.read(move |c| Ok(statuses::load_marks(c, viewer)?.flags(&ids))).await
     }
 
     /// The home timeline by the reference query (tests compare it with the fast one).
@@ -427,7 +427,7 @@ impl Store for SqliteStore {
         self.write(move |c, ids| oauth::create_app(c, ids, new)).await
     }
     async fn find_app(&self, id: AppId) -> Result<Option<App>> {
-        self.read_here(|c| self.inner.entities.app(c, id))
+        self.read_here(|c| self.inner.entities.app_on(c, id))
     }
     async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>> {
         let client_id = client_id.to_string();
@@ -453,7 +453,7 @@ impl Store for SqliteStore {
         let entities = &self.inner.entities;
         self.read_here(|c| {
             let Some(info) = oauth::find_token(c, token_hash)? else { return Ok(None) };
-            let Some(app) = entities.app(c, info.app_id)? else { return Ok(None) };
+            let Some(app) = entities.app_on(c, info.app_id)? else { return Ok(None) };
             let account = match info.account_id {
                 Some(id) => match accounts::find(c, id)? {
                     Some(a) => Some(a),
@@ -473,11 +473,11 @@ impl Store for SqliteStore {
         self.write(move |c, ids| statuses::insert(c, ids, new)).await
     }
     async fn find_status(&self, id: StatusId) -> Result<Option<Arc<Status>>> {
-        Ok(self.read_here(|c| self.inner.entities.statuses(c, &[id.0]))?.pop())
+        Ok(self.read_here(|c| self.inner.entities.statuses_on(c, &[id.0]))?.pop())
     }
     async fn find_statuses(&self, ids: &[StatusId]) -> Result<Vec<Arc<Status>>> {
         let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
-        self.read_here(|c| self.inner.entities.statuses(c, &raw))
+        self.read_here(|c| self.inner.entities.statuses_on(c, &raw))
     }
     async fn find_idempotent_status(&self, account: AccountId, key: &str) -> Result<Option<StatusId>> {
         let key = key.to_string();
@@ -496,7 +496,7 @@ impl Store for SqliteStore {
         let entities = self.inner.entities.clone();
         self.read(move |c| {
             let (ancestors, descendants) = statuses::thread(c, id)?;
-            Ok((entities.statuses(c, &ancestors)?, entities.statuses(c, &descendants)?))
+            Ok((entities.statuses_on(c, &ancestors)?, entities.statuses_on(c, &descendants)?))
         })
         .await
     }
@@ -522,7 +522,7 @@ impl Store for SqliteStore {
         self.read(move |c| statuses::reblogged_by(c, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
-        let marks = self.read_here(|c| self.inner.home.marks(viewer, || statuses::Marks::load(c, viewer)))?;
+        let marks = self.read_here(|c| self.inner.home.marks(viewer, || statuses::load_marks(c, viewer)))?;
         Ok(marks.flags(statuses))
     }
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()> {
@@ -535,11 +535,11 @@ impl Store for SqliteStore {
     async fn home_timeline(&self, viewer: AccountId, page: PageRequest) -> Result<Vec<Arc<Status>>> {
         // A page the index holds costs point reads only: on this thread. One
         // that needs loading, or SQL, goes to the reader pool.
-        if let Some(ids) = home::home_in_memory(&self.inner.home, viewer, page)? {
-            return self.read_here(|c| self.inner.entities.statuses(c, &ids));
+        if let Some(ids) = crate::derived::home::home_in_memory(&self.inner.home, viewer, page)? {
+            return self.read_here(|c| self.inner.entities.statuses_on(c, &ids));
         }
         let inner = self.inner.clone();
-        self.read(move |c| inner.entities.statuses(c, &home::home(c, &inner.home, viewer, page)?)).await
+        self.read(move |c| inner.entities.statuses_on(c, &home::home(c, &inner.home, viewer, page)?)).await
     }
     async fn public_timeline(
         &self,
@@ -549,12 +549,12 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Arc<Status>>> {
         let _ = local_only; // every account is local until federation arrives
         let entities = self.inner.entities.clone();
-        self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, None, page)?)).await
+        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, None, page)?)).await
     }
     async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>> {
         let tag = tag.to_lowercase();
         let entities = self.inner.entities.clone();
-        self.read(move |c| entities.statuses(c, &timelines::public(c, viewer, Some(&tag), page)?)).await
+        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, Some(&tag), page)?)).await
     }
     async fn account_statuses(
         &self,
@@ -564,7 +564,7 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> Result<Vec<Arc<Status>>> {
         let entities = self.inner.entities.clone();
-        self.read(move |c| entities.statuses(c, &timelines::account(c, viewer, account, filter, page)?)).await
+        self.read(move |c| entities.statuses_on(c, &timelines::account(c, viewer, account, filter, page)?)).await
     }
     async fn search_statuses(&self, viewer: AccountId, query: &str, limit: usize) -> Result<Vec<Arc<Status>>> {
         let query = query.to_string();
@@ -622,7 +622,7 @@ impl Store for SqliteStore {
                 return Ok(true);
             }
             let Some(viewer) = viewer else { return Ok(false) };
-            Ok(index.sources(author, || home::Sources::load(c, author))?.blocks(viewer.0))
+            Ok(index.sources(author, || home::load_sources(c, author))?.blocks(viewer.0))
         })
     }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {

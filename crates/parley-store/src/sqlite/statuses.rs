@@ -13,7 +13,8 @@ use super::polls;
 use super::rows::{Window, load_statuses, ms, now_ms, query_pairs, time};
 use crate::Rejection;
 use crate::changes::Change;
-use crate::types::{EditStatus, NewReblog, NewStatus, PollChange, StatusFlags};
+use crate::derived::home::Marks;
+use crate::types::{EditStatus, NewReblog, NewStatus, PollChange};
 use crate::{Result, StoreError};
 
 /// Deepest reply chain walked for ancestors, and most descendants returned.
@@ -434,45 +435,17 @@ pub fn reblogged_by(c: &Connection, status: StatusId, page: PageRequest) -> Resu
     Ok(w.finish(rows))
 }
 
-/// A viewer's own marks on statuses (favourited, boosted, pinned): every
-/// status shown to a signed-in viewer carries them. Kept in memory per viewer
-/// ([`super::home_index::HomeIndex::marks`]), sorted for lookups.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Marks {
-    favourited: Box<[i64]>,
-    reblogged: Box<[i64]>,
-    pinned: Box<[i64]>,
-}
-
-impl Marks {
-    pub fn load(c: &Connection, viewer: AccountId) -> Result<Marks> {
-        let sorted = |sql: &str| -> Result<Box<[i64]>> {
-            let mut stmt = c.prepare_cached(sql)?;
-            let mut ids =
-                stmt.query_map([viewer.0], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
-            ids.sort_unstable();
-            Ok(ids.into_boxed_slice())
-        };
-        Ok(Marks {
-            favourited: sorted("SELECT status_id FROM favourites WHERE account_id = ?1")?,
-            reblogged: sorted("SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL")?,
-            pinned: sorted("SELECT status_id FROM pins WHERE account_id = ?1")?,
-        })
-    }
-
-    /// The marks among `statuses`.
-    pub fn flags(&self, statuses: &[StatusId]) -> StatusFlags {
-        let among = |set: &[i64]| statuses.iter().copied().filter(|s| set.binary_search(&s.0).is_ok()).collect();
-        StatusFlags {
-            favourited: among(&self.favourited),
-            reblogged: among(&self.reblogged),
-            pinned: among(&self.pinned),
-        }
-    }
-
-    pub fn weight(&self) -> usize {
-        self.favourited.len() + self.reblogged.len() + self.pinned.len() + 1
-    }
+/// A viewer's marks (favourited, boosted, pinned), read from the database.
+pub fn load_marks(c: &Connection, viewer: AccountId) -> Result<Marks> {
+    let sorted = |sql: &str| -> Result<Vec<i64>> {
+        let mut stmt = c.prepare_cached(sql)?;
+        Ok(stmt.query_map([viewer.0], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?)
+    };
+    Ok(Marks::new(
+        sorted("SELECT status_id FROM favourites WHERE account_id = ?1")?,
+        sorted("SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL")?,
+        sorted("SELECT status_id FROM pins WHERE account_id = ?1")?,
+    ))
 }
 
 pub fn pin(c: &Connection, ids: &IdGenerator, account: AccountId, status: StatusId) -> Result<()> {

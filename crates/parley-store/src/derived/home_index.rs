@@ -15,9 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use parley_core::AccountId;
 
-use super::home::{Recent, Sources};
+use super::home::{Marks, Recent, Sources};
 use super::sharded::{Sharded, lock};
-use super::statuses::Marks;
 use crate::Result;
 use crate::changes::{Change, ChangeListener, ChangeRecord};
 
