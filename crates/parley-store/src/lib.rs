@@ -16,6 +16,7 @@ pub mod derived;
 mod error;
 pub mod sqlite;
 mod types;
+mod window;
 
 use std::sync::Arc;
 

@@ -24,7 +24,7 @@ async fn send_and_hang_up(addr: std::net::SocketAddr, method: &str, path: &str, 
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut rest = request.as_bytes();
     while !rest.is_empty() {
         stream.writable().await.expect("writable");

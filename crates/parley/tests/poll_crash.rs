@@ -310,27 +310,15 @@ async fn check_online(
         }
     }
     assert!(lost.is_empty(), "after restart, acknowledged voters do not see their ballot:\n{}", lost.join("\n"));
+    let get_poll = |token: String| {
+        let request = http.get(format!("{}/api/v1/polls/{poll}", server.url)).bearer_auth(token);
+        async move { request.send().await.expect("get").json::<Value>().await.expect("json") }
+    };
     for (voter, stored) in in_flight {
-        let body: Value = http
-            .get(format!("{}/api/v1/polls/{poll}", server.url))
-            .bearer_auth(&voter.token)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let body = get_poll(voter.token.clone()).await;
         assert_eq!(body["voted"], json!(stored), "voter {} in flight at the kill: served {body}", voter.id);
     }
-    let body: Value = http
-        .get(format!("{}/api/v1/polls/{poll}", server.url))
-        .bearer_auth(author)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let body = get_poll(author.to_string()).await;
     let options: i64 =
         body["options"].as_array().expect("options").iter().map(|o| o["votes_count"].as_i64().unwrap_or(-1)).sum();
     let n = ballots as i64;

@@ -18,6 +18,7 @@ use parley_core::{AccountId, StatusId};
 use super::home_index::HomeIndex;
 use crate::Result;
 use crate::types::StatusFlags;
+use crate::window::Window;
 
 /// Newest statuses kept in memory per author.
 pub const RECENT_PER_AUTHOR: usize = 32;
@@ -147,37 +148,10 @@ impl Recent {
     }
 }
 
-/// The bounds of a page, as the merge reads them.
-pub(crate) struct Bounds {
-    pub max: i64,
-    pub min: i64,
-    pub limit: i64,
-    pub ascending: bool,
-}
-
-impl Bounds {
-    pub fn new(page: PageRequest) -> Bounds {
-        Bounds {
-            max: page.max_id.unwrap_or(i64::MAX),
-            min: page.lower_bound().unwrap_or(i64::MIN),
-            limit: page.limit as i64,
-            ascending: page.ascending(),
-        }
-    }
-
-    /// Puts a page read in ascending order back to newest first.
-    pub fn finish<T>(&self, mut items: Vec<T>) -> Vec<T> {
-        if self.ascending {
-            items.reverse();
-        }
-        items
-    }
-}
-
 /// The IDs of a page of the home timeline if everything it needs is already
 /// in the index and decides it: then it costs no SQL at all.
 pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Option<Vec<i64>>> {
-    let w = Bounds::new(page);
+    let w = Window::new(page);
     let (Some(sources), Some(suspended)) = (index.cached_sources(viewer), index.cached_suspended()) else {
         return Ok(None);
     };
@@ -200,7 +174,7 @@ pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -
 pub(crate) fn page_from_memory(
     sources: &Sources,
     suspended: &HashSet<i64>,
-    w: &Bounds,
+    w: &Window,
     mut newest: impl FnMut(AccountId) -> Result<Option<i64>>,
     mut list: impl FnMut(AccountId) -> Result<Option<Arc<Recent>>>,
 ) -> Result<Option<Vec<i64>>> {

@@ -6,7 +6,7 @@ use parley_core::{AccountId, IdGenerator};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 use super::changelog::append;
-use super::rows::{ACCOUNT_COLUMNS, Window, account_from_row, conflict, json_ids, ms, now_ms};
+use super::rows::{ACCOUNT_COLUMNS, SqlWindow, Window, account_from_row, conflict, json_ids, ms, now_ms};
 use crate::changes::Change;
 use crate::types::{AdminUpdate, Credentials, NewAccount, ProfileUpdate};
 use crate::{Result, StoreError};

@@ -13,8 +13,9 @@ use parley_core::page::PageRequest;
 use rusqlite::{Connection, params};
 
 use crate::Result;
-use crate::derived::home::{Bounds, Candidate, RECENT_PER_AUTHOR, Recent, Sources, admits, page_from_memory};
+use crate::derived::home::{Candidate, RECENT_PER_AUTHOR, Recent, Sources, admits, page_from_memory};
 use crate::derived::home_index::HomeIndex;
+use crate::window::Window;
 
 /// A viewer's sources: whom they follow (and whose boosts they hide), block,
 /// mute, and who blocks them.
@@ -78,7 +79,7 @@ pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
 
 /// The IDs of a page of the home timeline, loading into the index what it lacks.
 pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<i64>> {
-    let w = Bounds::new(page);
+    let w = Window::new(page);
     let sources = index.sources(viewer, || load_sources(c, viewer))?;
     let suspended = index.suspended(|| suspended_accounts(c))?;
     let list = |account: AccountId| index.recent(account, || recent(c, account.0));
@@ -92,7 +93,7 @@ pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequ
 }
 
 /// The page by one index seek per source: for deep pages and oldest-first pages.
-fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w: &Bounds) -> Result<Vec<i64>> {
+fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w: &Window) -> Result<Vec<i64>> {
     let order = if w.ascending { "ASC" } else { "DESC" };
     // Phase 1 reads only the covering index `statuses_account (account_id, id)`;
     // phase 2 reads what the rules need of the best candidates, a chunk at a time.

@@ -6,7 +6,7 @@ use parley_core::{AccountId, IdGenerator, NotificationId, StatusId};
 use rusqlite::{Connection, OptionalExtension, Row, named_params, params};
 
 use super::changelog::append;
-use super::rows::{Window, now_ms, time};
+use super::rows::{SqlWindow, Window, now_ms, time};
 use crate::Result;
 use crate::changes::Change;
 use crate::types::NewNotification;

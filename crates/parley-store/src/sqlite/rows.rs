@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{Account, ProfileField, Role, Status, Visibility};
-use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, PollId, StatusId};
 use rusqlite::{Connection, Row};
 
@@ -59,25 +58,11 @@ pub fn conflict(e: rusqlite::Error) -> StoreError {
     StoreError::from(e)
 }
 
+pub use crate::window::Window;
+
 /// A page window bound to named parameters `:max`, `:min`, `:limit`, so each
 /// query's SQL text is fixed and its prepared statement can be cached.
-pub struct Window {
-    pub max: i64,
-    pub min: i64,
-    pub limit: i64,
-    pub ascending: bool,
-}
-
-impl Window {
-    pub fn new(page: PageRequest) -> Self {
-        Window {
-            max: page.max_id.unwrap_or(i64::MAX),
-            min: page.lower_bound().unwrap_or(i64::MIN),
-            limit: page.limit as i64,
-            ascending: page.ascending(),
-        }
-    }
-
+pub trait SqlWindow {
     /// `col < :max AND col > :min ORDER BY col … LIMIT :limit + 0`
     ///
     /// Every `LIMIT` bound to a parameter is written `LIMIT ? + 0`: SQLite
@@ -85,17 +70,13 @@ impl Window {
     /// statement whenever it is bound to a different value (the statement
     /// cache then saves nothing: 38% of a home-timeline request went to
     /// re-preparing). An expression is not used for planning.
-    pub fn clause(&self, col: &str) -> String {
+    fn clause(&self, col: &str) -> String;
+}
+
+impl SqlWindow for Window {
+    fn clause(&self, col: &str) -> String {
         let dir = if self.ascending { "ASC" } else { "DESC" };
         format!("{col} < :max AND {col} > :min ORDER BY {col} {dir} LIMIT :limit + 0")
-    }
-
-    /// Puts a page read in ascending order back to newest first.
-    pub fn finish<T>(&self, mut items: Vec<T>) -> Vec<T> {
-        if self.ascending {
-            items.reverse();
-        }
-        items
     }
 }
 

@@ -7,7 +7,7 @@ use rusqlite::{Connection, named_params, params};
 
 use super::changelog::append;
 use super::notifications::notify_filtered;
-use super::rows::{Window, query_pairs};
+use super::rows::{SqlWindow, Window, query_pairs};
 use crate::Result;
 use crate::changes::Change;
 use crate::types::FollowOptions;

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, named_params, params};
 use super::changelog::append;
 use super::notifications::notify_filtered;
 use super::polls;
-use super::rows::{Window, load_statuses, ms, now_ms, query_pairs, time};
+use super::rows::{SqlWindow, Window, load_statuses, ms, now_ms, query_pairs, time};
 use crate::Rejection;
 use crate::changes::Change;
 use crate::derived::home::Marks;

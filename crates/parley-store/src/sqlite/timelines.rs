@@ -7,7 +7,7 @@ use parley_core::model::Status;
 use parley_core::page::PageRequest;
 use rusqlite::{Connection, named_params, params};
 
-use super::rows::{Window, load_statuses, query_ids};
+use super::rows::{SqlWindow, Window, load_statuses, query_ids};
 use crate::Result;
 use crate::types::AccountStatusesFilter;
 
