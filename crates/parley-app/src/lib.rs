@@ -82,6 +82,16 @@ impl Services {
         &self.ctx.settings
     }
 
+    /// [`Self::check_derived_state`] for an administrator's token
+    /// (`GET /api/v1/parley/admin/derived_state`): role admin, scope `admin:read`.
+    pub async fn check_derived_state_as(&self, who: &auth::Identity) -> Result<Vec<String>> {
+        who.require_scope("admin:read")?;
+        if who.user()?.role != parley_core::model::Role::Admin {
+            return Err(AppError::forbidden());
+        }
+        self.check_derived_state().await
+    }
+
     /// Rebuilds every derived structure from the database and compares it
     /// with the live one (after applying everything the log holds): the
     /// differences, none when derived state follows the log. For a quiet

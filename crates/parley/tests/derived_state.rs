@@ -327,3 +327,39 @@ async fn an_account_approved_by_the_cli_can_act_within_a_second() {
     .await;
     assert_in_step(&server).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_can_ask_the_server_to_rebuild_and_compare_its_derived_state() {
+    let server = TestServer::start().await;
+    let services = &server.running.services;
+    let user = server.user("someone").await;
+    server.post_text(&user, "warming the caches", "public").await;
+    server.get("/api/v1/timelines/home", Some(&user.token)).await.ok();
+    let refused = server.get("/api/v1/parley/admin/derived_state", Some(&user.token)).await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.body);
+    assert_eq!(server.get("/api/v1/parley/admin/derived_state", None).await.status.as_u16(), 401);
+
+    let admin = services.ctx.store.find_account(AccountId(user.id.parse().expect("id"))).await.expect("find");
+    let admin = admin.expect("account");
+    services
+        .accounts
+        .admin_update(
+            admin.id,
+            parley_app::AdminUpdate { role: Some(parley_core::model::Role::Admin), ..Default::default() },
+        )
+        .await
+        .expect("make admin");
+    let app = services.ctx.store.find_app_by_client_id(&server.app().client_id).await.expect("app").expect("app").0;
+    let scopes = parley_core::scope::Scopes::parse("admin:read").expect("scopes");
+    let token = services.auth.issue_user_token(&app, admin.id, scopes).await.expect("token");
+    let report = server.get("/api/v1/parley/admin/derived_state", Some(&token)).await.ok();
+    assert_eq!(report, json!({"in_step": true, "differences": []}));
+
+    // Rows changed behind the server's back (and no record says so) show up.
+    let db = rusqlite::Connection::open(server.data_dir().join("parley.sqlite3")).expect("open the file");
+    db.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    db.execute("UPDATE accounts SET display_name = 'Tampered' WHERE id = ?1", [admin.id.0]).expect("tamper");
+    let report = server.get("/api/v1/parley/admin/derived_state", Some(&token)).await.ok();
+    assert_eq!(report["in_step"], json!(false), "{report}");
+    assert!(report["differences"].to_string().contains("Tampered"), "{report}");
+}

@@ -67,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/snapshot", get(parley::snapshot))
         .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
+        .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))
         .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/bookmarks", get(instance::empty_list))
         .route("/api/v1/conversations", get(instance::empty_list))

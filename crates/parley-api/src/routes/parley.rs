@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::path_id;
-use crate::auth::MaybeAuth;
+use crate::auth::{Auth, MaybeAuth};
 use crate::entities::timestamp;
 use crate::error::ApiError;
 use crate::params::{PathParam, Query};
@@ -157,4 +157,12 @@ pub async fn snapshot_key(State(state): State<AppState>) -> ApiResult<Json<Value
         "public_key": key.public_key_base64,
         "public_key_pem": key.public_key_pem,
     })))
+}
+
+/// `GET /api/v1/parley/admin/derived_state`: rebuilds the server's derived
+/// state (caches, live polls, identities) from the database and lists every
+/// difference. Administrators only (`admin:read`); for a quiet moment.
+pub async fn derived_state(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let differences = state.services.check_derived_state_as(&auth.0).await?;
+    Ok(Json(json!({ "in_step": differences.is_empty(), "differences": differences })))
 }
