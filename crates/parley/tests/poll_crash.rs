@@ -325,6 +325,21 @@ async fn check_online(
     assert_eq!((body["votes_count"].as_i64(), body["voters_count"].as_i64(), options), (Some(n), Some(n), n), "{body}");
 }
 
+/// The restarted server rebuilds its derived state from the database and
+/// finds it equal to what it serves.
+async fn check_derived_state(server: &ServerProcess, admin: &str) {
+    let report: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/parley/admin/derived_state", server.url))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(report["in_step"], json!(true), "after a crash and a restart: {report}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     let rounds: usize = std::env::var("PARLEY_CRASH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
@@ -379,9 +394,27 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
 
     // Voters straight through the store (registration through the API would
     // hash a password per account), with the server down.
-    let voters: Vec<Voter> = {
+    let (voters, admin): (Vec<Voter>, String) = {
         let (store, services) = parley::server::open(&config(&data)).expect("open the data directory");
         let app = services.ctx.store.find_app_by_client_id(&client_id).await.expect("find app").expect("app").0;
+        // An administrator, to ask each restarted server to rebuild and compare its derived state.
+        let admin = services
+            .ctx
+            .store
+            .create_account(parley_store::NewAccount {
+                username: "auditor".into(),
+                email: "auditor@crash.example".into(),
+                password_hash: "unusable".into(),
+                display_name: String::new(),
+                role: parley_core::model::Role::Admin,
+                organisation: None,
+                approved: true,
+                created_at: None,
+            })
+            .await
+            .expect("admin");
+        let scopes = Scopes::parse("admin:read").expect("scopes");
+        let admin = services.auth.issue_user_token(&app, admin.id, scopes).await.expect("admin token");
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..rounds * PER_ROUND {
             let (services, app) = (services.clone(), app.clone());
@@ -414,7 +447,7 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
         voters.sort_by_key(|(i, _)| *i);
         drop(services);
         drop(store);
-        voters.into_iter().map(|(_, v)| v).collect()
+        (voters.into_iter().map(|(_, v)| v).collect(), admin)
     };
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
@@ -427,6 +460,7 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     for r in 0..rounds {
         server = ServerProcess::start(&data, &log).await;
         check_online(&server, &poll, &author, &to_confirm, &in_flight, stored).await;
+        check_derived_state(&server, &admin).await;
         let (retries, fresh): (Vec<Ballot>, Vec<Ballot>) = {
             let l = ledger.lock().expect("ledger");
             let retries =
@@ -465,6 +499,7 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     // A last restart: the server reads what the crashes left.
     server = ServerProcess::start(&data, &log).await;
     check_online(&server, &poll, &author, &to_confirm, &in_flight, stored).await;
+    check_derived_state(&server, &admin).await;
     server.kill();
     let l = ledger.lock().expect("ledger").clone();
     assert!(!l.acknowledged.is_empty(), "no ballot was acknowledged in any round: the test tested nothing");
