@@ -19,7 +19,7 @@ pub struct Auth(pub Arc<Identity>);
 /// A request that may carry a token; a token that is sent must be valid.
 pub struct MaybeAuth(pub Option<Arc<Identity>>);
 
-fn bearer(parts: &Parts) -> Option<String> {
+pub(crate) fn bearer(parts: &Parts) -> Option<String> {
     if let Some(value) = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let value = value.trim();
         if value.len() > 7 && value[..7].eq_ignore_ascii_case("bearer ") {

@@ -10,7 +10,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parley_core::{AccountId, PollId, StatusId};
+use parley_core::model::Visibility;
+use parley_core::{AccountId, NotificationId, PollId, StatusId};
 use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use tokio::sync::broadcast;
 
@@ -23,18 +24,27 @@ pub enum Event {
     PollVoted(PollId),
     /// A poll's options or end changed, or it ended.
     PollChanged(PollId),
-    /// A status was posted.
+    /// A status was posted (a boost included).
     StatusPosted(StatusId),
-    /// A status was edited or deleted.
-    StatusChanged(StatusId),
+    /// A status was edited.
+    StatusEdited(StatusId),
+    /// A status was deleted; who could see it says who may be told.
+    StatusDeleted { status: StatusId, account: AccountId, visibility: Option<Visibility> },
+    /// `account` has a new notification.
+    Notified { notification: NotificationId, account: AccountId },
     /// An account's profile or standing (suspension, organisation) changed.
     AccountChanged(AccountId),
+    /// A token, or every token of an account, may have stopped being valid.
+    AuthChanged,
 }
 
 impl Event {
     /// Does this change what a public page of statuses shows (beyond counters)?
     fn changes_listings(&self) -> bool {
-        matches!(self, Event::StatusPosted(_) | Event::StatusChanged(_) | Event::AccountChanged(_))
+        matches!(
+            self,
+            Event::StatusPosted(_) | Event::StatusEdited(_) | Event::StatusDeleted { .. } | Event::AccountChanged(_)
+        )
     }
 }
 
@@ -76,23 +86,30 @@ impl ChangeListener for EventHub {
             Change::BallotRecorded { poll, .. } => self.publish(Event::PollVoted(*poll)),
             Change::PollChanged { poll } | Change::PollClosed { poll } => self.publish(Event::PollChanged(*poll)),
             Change::StatusCreated { status, .. } => self.publish(Event::StatusPosted(*status)),
-            Change::StatusEdited { status, .. } => self.publish(Event::StatusChanged(*status)),
-            Change::StatusDeleted { status, poll, .. } => {
-                self.publish(Event::StatusChanged(*status));
+            Change::StatusEdited { status, .. } => self.publish(Event::StatusEdited(*status)),
+            Change::StatusDeleted { status, account, poll, visibility, .. } => {
+                self.publish(Event::StatusDeleted { status: *status, account: *account, visibility: *visibility });
                 if let Some(poll) = poll {
                     self.publish(Event::PollChanged(*poll));
                 }
             }
-            Change::ProfileUpdated { account } | Change::StandingChanged { account, .. } => {
-                self.publish(Event::AccountChanged(*account))
+            Change::NotificationCreated { notification, account } => {
+                self.publish(Event::Notified { notification: *notification, account: *account })
             }
+            Change::ProfileUpdated { account } => self.publish(Event::AccountChanged(*account)),
+            Change::StandingChanged { account, .. } => {
+                self.publish(Event::AccountChanged(*account));
+                self.publish(Event::AuthChanged);
+            }
+            Change::TokenRevoked { .. } | Change::TokensRevoked { .. } => self.publish(Event::AuthChanged),
             Change::Everything => self.reset(),
             _ => {}
         }
     }
 
     fn reset(&self) {
-        // Listings may have changed in any way.
+        // Listings may have changed in any way, and so may any token.
         self.listings.fetch_add(1, Ordering::Release);
+        let _ = self.tx.send(Event::AuthChanged);
     }
 }

@@ -16,6 +16,7 @@ pub mod polls;
 pub mod settings;
 pub mod snapshots;
 pub mod statuses;
+pub mod streaming;
 pub mod timelines;
 pub mod views;
 
@@ -50,6 +51,7 @@ pub struct Services {
     pub instance: instance::InstanceService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
+    pub streaming: streaming::StreamingService,
 }
 
 impl Services {
@@ -74,6 +76,7 @@ impl Services {
             instance: instance::InstanceService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
+            streaming: streaming::StreamingService::new(ctx.clone()),
             ctx,
         }
     }

@@ -71,6 +71,9 @@ pub enum Change {
         in_reply_to: Option<StatusId>,
         reblog_of: Option<StatusId>,
         poll: Option<PollId>,
+        /// Who could have seen it (so a deletion is told only where the status was).
+        #[serde(default)]
+        visibility: Option<parley_core::model::Visibility>,
     },
     Favourited {
         account: AccountId,

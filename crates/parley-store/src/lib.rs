@@ -144,6 +144,10 @@ pub trait Store: Send + Sync + 'static {
     async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>>;
+    /// Whether `status` belongs in `viewer`'s home timeline by the home rules
+    /// (follows, blocks, mutes, boosts shown, replies, direct mentions,
+    /// suspensions): what a home stream pushes. Cheap (the home index).
+    async fn in_home_of(&self, viewer: AccountId, status: &Status) -> Result<bool>;
     /// Whether an existing `author`'s statuses are hidden from `viewer`
     /// whatever their visibility: the author is suspended or blocks the viewer.
     /// Cheap (kept in memory), for hot paths that need nothing else of the

@@ -10,6 +10,7 @@ mod parley;
 mod polls;
 mod search;
 mod statuses;
+mod streaming;
 mod timelines;
 
 use axum::Router;
@@ -68,6 +69,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
         .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))
+        .route("/api/v1/streaming", get(streaming::websocket))
+        .route("/api/v1/streaming/health", get(streaming::health))
+        .route("/api/v1/streaming/{*stream}", get(streaming::server_sent))
         .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/bookmarks", get(instance::empty_list))
         .route("/api/v1/conversations", get(instance::empty_list))

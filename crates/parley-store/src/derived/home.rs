@@ -133,6 +133,22 @@ pub fn admits(cand: &Candidate, s: &Sources, suspended: &HashSet<i64>) -> bool {
     reblogs_shown && reply_ok && direct_ok && (original_ok || cand.author == me && !cand.is_reblog)
 }
 
+impl Candidate {
+    /// A status as the rules see it; `original_author` is the boosted
+    /// status's author, for a boost.
+    pub fn of(status: &parley_core::model::Status, original_author: Option<AccountId>) -> Candidate {
+        Candidate {
+            id: status.id.0,
+            author: status.account_id.0,
+            is_reblog: status.reblog_of.is_some(),
+            reblog_of_author: original_author.and_then(|a| NonZeroI64::new(a.0)),
+            reply_to_account: status.in_reply_to_account_id.and_then(|a| NonZeroI64::new(a.0)),
+            direct_mentions: (status.visibility == parley_core::model::Visibility::Direct)
+                .then(|| status.mentions.iter().map(|m| m.0).collect()),
+        }
+    }
+}
+
 /// An author's newest statuses, newest first.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Recent {

@@ -625,6 +625,23 @@ impl Store for SqliteStore {
             Ok(index.sources(author, || home::load_sources(c, author))?.blocks(viewer.0))
         })
     }
+    async fn in_home_of(&self, viewer: AccountId, status: &Status) -> Result<bool> {
+        let original_author = match status.reblog_of {
+            Some(original) => match self.find_status(original).await? {
+                Some(o) => Some(o.account_id),
+                None => return Ok(false),
+            },
+            None => None,
+        };
+        let candidate = crate::derived::home::Candidate::of(status, original_author);
+        let index = &self.inner.home;
+        self.read_here(|c| {
+            let sources = index.sources(viewer, || home::load_sources(c, viewer))?;
+            let suspended = index.suspended(|| home::suspended_accounts(c))?;
+            Ok(sources.accounts().any(|a| a == candidate.author)
+                && crate::derived::home::admits(&candidate, &sources, &suspended))
+        })
+    }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {
         let targets = targets.to_vec();
         self.read_here(|c| social::relationships(c, account, &targets))

@@ -115,11 +115,11 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
         return Ok(None);
     };
     // Boosts of it go with it; their authors' counters drop.
-    let boosts: Vec<(i64, i64)> = {
-        let mut stmt = c.prepare_cached("SELECT id, account_id FROM statuses WHERE reblog_of_id = ?1")?;
-        stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
+    let boosts: Vec<(i64, i64, String)> = {
+        let mut stmt = c.prepare_cached("SELECT id, account_id, visibility FROM statuses WHERE reblog_of_id = ?1")?;
+        stmt.query_map([id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?
     };
-    for (boost, booster) in boosts {
+    for (boost, booster, visibility) in boosts {
         append(
             c,
             Change::StatusDeleted {
@@ -128,6 +128,7 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
                 in_reply_to: None,
                 reblog_of: Some(id),
                 poll: None,
+                visibility: parley_core::model::Visibility::parse(&visibility),
             },
         )?;
     }
@@ -154,6 +155,7 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
             in_reply_to: status.in_reply_to_id,
             reblog_of: status.reblog_of,
             poll: status.poll_id,
+            visibility: Some(status.visibility),
         },
     )?;
     Ok(Some(status))

@@ -1,0 +1,322 @@
+//! Mastodon's streaming API as use cases: which streams exist, who may
+//! subscribe to which, and what each event from the hub becomes on each
+//! stream. Every rule of who sees what is checked when an event is delivered,
+//! through the same services a request uses ([`StatusService::get`] for
+//! visibility, the store's home rule for `user`), so a stream never shows a
+//! status its subscriber could not fetch. Transports (WebSocket, server-sent
+//! events) live in `parley-api`.
+
+use std::sync::Arc;
+
+use parley_core::model::Visibility;
+use parley_core::{AccountId, PollId, StatusId};
+
+use crate::auth::{AuthService, Identity};
+use crate::events::Event;
+use crate::notifications::NotificationService;
+use crate::polls::{PollService, PollView};
+use crate::statuses::StatusService;
+use crate::views::{NotificationView, StatusView};
+use crate::{AppError, Context, Result};
+
+/// One stream, as named by Mastodon (`user`, `public:local`, `hashtag`…) or
+/// by Parley (`parley:poll`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stream {
+    User,
+    UserNotification,
+    /// `public`, `public:local`, `public:remote`, each with `:media`.
+    Public {
+        local: bool,
+        remote: bool,
+        media: bool,
+    },
+    Hashtag {
+        tag: String,
+        local: bool,
+    },
+    List(String),
+    Direct,
+    /// Coalesced tallies of one poll (Parley's own).
+    Poll(PollId),
+}
+
+/// Why a subscription is refused, with Mastodon's wording and status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamRefusal {
+    UnknownStream,
+    NoTag,
+    NoList,
+    ListNotAuthorized,
+    NoPoll,
+    MissingToken,
+    MissingScopes,
+}
+
+impl StreamRefusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            StreamRefusal::UnknownStream => "Unknown stream type",
+            StreamRefusal::NoTag => "No tag for stream provided",
+            StreamRefusal::NoList => "No list for stream provided",
+            StreamRefusal::ListNotAuthorized => "Not authorized to stream this list",
+            StreamRefusal::NoPoll => "No poll for stream provided",
+            StreamRefusal::MissingToken => "Missing access token",
+            StreamRefusal::MissingScopes => "Access token does not have the required scopes",
+        }
+    }
+
+    /// The HTTP status Mastodon's streaming server answers with.
+    pub fn status(self) -> u16 {
+        match self {
+            StreamRefusal::UnknownStream | StreamRefusal::NoTag | StreamRefusal::NoList | StreamRefusal::NoPoll => 400,
+            StreamRefusal::ListNotAuthorized | StreamRefusal::MissingToken | StreamRefusal::MissingScopes => 401,
+        }
+    }
+}
+
+impl Stream {
+    /// A stream from its name and parameters. `local` is accepted as
+    /// `public:local` (Ice Cubes subscribes to it).
+    pub fn parse(
+        name: &str,
+        tag: Option<&str>,
+        list: Option<&str>,
+        poll: Option<&str>,
+    ) -> std::result::Result<Stream, StreamRefusal> {
+        let public = |local, remote, media| Ok(Stream::Public { local, remote, media });
+        let tag = || match tag.map(str::trim).map(|t| t.trim_start_matches('#')) {
+            Some(t) if !t.is_empty() => Ok(t.to_lowercase()),
+            _ => Err(StreamRefusal::NoTag),
+        };
+        match name {
+            "user" => Ok(Stream::User),
+            "user:notification" => Ok(Stream::UserNotification),
+            "public" => public(false, false, false),
+            "public:media" => public(false, false, true),
+            "public:local" | "local" => public(true, false, false),
+            "public:local:media" => public(true, false, true),
+            "public:remote" => public(false, true, false),
+            "public:remote:media" => public(false, true, true),
+            "hashtag" => Ok(Stream::Hashtag { tag: tag()?, local: false }),
+            "hashtag:local" => Ok(Stream::Hashtag { tag: tag()?, local: true }),
+            "list" => match list {
+                Some(l) if !l.is_empty() => Ok(Stream::List(l.to_string())),
+                _ => Err(StreamRefusal::NoList),
+            },
+            "direct" => Ok(Stream::Direct),
+            "parley:poll" => match poll.and_then(|p| p.parse().ok()) {
+                Some(id) => Ok(Stream::Poll(PollId(id))),
+                None => Err(StreamRefusal::NoPoll),
+            },
+            _ => Err(StreamRefusal::UnknownStream),
+        }
+    }
+
+    /// The `stream` array of a frame: the name, then the tag, list or poll.
+    pub fn frame_name(&self) -> Vec<String> {
+        let with_media = |base: &str, media: bool| if media { format!("{base}:media") } else { base.to_string() };
+        match self {
+            Stream::User => vec!["user".into()],
+            Stream::UserNotification => vec!["user:notification".into()],
+            Stream::Public { local: true, media, .. } => vec![with_media("public:local", *media)],
+            Stream::Public { remote: true, media, .. } => vec![with_media("public:remote", *media)],
+            Stream::Public { media, .. } => vec![with_media("public", *media)],
+            Stream::Hashtag { tag, local } => {
+                vec![if *local { "hashtag:local" } else { "hashtag" }.to_string(), tag.clone()]
+            }
+            Stream::List(id) => vec!["list".into(), id.clone()],
+            Stream::Direct => vec!["direct".into()],
+            Stream::Poll(id) => vec!["parley:poll".into(), id.to_string()],
+        }
+    }
+
+    /// The scope a token needs for the stream (any of these).
+    fn scopes(&self) -> &'static [&'static str] {
+        match self {
+            Stream::UserNotification => &["read:notifications"],
+            Stream::Poll(_) => &[],
+            _ => &["read:statuses"],
+        }
+    }
+}
+
+/// What one event becomes on one stream.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    Update(StatusView),
+    StatusUpdate(StatusView),
+    Delete(StatusId),
+    Notification(NotificationView),
+    /// The poll as an anonymous reader sees it.
+    PollUpdate(PollView),
+}
+
+impl Outgoing {
+    /// The event's name in a frame.
+    pub fn event(&self) -> &'static str {
+        match self {
+            Outgoing::Update(_) => "update",
+            Outgoing::StatusUpdate(_) => "status.update",
+            Outgoing::Delete(_) => "delete",
+            Outgoing::Notification(_) => "notification",
+            Outgoing::PollUpdate(_) => "poll.update",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct StreamingService {
+    ctx: Arc<Context>,
+    auth: AuthService,
+    statuses: StatusService,
+    notifications: NotificationService,
+    polls: PollService,
+}
+
+impl StreamingService {
+    pub fn new(ctx: Arc<Context>) -> Self {
+        StreamingService {
+            auth: AuthService::new(ctx.clone()),
+            statuses: StatusService::new(ctx.clone()),
+            notifications: NotificationService::new(ctx.clone()),
+            polls: PollService::new(ctx.clone()),
+            ctx,
+        }
+    }
+
+    /// May `who` subscribe to `stream`? Every Mastodon stream needs a user
+    /// token with the stream's scope (since Mastodon 4.2); a poll's stream
+    /// needs only that its reader may see the poll.
+    pub async fn authorize(&self, who: Option<&Identity>, stream: &Stream) -> Result<Option<StreamRefusal>> {
+        if let Stream::Poll(id) = stream {
+            let viewer = who.and_then(|w| w.account.as_ref()).map(|a| a.id);
+            return self.polls.get(viewer, *id).await.map(|_| None);
+        }
+        let Some(who) = who else { return Ok(Some(StreamRefusal::MissingToken)) };
+        who.user()?;
+        if !stream.scopes().iter().any(|s| who.scopes.allows(s)) {
+            return Ok(Some(StreamRefusal::MissingScopes));
+        }
+        if let Stream::List(_) = stream {
+            // Lists do not exist yet: nobody owns the list asked for.
+            return Ok(Some(StreamRefusal::ListNotAuthorized));
+        }
+        Ok(None)
+    }
+
+    /// Is the token a stream was opened with still good (after a revocation,
+    /// a suspension, a password reset)?
+    pub async fn still_valid(&self, token: &str) -> Result<bool> {
+        match self.auth.authenticate(token).await {
+            Ok(identity) => Ok(identity.user().is_ok()),
+            Err(AppError::InvalidToken) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What `event` becomes on `stream` for `who`, if anything.
+    pub async fn route(&self, who: Option<&Identity>, stream: &Stream, event: &Event) -> Result<Option<Outgoing>> {
+        let viewer = who.and_then(|w| w.account.as_ref()).map(|a| a.id);
+        match (event, stream) {
+            (Event::PollVoted(id) | Event::PollChanged(id), Stream::Poll(watched)) if id == watched => {
+                self.poll_update(viewer, *id).await
+            }
+            (Event::StatusPosted(id), _) => Ok(self.status_for(viewer, stream, *id).await?.map(Outgoing::Update)),
+            (Event::StatusEdited(id), _) => Ok(self.status_for(viewer, stream, *id).await?.map(Outgoing::StatusUpdate)),
+            (Event::StatusDeleted { status, account, visibility }, _) => {
+                let told = self.deletion_reaches(viewer, stream, *account, *visibility).await?;
+                Ok(told.then_some(Outgoing::Delete(*status)))
+            }
+            (Event::Notified { notification, account }, Stream::User | Stream::UserNotification)
+                if Some(*account) == viewer =>
+            {
+                let allowed = who.is_some_and(|w| w.scopes.allows("read:notifications"));
+                if !allowed {
+                    return Ok(None);
+                }
+                match self.notifications.get(*account, *notification).await {
+                    Ok(view) => Ok(Some(Outgoing::Notification(view))),
+                    // Dismissed already, or hidden from its recipient.
+                    Err(AppError::NotFound) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The poll as an anonymous reader sees it, if `viewer` may still see it.
+    pub async fn poll_update(&self, viewer: Option<AccountId>, id: PollId) -> Result<Option<Outgoing>> {
+        match self.polls.get(viewer, id).await {
+            Ok(_) => {}
+            Err(AppError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        Ok(Some(Outgoing::PollUpdate(self.polls.get(None, id).await?)))
+    }
+
+    /// The status as `viewer` sees it, if it belongs on `stream` for them.
+    async fn status_for(&self, viewer: Option<AccountId>, stream: &Stream, id: StatusId) -> Result<Option<StatusView>> {
+        let Some(me) = viewer else { return Ok(None) };
+        let Some(status) = self.ctx.store.find_status(id).await? else { return Ok(None) };
+        let belongs = match stream {
+            Stream::User => self.ctx.store.in_home_of(me, &status).await?,
+            Stream::Public { remote: false, media: false, .. } => public_original(&status),
+            Stream::Hashtag { tag, .. } => public_original(&status) && status.tags.iter().any(|t| t == tag),
+            // Every account is local, and statuses carry no media yet.
+            Stream::Public { .. } => false,
+            // Conversations (the direct stream's events) and lists are not built yet.
+            Stream::UserNotification | Stream::List(_) | Stream::Direct | Stream::Poll(_) => false,
+        };
+        if !belongs {
+            return Ok(None);
+        }
+        if !matches!(stream, Stream::User) && self.silenced_by(me, status.account_id).await? {
+            return Ok(None);
+        }
+        // Visibility, blocks and suspension: exactly as `GET /api/v1/statuses/:id`.
+        match self.statuses.get(Some(me), id).await {
+            Ok(view) => Ok(Some(view)),
+            Err(AppError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Does the viewer mute or block `author` (public and tag streams leave them out)?
+    async fn silenced_by(&self, viewer: AccountId, author: AccountId) -> Result<bool> {
+        if viewer == author {
+            return Ok(false);
+        }
+        let rel = self.ctx.store.relationships(viewer, &[author]).await?;
+        Ok(rel.first().is_some_and(|r| r.muting || r.blocking || r.blocked_by))
+    }
+
+    /// Is a deletion told on this stream? Where the status could have been shown.
+    async fn deletion_reaches(
+        &self,
+        viewer: Option<AccountId>,
+        stream: &Stream,
+        author: AccountId,
+        visibility: Option<Visibility>,
+    ) -> Result<bool> {
+        let Some(me) = viewer else { return Ok(false) };
+        Ok(match stream {
+            Stream::User => {
+                me == author || {
+                    let shown_to_followers = !matches!(visibility, Some(Visibility::Direct));
+                    let rel = self.ctx.store.relationships(me, &[author]).await?;
+                    shown_to_followers && rel.first().is_some_and(|r| r.following)
+                }
+            }
+            Stream::Public { remote: false, media: false, .. } | Stream::Hashtag { .. } => {
+                visibility == Some(Visibility::Public)
+            }
+            _ => false,
+        })
+    }
+}
+
+fn public_original(status: &parley_core::model::Status) -> bool {
+    status.visibility == Visibility::Public && status.reblog_of.is_none()
+}
