@@ -14,6 +14,7 @@ use parley_core::model::Visibility;
 use parley_core::{AccountId, NotificationId, PollId, StatusId};
 use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// Events kept for slow listeners before they start skipping.
 const CAPACITY: usize = 1024;
@@ -53,11 +54,45 @@ pub struct EventHub {
     /// Bumped by every event that changes listings: caches of public pages
     /// compare it to know they are stale without subscribing.
     listings: AtomicU64,
+    /// Set when the server stops: every subscription ends, so open streams
+    /// (a browser's live poll, a client's timeline) do not hold shutdown up.
+    stopping: tokio::sync::watch::Sender<bool>,
+}
+
+/// A listener's place in the hub. Ends (as if closed) once the server stops.
+pub struct Subscription {
+    rx: broadcast::Receiver<Event>,
+    stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Subscription {
+    /// The next event; `Lagged` when this listener fell behind, `Closed` when the server stops.
+    pub async fn recv(&mut self) -> Result<Event, RecvError> {
+        if *self.stopping.borrow() {
+            return Err(RecvError::Closed);
+        }
+        tokio::select! {
+            event = self.rx.recv() => event,
+            _ = self.stopping.wait_for(|stopping| *stopping) => Err(RecvError::Closed),
+        }
+    }
+
+    /// An event already waiting, without waiting for one.
+    pub fn try_recv(&mut self) -> Result<Event, TryRecvError> {
+        if *self.stopping.borrow() {
+            return Err(TryRecvError::Closed);
+        }
+        self.rx.try_recv()
+    }
 }
 
 impl Default for EventHub {
     fn default() -> Self {
-        EventHub { tx: broadcast::channel(CAPACITY).0, listings: AtomicU64::new(0) }
+        EventHub {
+            tx: broadcast::channel(CAPACITY).0,
+            listings: AtomicU64::new(0),
+            stopping: tokio::sync::watch::Sender::new(false),
+        }
     }
 }
 
@@ -75,8 +110,13 @@ impl EventHub {
         self.listings.load(Ordering::Acquire)
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.tx.subscribe()
+    pub fn subscribe(&self) -> Subscription {
+        Subscription { rx: self.tx.subscribe(), stopping: self.stopping.subscribe() }
+    }
+
+    /// Ends every subscription, now and later (the server is stopping).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
     }
 }
 

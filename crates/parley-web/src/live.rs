@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use parley_app::AppError;
 use parley_app::events::Event;
 use parley_core::{AccountId, PollId};
-use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 use crate::models::{self, PollModel, PollOptions, PollUpdate};
@@ -57,7 +57,7 @@ struct Live {
     viewer: Option<AccountId>,
     embed: bool,
     polls: Vec<Watched>,
-    rx: broadcast::Receiver<Event>,
+    rx: parley_app::events::Subscription,
     /// Polls to send again; `true` when the visibility must be checked anew.
     dirty: BTreeMap<PollId, bool>,
     ended: BTreeSet<PollId>,

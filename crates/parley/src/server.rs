@@ -75,10 +75,13 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     // (Mastodon.py, toot) depend on it: trim one trailing slash before routing.
     let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), app_router(services.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let events = services.ctx.events.clone();
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 let _ = rx.await;
+                // Open event streams end, or they would hold the shutdown up forever.
+                events.stop();
             })
             .await;
         if let Err(e) = result {

@@ -260,3 +260,32 @@ async fn a_revoked_tokens_stream_is_closed_within_a_second() {
     let closed = next_frame(&mut ws, Duration::from_secs(1)).await.expect("closed within a second");
     assert_eq!(closed, json!({"closed": 1008}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stops_in_under_ten_seconds_with_streams_open() {
+    let s = TestServer::start().await;
+    let reader = s.user("reader").await;
+    let author = s.user("author").await;
+    let status =
+        s.status(&author, json!({"status": "Live", "poll": {"options": ["a", "b"], "expires_in": 3600}})).await;
+    let poll = status["poll"]["id"].as_str().expect("poll").to_string();
+    let mut sockets = Vec::new();
+    let mut streams = Vec::new();
+    for i in 0..150 {
+        sockets.push(connect(&s, "stream=public", Some(&reader.token)).await);
+        let path = if i % 2 == 0 {
+            format!("{}/api/v1/streaming/user", s.url)
+        } else {
+            // The web pages' live results: one more kind of open stream.
+            format!("{}/polls/live?ids={poll}", s.url)
+        };
+        let mut sse = s.http.get(path).bearer_auth(&reader.token).send().await.expect("open a stream");
+        assert!(sse.status().is_success(), "{}", sse.status());
+        sse.chunk().await.expect("first chunk");
+        streams.push(sse);
+    }
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), s.running.stop()).await.expect("stopped within ten seconds");
+    eprintln!("stopped with 300 open streams in {:?}", started.elapsed());
+    drop((sockets, streams));
+}

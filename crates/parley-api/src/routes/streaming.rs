@@ -64,7 +64,7 @@ struct Connection {
     identity: Option<Arc<Identity>>,
     token: Option<String>,
     streams: Vec<Stream>,
-    rx: tokio::sync::broadcast::Receiver<Event>,
+    rx: parley_app::events::Subscription,
     /// Polls with votes not yet told, and when polls were last told.
     dirty_polls: BTreeSet<PollId>,
     polls_told_at: Option<Instant>,
