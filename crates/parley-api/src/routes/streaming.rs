@@ -322,6 +322,7 @@ async fn serve_websocket(mut socket: WebSocket, mut conn: Connection) {
             frames = conn.next() => match frames {
                 Ok(frames) => {
                     for frame in frames {
+                        tracing::debug!(stream = ?frame.stream, event = frame.event, "streaming: frame");
                         if socket.send(Message::Text(frame.websocket_text().into())).await.is_err() {
                             return;
                         }
@@ -339,6 +340,7 @@ async fn serve_websocket(mut socket: WebSocket, mut conn: Connection) {
             },
             message = socket.recv() => match message {
                 Some(Ok(Message::Text(text))) => {
+                    tracing::debug!(message = %text.as_str(), "streaming: client message");
                     if let Some(reply) = handle_client_message(&mut conn, text.as_str()).await
                         && socket.send(Message::Text(reply.into())).await.is_err()
                     {

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The Node client suite: Parley against Mastodon client libraries nobody on
+# the team wrote, masto.js and megalodon, from Node's built-in test runner.
+#
+#   bash tests/node-clients/run.sh [node --test args...]
+#
+# Needs node (20 or later) and npm. Installs the pinned npm packages
+# (tests/node-clients/node_modules, reinstalled only when package-lock.json
+# changes), builds the binary, starts `parley serve` on a free loopback port
+# with a fresh data directory, runs every *.test.mjs and stops the server
+# whatever happens.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+HERE="$ROOT/tests/node-clients"
+
+# The server under test starts from its defaults: drop the caller's PARLEY_* settings.
+while IFS= read -r var; do
+    unset "$var"
+done < <(compgen -e | grep '^PARLEY_' || true)
+
+for tool in node npm; do
+    command -v "$tool" >/dev/null || { echo "node-clients: $tool is missing (Node.js 20 or later, with npm)" >&2; exit 1; }
+done
+echo "== node-clients: $(node --version)"
+
+# ---- npm packages (exact versions from package-lock.json) -----------------
+STAMP="$HERE/node_modules/.lock.sha256"
+want="$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$want" ]; then
+    echo "== node-clients: npm ci"
+    (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$STAMP"
+fi
+
+# ---- server ---------------------------------------------------------------
+echo "== node-clients: building parley"
+cargo build -p parley
+BIN="$ROOT/target/debug/parley"
+DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-node-clients.XXXXXX")"
+SUITE=node-clients
+SERVER_DIR="$DATA_DIR"
+# shellcheck source=../../scripts/lib/server-cleanup.sh
+source "$ROOT/scripts/lib/server-cleanup.sh"
+
+free_port() {
+    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+start_server() {
+    PORT="$(free_port)"
+    URL="http://127.0.0.1:$PORT"
+    # Short polls are allowed, so that a test can watch one end.
+    "$BIN" serve --data-dir "$DATA_DIR/db" --listen "127.0.0.1:$PORT" \
+        >"$DATA_DIR/server.log" 2>&1 &
+    SERVER_PID=$!
+    # Wait for /api/v1/instance (at most 30 s); give up early if the server died.
+    node - "$URL" "$SERVER_PID" <<'JS'
+const [url, pid] = process.argv.slice(2);
+const deadline = Date.now() + 30000;
+(async () => {
+  while (Date.now() < deadline) {
+    try { process.kill(Number(pid), 0); } catch { console.error('parley exited before answering'); process.exit(1); }
+    try {
+      const r = await fetch(url + '/api/v1/instance');
+      if (r.ok) process.exit(0);
+    } catch {}
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  console.error('parley did not answer /api/v1/instance within 30 s');
+  process.exit(1);
+})();
+JS
+}
+
+before_retry() { rm -rf "$DATA_DIR/db"; }
+parley_start_retrying
+echo "== node-clients: parley is serving $URL"
+
+# ---- tests ----------------------------------------------------------------
+export NODE_CLIENTS_URL="$URL"
+cd "$HERE"
+# A hung stream must fail the run, not eat CI's time: 5 minutes at most.
+timeout --signal=TERM --kill-after=30 300 node --test --test-concurrency=1 --test-force-exit "$@" ./*.test.mjs
