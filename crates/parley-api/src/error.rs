@@ -22,6 +22,8 @@ pub enum ApiError {
     InvalidParam(String),
     /// Path or method that does not exist.
     RouteNotFound,
+    /// The body is larger than the configured limit (413).
+    PayloadTooLarge,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -61,6 +63,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::InvalidParam(msg) => error_body(StatusCode::UNPROCESSABLE_ENTITY, &msg),
             ApiError::RouteNotFound => error_body(StatusCode::NOT_FOUND, "Record not found"),
+            ApiError::PayloadTooLarge => error_body(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"),
         }
     }
 }

@@ -13,7 +13,6 @@ mod statuses;
 mod timelines;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
@@ -21,9 +20,6 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// Largest request body accepted (statuses are 500 characters; forms are small).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
@@ -100,7 +96,8 @@ pub fn router() -> Router<AppState> {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers(Any)
         .expose_headers([axum::http::header::LINK]);
-    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors).layer(TraceLayer::new_for_http())
+    // The body size limit is the server's, for every route (`http.max_body_bytes`).
+    api.layer(cors).layer(TraceLayer::new_for_http())
 }
 
 /// The JSON 404 for paths under the API's prefixes that match no route.
