@@ -287,6 +287,17 @@ impl AuthService {
         let scopes = Scopes::parse(scopes.unwrap_or("read"))
             .map_err(|e| AppError::validation(format!("Validation failed: Scopes {e}")))?;
         let website = website.map(|w| w.trim().to_string()).filter(|w| !w.is_empty());
+        if let Some(w) = &website {
+            // Shown as `application.website`, a link on statuses: only the web.
+            if w.chars().count() > MAX_WEBSITE_CHARACTERS {
+                return Err(AppError::validation(format!(
+                    "Validation failed: Website is too long (maximum is {MAX_WEBSITE_CHARACTERS} characters)"
+                )));
+            }
+            if !valid_website(w) {
+                return Err(AppError::validation("Validation failed: Website is invalid"));
+            }
+        }
         let client_id = random_secret();
         let client_secret = random_secret();
         let app = self
@@ -658,6 +669,26 @@ fn invalid_scope() -> OAuthError {
     oauth(OAuthErrorKind::InvalidScope, "The requested scope is invalid, unknown, or malformed.")
 }
 
+/// Longest app website, as Mastodon's `validates :website, length: { maximum: 2_000 }`.
+const MAX_WEBSITE_CHARACTERS: usize = 2000;
+
+/// An http(s) URL with a host and nothing a browser would treat differently
+/// from how it reads (whitespace, control characters, credentials).
+fn valid_website(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { authority });
+    !host.is_empty()
+        && !authority.contains('@')
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// An absolute URI with a scheme that cannot run code in a browser, or the OOB marker.
 fn valid_redirect_uri(uri: &str) -> bool {
     if uri == OOB_REDIRECT {
@@ -680,6 +711,26 @@ fn valid_redirect_uri(uri: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn websites_are_http_urls_with_a_host() {
+        for good in ["https://ivory.example", "http://app.example:8080/about?x=1", "HTTPS://A.EXAMPLE/"] {
+            assert!(valid_website(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://%0aalert(1)",
+            "data:text/html,x",
+            "https://",
+            "https:///path",
+            "https://user@evil.example",
+            "https://a b.example",
+            "ftp://files.example",
+            "//app.example",
+        ] {
+            assert!(!valid_website(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn redirect_uris_must_be_absolute_and_harmless() {
