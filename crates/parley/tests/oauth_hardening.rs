@@ -63,3 +63,91 @@ async fn the_consent_page_is_not_cached_sniffed_framed_or_readable_by_other_site
     let api = s.http.get(format!("{}/api/v1/instance", s.url)).header("origin", "https://app.example").send().await;
     assert!(api.expect("instance").headers().get("access-control-allow-origin").is_some());
 }
+
+/// Signs `login` in on the consent page (OOB) and returns the code shown.
+async fn code_for(s: &TestServer, client_id: &str, login: &str, extra: &[(&str, &str)]) -> String {
+    let mut form: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", OOB),
+        ("scope", "read"),
+        ("login", login),
+        ("password", "correct horse battery"),
+    ];
+    form.extend_from_slice(extra);
+    let html = s
+        .http
+        .post(format!("{}/oauth/authorize", s.url))
+        .form(&form)
+        .send()
+        .await
+        .expect("consent")
+        .text()
+        .await
+        .expect("html");
+    let start = html.find("id=\"code\">").expect("code on the page") + "id=\"code\">".len();
+    html[start..].split('<').next().expect("code").to_string()
+}
+
+// RFC 7636 appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+#[tokio::test]
+async fn a_replayed_code_is_refused_and_revokes_the_token_it_gave() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let app = s.register_app("read", OOB).await;
+    let code = code_for(&s, &app.client_id, &alice.username, &[]).await;
+    let exchange = json!({"grant_type": "authorization_code", "client_id": app.client_id, "client_secret": app.client_secret, "redirect_uri": OOB, "code": code});
+    let token = s.post("/oauth/token", None, exchange.clone()).await.ok();
+    let token = token["access_token"].as_str().expect("token").to_string();
+    s.get("/api/v1/accounts/verify_credentials", Some(&token)).await.ok();
+    let replay = s.post("/oauth/token", None, exchange).await.expect(400);
+    assert_eq!(replay["error"], "invalid_grant");
+    s.get("/api/v1/accounts/verify_credentials", Some(&token)).await.expect(401);
+    s.assert_in_step().await;
+}
+
+#[tokio::test]
+async fn a_failed_redemption_leaves_the_code_to_its_client() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let app = s.register_app("read", OOB).await;
+    let code = code_for(
+        &s,
+        &app.client_id,
+        &alice.username,
+        &[("code_challenge", CHALLENGE), ("code_challenge_method", "S256")],
+    )
+    .await;
+    let attempt = |redirect_uri: &'static str, verifier: &'static str| json!({"grant_type": "authorization_code", "client_id": app.client_id, "redirect_uri": redirect_uri, "code": code, "code_verifier": verifier});
+    let other = s.register_app("read", OOB).await;
+    let stolen = json!({"grant_type": "authorization_code", "client_id": other.client_id, "client_secret": other.client_secret, "redirect_uri": OOB, "code": code, "code_verifier": VERIFIER});
+    assert_eq!(s.post("/oauth/token", None, stolen).await.expect(400)["error"], "invalid_grant");
+    assert_eq!(
+        s.post("/oauth/token", None, attempt("https://evil.example/cb", VERIFIER)).await.expect(400)["error"],
+        "invalid_grant"
+    );
+    assert_eq!(
+        s.post("/oauth/token", None, attempt(OOB, "a-wrong-verifier-a-wrong-verifier-a-wrong-v")).await.expect(400)["error"],
+        "invalid_grant"
+    );
+    let token = s.post("/oauth/token", None, attempt(OOB, VERIFIER)).await.ok();
+    assert_eq!(token["scope"], "read");
+}
+
+#[tokio::test]
+async fn pkce_plain_is_refused_as_the_metadata_lists_only_s256() {
+    let s = TestServer::start().await;
+    let meta = s.get("/.well-known/oauth-authorization-server", None).await.ok();
+    assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
+    let url = format!(
+        "{}/oauth/authorize?response_type=code&client_id={}&redirect_uri={OOB}&scope=read&code_challenge={VERIFIER}&code_challenge_method=plain",
+        s.url,
+        s.app().client_id
+    );
+    let page = s.http.get(&url).send().await.expect("page");
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.expect("html").contains("S256"));
+}

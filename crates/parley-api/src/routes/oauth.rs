@@ -103,6 +103,16 @@ fn render(status: StatusCode, page: impl Template) -> Response {
 }
 
 fn error_page(state: &AppState, e: &OAuthError) -> Response {
+    if e.kind == parley_app::auth::OAuthErrorKind::ServerError {
+        tracing::error!(detail = %e.description, "authorization page failed");
+        return render(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorPage {
+                site: &state.settings().title,
+                message: "Something went wrong on this server. Please try again.",
+            },
+        );
+    }
     render(StatusCode::BAD_REQUEST, ErrorPage { site: &state.settings().title, message: &e.description })
 }
 
