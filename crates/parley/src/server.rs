@@ -10,6 +10,7 @@ use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use parley_api::page_cache::PageCache;
 use parley_app::Services;
 use parley_store::sqlite::SqliteStore;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -33,9 +34,9 @@ pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
 /// Everything Parley serves: the API and the web pages; an unknown path gets
 /// the API's JSON 404 under the API's prefixes, and the web's 404 elsewhere
 /// (a page for a browser, JSON for any other client).
-pub fn app_router(services: parley_app::Services) -> axum::Router {
+pub fn app_router(services: parley_app::Services, pages: Arc<PageCache>) -> axum::Router {
     let web = services.clone();
-    parley_api::router(services.clone()).merge(parley_web::router(services)).fallback(
+    parley_api::router(services.clone(), pages).merge(parley_web::router(services)).fallback(
         move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
             let web = web.clone();
             async move {
@@ -56,6 +57,8 @@ pub struct Running {
     pub url: String,
     pub services: Services,
     pub store: SqliteStore,
+    /// The API's anonymous page cache (its size, for tests).
+    pub pages: Arc<PageCache>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -79,7 +82,8 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     let (store, services) = open(&config)?;
     let jobs = services.start_jobs();
     let limits = ConnectionLimits::from(&config.http);
-    let router = app_router(services.clone())
+    let pages = Arc::new(PageCache::default());
+    let router = app_router(services.clone(), pages.clone())
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
@@ -96,7 +100,7 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         .await;
         jobs.abort();
     });
-    Ok(Running { addr, url: config.public_url(), services, store, shutdown: Some(tx), task })
+    Ok(Running { addr, url: config.public_url(), services, store, pages, shutdown: Some(tx), task })
 }
 
 async fn json_payload_too_large(response: axum::response::Response) -> axum::response::Response {
