@@ -36,14 +36,19 @@ pub struct PublicQuery {
     only_media: bool,
 }
 
+/// Statuses on a page when the client names no `limit` (Mastodon's).
+const DEFAULT_LIMIT: usize = 20;
+
 /// The listing an anonymous request asks for, as a URI with only the
-/// recognised parameters, normalised (`limit` clamped, IDs as numbers, flags
-/// only when set): the page cache's key, and the base of the `Link` header.
+/// recognised parameters, normalised (`limit` clamped, and kept only if the
+/// client sent one, as Mastodon's links do; IDs as numbers; flags only when set): the page cache's key, and the base of the `Link` header.
 /// Anything else in the query (`?x=1`, `?x=2`…) changes nothing in the
 /// answer, so it must not make another cache entry.
-fn listing_uri(path: &str, page: &PageRequest, q: &PublicQuery) -> ApiResult<Uri> {
+fn listing_uri(path: &str, page: &PageRequest, limit_sent: bool, q: &PublicQuery) -> ApiResult<Uri> {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("limit", &page.limit.to_string());
+    if limit_sent {
+        query.append_pair("limit", &page.limit.to_string());
+    }
     for (name, value) in [("max_id", page.max_id), ("since_id", page.since_id), ("min_id", page.min_id)] {
         if let Some(id) = value {
             query.append_pair(name, &id.to_string());
@@ -54,9 +59,9 @@ fn listing_uri(path: &str, page: &PageRequest, q: &PublicQuery) -> ApiResult<Uri
             query.append_pair(name, "true");
         }
     }
-    format!("{path}?{}", query.finish())
-        .parse()
-        .map_err(|_| ApiError::Malformed("Error occurred while parsing request parameters".into()))
+    let query = query.finish();
+    let uri = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    uri.parse().map_err(|_| ApiError::Malformed("Error occurred while parsing request parameters".into()))
 }
 
 /// Serves an anonymous listing from the page cache, or computes and caches it.
@@ -84,7 +89,8 @@ pub async fn public(
     Query(q): Query<PublicQuery>,
 ) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
-    let page = page.request(20, 40)?;
+    let limit_sent = page.limit.is_some();
+    let page = page.request(DEFAULT_LIMIT, 40)?;
     let shared = &state;
     let compute = |uri: Uri| async move {
         let state = shared;
@@ -97,7 +103,7 @@ pub async fn public(
         Ok(status_list(state, &uri, viewer, &views))
     };
     match viewer {
-        None => anonymous_listing(&state, listing_uri(uri.path(), &page, &q)?, compute).await,
+        None => anonymous_listing(&state, listing_uri(uri.path(), &page, limit_sent, &q)?, compute).await,
         Some(_) => Ok(compute(uri).await?.into_response()),
     }
 }
@@ -112,7 +118,8 @@ pub async fn tag(
     Query(q): Query<PublicQuery>,
 ) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
-    let page = page.request(20, 40)?;
+    let limit_sent = page.limit.is_some();
+    let page = page.request(DEFAULT_LIMIT, 40)?;
     let shared = &state;
     let name = hashtag.trim_start_matches('#');
     let compute = |uri: Uri| async move {
@@ -125,7 +132,7 @@ pub async fn tag(
         Ok(status_list(state, &uri, viewer, &views))
     };
     match viewer {
-        None => anonymous_listing(&state, listing_uri(uri.path(), &page, &q)?, compute).await,
+        None => anonymous_listing(&state, listing_uri(uri.path(), &page, limit_sent, &q)?, compute).await,
         Some(_) => Ok(compute(uri).await?.into_response()),
     }
 }
