@@ -27,35 +27,59 @@ async fn sign_in_attempt(s: &TestServer, login: &str) -> u16 {
     resp.status().as_u16()
 }
 
+/// A sign-in request as raw HTTP/1.1 bytes (closing the connection after).
+fn raw_attempt(s: &TestServer, login: &str) -> Vec<u8> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", s.app().client_id.as_str()),
+            ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scope", "read"),
+            ("login", login),
+            ("password", "not the password"),
+        ])
+        .finish();
+    format!(
+        "POST /oauth/authorize HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_parallel_sign_in_attempts_keep_memory_bounded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     let s = TestServer::start().await;
     let known = s.user("victim").await;
     // Warm up: the first unknown login makes the dummy hash.
     assert_eq!(sign_in_attempt(&s, "nobody").await, 401);
-    let before = peak_rss_kib();
-    let started = std::time::Instant::now();
-    let mut attempts = tokio::task::JoinSet::new();
+    // Connected and written beforehand, released together: the attempts
+    // arrive at once, as from a load generator, not one by one.
+    let mut ready = Vec::new();
     for i in 0..100 {
-        let s_url = s.url.clone();
-        let http = s.http.clone();
-        let client_id = s.app().client_id.clone();
         // Half unknown logins, half a real one with a wrong password.
         let login = if i % 2 == 0 { format!("nobody{i}") } else { known.username.clone() };
+        let socket = tokio::net::TcpStream::connect(s.running.addr).await.expect("connect");
+        ready.push((socket, raw_attempt(&s, &login)));
+    }
+    let before = peak_rss_kib();
+    let started = std::time::Instant::now();
+    let go = std::sync::Arc::new(tokio::sync::Barrier::new(ready.len()));
+    let mut attempts = tokio::task::JoinSet::new();
+    for (mut socket, request) in ready {
+        let go = go.clone();
         attempts.spawn(async move {
-            let form = [
-                ("response_type", "code"),
-                ("client_id", client_id.as_str()),
-                ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
-                ("scope", "read"),
-                ("login", login.as_str()),
-                ("password", "not the password"),
-            ];
-            http.post(format!("{s_url}/oauth/authorize")).form(&form).send().await.expect("request").status().as_u16()
+            go.wait().await;
+            socket.write_all(&request).await.expect("send");
+            let mut answer = Vec::new();
+            socket.read_to_end(&mut answer).await.expect("answer");
+            String::from_utf8_lossy(&answer).lines().next().unwrap_or_default().to_string()
         });
     }
-    while let Some(status) = attempts.join_next().await {
-        assert_eq!(status.expect("task"), 401, "every attempt is answered: wrong login or password");
+    while let Some(status_line) = attempts.join_next().await {
+        let status_line = status_line.expect("task");
+        assert!(status_line.starts_with("HTTP/1.1 401"), "wrong login or password: {status_line}");
     }
     let grown_mib = (peak_rss_kib().saturating_sub(before)) / 1024;
     eprintln!("100 parallel sign-in attempts: {:?}, peak RSS grew by {grown_mib} MiB", started.elapsed());
