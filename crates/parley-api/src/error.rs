@@ -22,6 +22,8 @@ pub enum ApiError {
     InvalidParam(String),
     /// Path or method that does not exist.
     RouteNotFound,
+    /// The body is larger than the configured limit (413).
+    PayloadTooLarge,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -46,6 +48,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::App(e) => app_error_response(e),
+            ApiError::OAuth(e) if e.kind == OAuthErrorKind::ServerError => {
+                tracing::error!(detail = %e.description, "internal error on an OAuth endpoint");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({
+                        "error": e.kind.code(),
+                        "error_description": "The authorization server encountered an unexpected condition which prevented it from fulfilling the request."
+                    })),
+                )
+                    .into_response()
+            }
             ApiError::OAuth(e) => {
                 // RFC 6749 §5.2: an unauthenticated client is 401, every other refusal 400.
                 let status = match e.kind {
@@ -61,6 +74,7 @@ impl IntoResponse for ApiError {
             }
             ApiError::InvalidParam(msg) => error_body(StatusCode::UNPROCESSABLE_ENTITY, &msg),
             ApiError::RouteNotFound => error_body(StatusCode::NOT_FOUND, "Record not found"),
+            ApiError::PayloadTooLarge => error_body(StatusCode::PAYLOAD_TOO_LARGE, "Request body is too large"),
         }
     }
 }

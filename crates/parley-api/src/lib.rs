@@ -28,7 +28,7 @@ pub struct AppState(std::sync::Arc<SharedState>);
 pub struct SharedState {
     pub services: Services,
     /// Anonymous public listings, shared for up to a second.
-    pub pages: page_cache::PageCache,
+    pub pages: std::sync::Arc<page_cache::PageCache>,
 }
 
 impl std::ops::Deref for AppState {
@@ -44,11 +44,12 @@ impl AppState {
     }
 }
 
-/// The whole API as one router, ready to be served. It has no fallback: the
-/// binary merges it with the web pages and answers unknown paths (see
+/// The whole API as one router, ready to be served, with the page cache it
+/// fills (the binary keeps a handle to report its size). It has no fallback:
+/// the binary merges it with the web pages and answers unknown paths (see
 /// [`not_found`] for API paths).
-pub fn router(services: Services) -> Router {
-    routes::router().with_state(AppState(std::sync::Arc::new(SharedState { services, pages: Default::default() })))
+pub fn router(services: Services, pages: std::sync::Arc<page_cache::PageCache>) -> Router {
+    routes::router().with_state(AppState(std::sync::Arc::new(SharedState { services, pages })))
 }
 
 /// Paths that belong to the API: unknown ones get a JSON 404, not a page.

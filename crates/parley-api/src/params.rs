@@ -41,6 +41,15 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
+/// A body that could not be read: too large (413), or malformed (400).
+fn unreadable(status: axum::http::StatusCode, message: String) -> ApiError {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        ApiError::Malformed(message)
+    }
+}
+
 /// Deepest bracket nesting accepted in a parameter name (Rails refuses more than 32).
 const MAX_DEPTH: usize = 32;
 
@@ -60,16 +69,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
         if content_type.starts_with("multipart/form-data") {
             let mut multipart = Multipart::from_request(req, state)
                 .await
-                .map_err(|e| ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}")))?;
+                .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?;
             let mut pairs = Vec::new();
             while let Some(field) = multipart
                 .next_field()
                 .await
-                .map_err(|e| ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}")))?
+                .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?
             {
                 let name = field.name().unwrap_or_default().to_string();
                 let text = field.text().await.map_err(|e| {
-                    ApiError::Malformed(format!("Error occurred while parsing request parameters: {e}"))
+                    unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}"))
                 })?;
                 pairs.push((name, text));
             }
@@ -77,7 +86,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
         } else {
             let body = axum::body::Bytes::from_request(req, state)
                 .await
-                .map_err(|e| ApiError::Malformed(format!("Error occurred while reading the request body: {e}")))?;
+                .map_err(|e| unreadable(e.status(), format!("Error occurred while reading the request body: {e}")))?;
             if !body.is_empty() {
                 if content_type.starts_with("application/json") || content_type.ends_with("+json") {
                     let value: Value = serde_json::from_slice(&body)

@@ -270,7 +270,7 @@ impl AccountService {
     /// session ends, as after a reset; the caller signs in again.
     pub async fn change_password(&self, me: &Account, current: &str, new_password: String) -> Result<()> {
         let creds = self.ctx.store.find_credentials(&me.username).await?.ok_or(AppError::NotFound)?;
-        if !password::verify(current.to_string(), creds.password_hash).await {
+        if !password::verify(current.to_string(), creds.password_hash).await? {
             return Err(AppError::validation("Validation failed: Current password is invalid"));
         }
         self.reset_password(me.id, new_password).await

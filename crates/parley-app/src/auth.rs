@@ -184,6 +184,9 @@ pub enum OAuthErrorKind {
     UnsupportedGrantType,
     InvalidScope,
     AccessDenied,
+    /// Something failed inside (RFC 6749 §4.1.2.1 `server_error`): the
+    /// description is the internal cause, logged at the edge and never sent.
+    ServerError,
 }
 
 impl OAuthErrorKind {
@@ -196,6 +199,7 @@ impl OAuthErrorKind {
             OAuthErrorKind::UnsupportedGrantType => "unsupported_grant_type",
             OAuthErrorKind::InvalidScope => "invalid_scope",
             OAuthErrorKind::AccessDenied => "access_denied",
+            OAuthErrorKind::ServerError => "server_error",
         }
     }
 }
@@ -287,6 +291,17 @@ impl AuthService {
         let scopes = Scopes::parse(scopes.unwrap_or("read"))
             .map_err(|e| AppError::validation(format!("Validation failed: Scopes {e}")))?;
         let website = website.map(|w| w.trim().to_string()).filter(|w| !w.is_empty());
+        if let Some(w) = &website {
+            // Shown as `application.website`, a link on statuses: only the web.
+            if w.chars().count() > MAX_WEBSITE_CHARACTERS {
+                return Err(AppError::validation(format!(
+                    "Validation failed: Website is too long (maximum is {MAX_WEBSITE_CHARACTERS} characters)"
+                )));
+            }
+            if !valid_website(w) {
+                return Err(AppError::validation("Validation failed: Website is invalid"));
+            }
+        }
         let client_id = random_secret();
         let client_secret = random_secret();
         let app = self
@@ -333,7 +348,7 @@ impl AuthService {
             .store
             .find_app_by_client_id(client_id)
             .await
-            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The server could not look up the client."))?
+            .map_err(server_error)?
             .ok_or_else(|| oauth(OAuthErrorKind::InvalidClient, "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."))?;
         if !app.redirect_uris.iter().any(|u| u == redirect_uri) {
             return Err(oauth(
@@ -350,10 +365,12 @@ impl AuthService {
         let scopes = self.requested_scopes(&app, scope)?;
         let method = match (&code_challenge, code_challenge_method.as_deref()) {
             (None, _) => None,
+            // Only S256, as the metadata says: `plain` protects nothing once
+            // the authorization request is seen. A challenge without a method
+            // is taken as S256, as clients that send one mean.
             (Some(_), None | Some("S256")) => Some("S256".to_string()),
-            (Some(_), Some("plain")) => Some("plain".to_string()),
             (Some(_), Some(_)) => {
-                return Err(oauth(OAuthErrorKind::InvalidRequest, "Code challenge method must be plain or S256."));
+                return Err(oauth(OAuthErrorKind::InvalidRequest, "Code challenge method must be S256."));
             }
         };
         Ok(AuthorizeRequest {
@@ -389,10 +406,10 @@ impl AuthService {
     /// password take the same time and give the same answer.
     pub async fn check_password(&self, login: &str, password: &str) -> Result<Account> {
         let Some(creds) = self.ctx.store.find_credentials(login.trim()).await? else {
-            password::burn_time(password.to_string()).await;
+            password::burn_time(password.to_string()).await?;
             return Err(AppError::Forbidden("Invalid email or password.".into()));
         };
-        if !password::verify(password.to_string(), creds.password_hash).await {
+        if !password::verify(password.to_string(), creds.password_hash).await? {
             return Err(AppError::Forbidden("Invalid email or password.".into()));
         }
         let account = self.ctx.store.find_account(creds.account_id).await?.ok_or(AppError::NotFound)?;
@@ -409,7 +426,7 @@ impl AuthService {
             .store
             .find_app_by_client_id(&req.client_id)
             .await
-            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The server could not look up the client."))?
+            .map_err(server_error)?
             .ok_or_else(invalid_client)?;
         let secret_ok = req.client_secret.as_deref().is_some_and(|s| secret_hash(s) == secret_hash_stored);
         match req.grant_type.as_str() {
@@ -417,26 +434,31 @@ impl AuthService {
                 let code = req.code.as_deref().filter(|c| !c.is_empty()).ok_or_else(|| {
                     oauth(OAuthErrorKind::InvalidRequest, "The request is missing a required parameter: code.")
                 })?;
-                let grant = self
-                    .ctx
-                    .store
-                    .take_grant(&secret_hash(code))
-                    .await
-                    .map_err(|_| invalid_grant())?
-                    .ok_or_else(invalid_grant)?;
-                if grant.app_id != app.id || grant.expires_at < Utc::now() {
+                let code_hash = secret_hash(code);
+                let grant =
+                    self.ctx.store.find_grant(&code_hash).await.map_err(server_error)?.ok_or_else(invalid_grant)?;
+                if grant.app_id != app.id {
                     return Err(invalid_grant());
                 }
-                if req.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
+                if grant.redeemed {
+                    // A replay: the code may have been stolen, so what it gave
+                    // goes too. Redeeming a redeemed code revokes that token
+                    // (the new token offered is never stored).
+                    let (_, unused) = self.new_token(&app, None, &Scopes::default());
+                    self.ctx.store.redeem_grant(&code_hash, unused).await.map_err(server_error)?;
+                    return Err(invalid_grant());
+                }
+                // Refusals below leave the code as it was: a wrong guess by
+                // someone else must not spoil it for the client it was given to.
+                if grant.expires_at < Utc::now() || req.redirect_uri.as_deref() != Some(grant.redirect_uri.as_str()) {
                     return Err(invalid_grant());
                 }
                 match (&grant.code_challenge, req.code_verifier.as_deref()) {
+                    // Only S256 is offered (the metadata lists it alone); a code
+                    // stored with `plain` by an older version matches nothing.
                     (Some(challenge), Some(verifier)) => {
-                        let ok = match grant.code_challenge_method.as_deref() {
-                            Some("plain") => verifier == challenge,
-                            _ => pkce_s256_matches(verifier, challenge),
-                        };
-                        if !ok {
+                        let s256 = grant.code_challenge_method.as_deref().is_none_or(|m| m == "S256");
+                        if !s256 || !pkce_s256_matches(verifier, challenge) {
                             return Err(invalid_grant());
                         }
                     }
@@ -448,7 +470,12 @@ impl AuthService {
                     return Err(invalid_client());
                 }
                 let scopes = Scopes::parse(&grant.scopes).map_err(|_| invalid_grant())?;
-                self.issue(&app, Some(grant.account_id), scopes).await
+                let (access_token, new) = self.new_token(&app, Some(grant.account_id), &scopes);
+                if !self.ctx.store.redeem_grant(&code_hash, new).await.map_err(server_error)? {
+                    // Redeemed meanwhile by another request: a replay too.
+                    return Err(invalid_grant());
+                }
+                Ok(IssuedToken { access_token, scopes, created_at: Utc::now().timestamp() })
             }
             "client_credentials" => {
                 if !secret_ok {
@@ -465,7 +492,10 @@ impl AuthService {
                 let account = self
                     .check_password(req.username.as_deref().unwrap_or(""), req.password.as_deref().unwrap_or(""))
                     .await
-                    .map_err(|_| oauth(OAuthErrorKind::InvalidGrant, "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."))?;
+                    .map_err(|e| match e {
+                        AppError::Internal(detail) => server_error(detail),
+                        _ => invalid_grant(),
+                    })?;
                 self.issue(&app, Some(account.id), scopes).await
             }
             "" => {
@@ -480,21 +510,12 @@ impl AuthService {
 
     /// `POST /oauth/revoke`: revoking an unknown token succeeds (RFC 7009).
     pub async fn revoke(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<(), OAuthError> {
-        let (app, stored) = self
-            .ctx
-            .store
-            .find_app_by_client_id(client_id)
-            .await
-            .map_err(|_| invalid_client())?
-            .ok_or_else(invalid_client)?;
+        let (app, stored) =
+            self.ctx.store.find_app_by_client_id(client_id).await.map_err(server_error)?.ok_or_else(invalid_client)?;
         if client_secret.map(secret_hash).as_deref() != Some(stored.as_str()) {
             return Err(oauth(OAuthErrorKind::UnauthorizedClient, "You are not authorized to revoke this token"));
         }
-        self.ctx
-            .store
-            .revoke_token(&secret_hash(token), app.id)
-            .await
-            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The token could not be revoked."))?;
+        self.ctx.store.revoke_token(&secret_hash(token), app.id).await.map_err(server_error)?;
         Ok(())
     }
 
@@ -607,18 +628,21 @@ impl AuthService {
         account: Option<parley_core::AccountId>,
         scopes: Scopes,
     ) -> Result<IssuedToken, OAuthError> {
-        let token = random_secret();
-        self.ctx
-            .store
-            .create_token(NewToken {
-                token_hash: secret_hash(&token),
-                app_id: app.id,
-                account_id: account,
-                scopes: scopes.to_string(),
-            })
-            .await
-            .map_err(|_| oauth(OAuthErrorKind::InvalidRequest, "The token could not be issued."))?;
+        let (token, new) = self.new_token(app, account, &scopes);
+        self.ctx.store.create_token(new).await.map_err(server_error)?;
         Ok(IssuedToken { access_token: token, scopes, created_at: Utc::now().timestamp() })
+    }
+
+    /// A new random token and the row that stores it (hashed).
+    fn new_token(&self, app: &App, account: Option<parley_core::AccountId>, scopes: &Scopes) -> (String, NewToken) {
+        let token = random_secret();
+        let new = NewToken {
+            token_hash: secret_hash(&token),
+            app_id: app.id,
+            account_id: account,
+            scopes: scopes.to_string(),
+        };
+        (token, new)
     }
 }
 
@@ -640,6 +664,11 @@ pub struct Registration {
     pub reason: Option<String>,
 }
 
+/// A failure inside (the database): a 500 at the edge, logged there once.
+fn server_error(e: impl std::fmt::Display) -> OAuthError {
+    OAuthError { kind: OAuthErrorKind::ServerError, description: e.to_string() }
+}
+
 fn invalid_client() -> OAuthError {
     oauth(
         OAuthErrorKind::InvalidClient,
@@ -656,6 +685,26 @@ fn invalid_grant() -> OAuthError {
 
 fn invalid_scope() -> OAuthError {
     oauth(OAuthErrorKind::InvalidScope, "The requested scope is invalid, unknown, or malformed.")
+}
+
+/// Longest app website, as Mastodon's `validates :website, length: { maximum: 2_000 }`.
+const MAX_WEBSITE_CHARACTERS: usize = 2000;
+
+/// An http(s) URL with a host and nothing a browser would treat differently
+/// from how it reads (whitespace, control characters, credentials).
+fn valid_website(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { authority });
+    !host.is_empty()
+        && !authority.contains('@')
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// An absolute URI with a scheme that cannot run code in a browser, or the OOB marker.
@@ -680,6 +729,26 @@ fn valid_redirect_uri(uri: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn websites_are_http_urls_with_a_host() {
+        for good in ["https://ivory.example", "http://app.example:8080/about?x=1", "HTTPS://A.EXAMPLE/"] {
+            assert!(valid_website(good), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript://%0aalert(1)",
+            "data:text/html,x",
+            "https://",
+            "https:///path",
+            "https://user@evil.example",
+            "https://a b.example",
+            "ftp://files.example",
+            "//app.example",
+        ] {
+            assert!(!valid_website(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn redirect_uris_must_be_absolute_and_harmless() {

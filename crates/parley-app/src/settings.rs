@@ -26,6 +26,9 @@ pub struct Settings {
     pub registrations: RegistrationsMode,
     pub password_grant: bool,
     pub max_characters: usize,
+    /// Longest status text plus content warning in bytes, however many
+    /// characters it counts as (URLs count 23 each, remote domains nothing).
+    pub max_status_bytes: usize,
     pub max_profile_fields: usize,
     pub poll_limits: parley_core::poll::PollLimits,
 }
@@ -44,6 +47,7 @@ impl Settings {
             registrations: RegistrationsMode::Open,
             password_grant: false,
             max_characters: 500,
+            max_status_bytes: 16 * 1024,
             max_profile_fields: 4,
             poll_limits: parley_core::poll::PollLimits::default(),
         }

@@ -340,6 +340,12 @@ impl StatusService {
 
     fn check_length(&self, text: &str, spoiler: &str) -> Result<()> {
         let max = self.ctx.settings.max_characters;
+        // First, and cheap: the byte cap (a URL counts 23 characters however
+        // long, so the count alone bounds nothing). Clients know Mastodon's
+        // message for a text too long, so it is the same one.
+        if text.len() + spoiler.len() > self.ctx.settings.max_status_bytes {
+            return Err(AppError::validation(format!("Validation failed: Text character limit of {max} exceeded")));
+        }
         if text::status_length(text) + spoiler.trim().chars().count() > max {
             return Err(AppError::validation(format!("Validation failed: Text character limit of {max} exceeded")));
         }

@@ -69,8 +69,12 @@ pub trait Store: Send + Sync + 'static {
     async fn find_app(&self, id: AppId) -> Result<Option<App>>;
     async fn find_app_by_client_id(&self, client_id: &str) -> Result<Option<(App, String)>>;
     async fn create_grant(&self, grant: NewGrant) -> Result<()>;
-    /// Removes and returns an authorization code grant: each code works once.
-    async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>>;
+    /// An authorization code grant, redeemed or not (until a day after it expires).
+    async fn find_grant(&self, code_hash: &str) -> Result<Option<Grant>>;
+    /// Redeems a code, creating `token`, atomically: Ok(true). A code already
+    /// redeemed is refused, and the token it gave is revoked (RFC 6749
+    /// §4.1.2: a replayed code may have been stolen): Ok(false).
+    async fn redeem_grant(&self, code_hash: &str, token: NewToken) -> Result<bool>;
     async fn create_token(&self, token: NewToken) -> Result<()>;
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenInfo>>;
     /// Everything a request's token stands for, in one read: the token, its app

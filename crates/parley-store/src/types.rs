@@ -68,9 +68,11 @@ pub struct NewGrant {
     pub expires_at: DateTime<Utc>,
 }
 
-/// An authorization code, as taken (once) by the token endpoint.
+/// An authorization code, as the token endpoint finds it.
 #[derive(Debug, Clone)]
 pub struct Grant {
+    /// Already exchanged for a token: a second exchange is a replay.
+    pub redeemed: bool,
     pub app_id: AppId,
     pub account_id: AccountId,
     pub scopes: String,

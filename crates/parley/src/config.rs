@@ -30,6 +30,38 @@ pub struct Config {
     pub statuses: StatusesConfig,
     pub polls: PollsConfig,
     pub storage: StorageConfig,
+    pub http: HttpConfig,
+}
+
+/// Limits on connections and requests, so a client that sends slowly, or
+/// holds connections open, or sends a huge body, cannot exhaust the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Seconds a connection may wait for a complete request head: from the
+    /// moment it opens, or from the end of the previous response on a
+    /// keep-alive connection, to the last header line. So it is also the
+    /// keep-alive idle timeout (hyper starts the timer when a connection
+    /// waits for a request); Apache's default idle keep-alive is 5 s.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request may take, from its head to the start of the answer
+    /// (reading the body included; a stream already answering is not cut).
+    pub request_timeout_secs: u64,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Largest request body, in bytes, on every endpoint (413 beyond it).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            max_connections: 4096,
+            max_body_bytes: 1024 * 1024,
+        }
+    }
 }
 
 /// Poll limits, published under `configuration.polls` in `/api/v2/instance`.
@@ -86,6 +118,10 @@ pub struct OAuthConfig {
 pub struct StatusesConfig {
     /// Longest status, in characters (URLs count 23).
     pub max_characters: usize,
+    /// Longest status text (with its content warning), in bytes, whatever it
+    /// counts as in characters: a URL counts 23 and a remote mention's
+    /// domain nothing, so without this cap one status could store megabytes.
+    pub max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +147,7 @@ impl Default for Config {
             statuses: StatusesConfig::default(),
             polls: PollsConfig::default(),
             storage: StorageConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -127,7 +164,9 @@ impl Default for InstanceConfig {
 
 impl Default for StatusesConfig {
     fn default() -> Self {
-        StatusesConfig { max_characters: 500 }
+        // 500 characters of 4 bytes each take 2,000 bytes; 16 KiB leaves room
+        // for several long URLs (a URL counts 23 characters however long).
+        StatusesConfig { max_characters: 500, max_bytes: 16 * 1024 }
     }
 }
 
@@ -137,9 +176,8 @@ impl Default for StorageConfig {
     }
 }
 
-/// The top-level keys of [`Config`], for picking its variables out of the environment.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["listen", "data_dir", "public_url", "log", "instance", "registrations", "oauth", "statuses", "polls", "storage"];
+/// `PARLEY_*` variables that are not settings: read by the command line itself.
+const NON_SETTING_VARIABLES: &[&str] = &["PARLEY_CONFIG"];
 
 /// Values given on the command line, which win over everything else.
 #[derive(Debug, Default, Serialize)]
@@ -162,15 +200,10 @@ impl Config {
             }
             figment = figment.merge(Toml::file(path));
         }
+        check_environment(std::env::vars_os().map(|(name, _)| name.to_string_lossy().into_owned()))?;
         let config: Config = figment
-            // Only keys Parley has: other PARLEY_* variables (a script's own) are not its business,
-            // but a misspelt nested key (PARLEY_POLLS__MAX_OPTONS) is still refused.
             .merge(Env::prefixed("PARLEY_").split("__").filter(|key| {
-                // figment hands over the name upper-case, nested keys already joined with '.'.
-                let key = key.as_str().to_ascii_lowercase();
-                TOP_LEVEL_KEYS
-                    .iter()
-                    .any(|top| key.strip_prefix(top).is_some_and(|rest| rest.is_empty() || rest.starts_with('.')))
+                !NON_SETTING_VARIABLES.iter().any(|name| name.strip_prefix("PARLEY_") == Some(key.as_str()))
             }))
             .merge(Serialized::defaults(overrides))
             .extract()
@@ -205,6 +238,30 @@ impl Config {
                 "polls.min_expiration must be at least 1 and at most polls.max_expiration, which is at most ten years (got {} and {})",
                 p.min_expiration,
                 p.max_expiration
+            );
+        }
+        if self.statuses.max_bytes < 4 * self.statuses.max_characters || self.statuses.max_bytes > 1024 * 1024 {
+            bail!(
+                "statuses.max_bytes must be at least 4 × statuses.max_characters (room for any {} characters) and at most 1048576 (got {})",
+                self.statuses.max_characters,
+                self.statuses.max_bytes
+            );
+        }
+        let h = &self.http;
+        if !(1..=3600).contains(&h.header_read_timeout_secs) || !(1..=3600).contains(&h.request_timeout_secs) {
+            bail!(
+                "http.header_read_timeout_secs and http.request_timeout_secs must be between 1 and 3600 (got {} and {})",
+                h.header_read_timeout_secs,
+                h.request_timeout_secs
+            );
+        }
+        if !(1..=1_000_000).contains(&h.max_connections) {
+            bail!("http.max_connections must be between 1 and 1000000 (got {})", h.max_connections);
+        }
+        if h.max_body_bytes < 4 * self.statuses.max_bytes || h.max_body_bytes > 1024 * 1024 * 1024 {
+            bail!(
+                "http.max_body_bytes must be at least 4 × statuses.max_bytes and at most 1 GiB (got {})",
+                h.max_body_bytes
             );
         }
         if !(1..=64).contains(&self.storage.readers) {
@@ -256,6 +313,7 @@ impl Config {
         s.registrations = self.registrations_mode();
         s.password_grant = self.oauth.password_grant;
         s.max_characters = self.statuses.max_characters;
+        s.max_status_bytes = self.statuses.max_bytes;
         s.poll_limits = parley_core::poll::PollLimits {
             max_options: self.polls.max_options,
             max_characters_per_option: self.polls.max_characters_per_option,
@@ -264,6 +322,46 @@ impl Config {
         };
         s
     }
+}
+
+/// Refuses any `PARLEY_*` variable that names no setting (a misspelling, or a
+/// setting this version does not have), so it is not silently ignored.
+fn check_environment(names: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let known = known_keys();
+    let mut unknown: Vec<String> = names
+        .filter(|name| name.starts_with("PARLEY_") && !NON_SETTING_VARIABLES.contains(&name.as_str()))
+        .filter(|name| {
+            let key = name["PARLEY_".len()..].to_ascii_lowercase().replace("__", ".");
+            !known.contains(&key)
+        })
+        .collect();
+    unknown.sort();
+    if !unknown.is_empty() {
+        bail!(
+            "unknown setting in the environment: {} (settings are PARLEY_ followed by a key, nested keys joined with __, e.g. PARLEY_POLLS__MAX_OPTIONS; `parley config example` lists them)",
+            unknown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Every key of [`Config`], tables and leaves, dotted (`polls`, `polls.max_options`).
+fn known_keys() -> std::collections::HashSet<String> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut std::collections::HashSet<String>) {
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                walk(&key, v, out);
+                out.insert(key);
+            }
+        }
+    }
+    let mut out = std::collections::HashSet::new();
+    // Serialising plain data with string keys cannot fail; an empty set would refuse every variable.
+    if let Ok(tree) = serde_json::to_value(Config::default()) {
+        walk("", &tree, &mut out);
+    }
+    out
 }
 
 /// `parley config example`: every setting with its default, commented.
@@ -300,6 +398,11 @@ password_grant = false
 # Longest status in characters (each URL counts 23, as in Mastodon).
 max_characters = 500
 
+# Longest status text with its content warning, in bytes, however it counts
+# in characters (a URL counts 23 characters whatever its length). At least
+# 4 × max_characters.
+max_bytes = 16384
+
 [polls]
 # Published under configuration.polls in /api/v2/instance. Up to 20 options;
 # the shortest duration may be as low as 1 second (useful in tests).
@@ -314,6 +417,17 @@ max_expiration = 2629746
 readers = 4
 # Hours of change records kept in the change log.
 change_retention_hours = 168
+
+[http]
+# Seconds a connection may wait for a complete request head, from opening or
+# from the previous answer (so also the idle keep-alive timeout).
+header_read_timeout_secs = 10
+# Seconds a request may take until its answer starts (503 beyond).
+request_timeout_secs = 30
+# Connections served at once; more wait to be accepted.
+max_connections = 4096
+# Largest request body in bytes, on every endpoint (413 beyond).
+max_body_bytes = 1048576
 "#;
 
 #[cfg(test)]
@@ -340,6 +454,18 @@ mod tests {
         assert_eq!(c.registrations_mode(), RegistrationsMode::Open);
         c.listen = SocketAddr::from(([0, 0, 0, 0], 8080));
         assert_eq!(c.registrations_mode(), RegistrationsMode::Approval);
+    }
+
+    #[test]
+    fn environment_variables_must_name_a_setting() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        let known = ["PARLEY_LISTEN", "PARLEY_POLLS__MAX_OPTIONS", "PARLEY_PUBLIC_URL", "PARLEY_REGISTRATIONS__MODE"];
+        assert!(check_environment(names(&known)).is_ok());
+        assert!(check_environment(names(&["PARLEY_CONFIG", "HOME", "PARLEYX"])).is_ok(), "not settings, not ours");
+        let e = check_environment(names(&["PARLEY_RATE_LIMITS__ENABLED", "PARLEY_LISTEN"])).expect_err("unknown");
+        assert!(e.to_string().contains("PARLEY_RATE_LIMITS__ENABLED"), "{e}");
+        assert!(check_environment(names(&["PARLEY_DATABASE__URL"])).is_err());
+        assert!(check_environment(names(&["PARLEY_POLLS__MAX_OPTONS"])).is_err());
     }
 
     #[test]

@@ -4,14 +4,22 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use parley_api::page_cache::PageCache;
 use parley_app::Services;
 use parley_store::sqlite::SqliteStore;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::normalize_path::NormalizePathLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::config::Config;
+use crate::config::{Config, HttpConfig};
 
 /// Opens the data directory's database (creating both if needed) and builds the services.
 pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
@@ -26,9 +34,9 @@ pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
 /// Everything Parley serves: the API and the web pages; an unknown path gets
 /// the API's JSON 404 under the API's prefixes, and the web's 404 elsewhere
 /// (a page for a browser, JSON for any other client).
-pub fn app_router(services: parley_app::Services) -> axum::Router {
+pub fn app_router(services: parley_app::Services, pages: Arc<PageCache>) -> axum::Router {
     let web = services.clone();
-    parley_api::router(services.clone()).merge(parley_web::router(services)).fallback(
+    parley_api::router(services.clone(), pages).merge(parley_web::router(services)).fallback(
         move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
             let web = web.clone();
             async move {
@@ -49,6 +57,8 @@ pub struct Running {
     pub url: String,
     pub services: Services,
     pub store: SqliteStore,
+    /// The API's anonymous page cache (its size, for tests).
+    pub pages: Arc<PageCache>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -71,25 +81,143 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     config.listen = addr;
     let (store, services) = open(&config)?;
     let jobs = services.start_jobs();
+    let limits = ConnectionLimits::from(&config.http);
+    let pages = Arc::new(PageCache::default());
+    let router = app_router(services.clone(), pages.clone())
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
+        // The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.
+        .layer(axum::middleware::map_response(json_payload_too_large));
     // Mastodon answers `/api/v1/instance/` like `/api/v1/instance`, and clients
     // (Mastodon.py, toot) depend on it: trim one trailing slash before routing.
-    let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), app_router(services.clone()));
+    let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), router);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let events = services.ctx.events.clone();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-                // Open event streams end, or they would hold the shutdown up forever.
-                events.stop();
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
+        serve_connections(listener, app, limits, async move {
+            let _ = rx.await;
+            // Open event streams end, or they would hold the shutdown up forever.
+            events.stop();
+        })
+        .await;
         jobs.abort();
     });
-    Ok(Running { addr, url: config.public_url(), services, store, shutdown: Some(tx), task })
+    Ok(Running { addr, url: config.public_url(), services, store, pages, shutdown: Some(tx), task })
+}
+
+async fn json_payload_too_large(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return parley_api::ApiError::PayloadTooLarge.into_response();
+    }
+    response
+}
+
+/// What bounds a connection (see `HttpConfig`).
+#[derive(Debug, Clone, Copy)]
+struct ConnectionLimits {
+    header_read_timeout: Duration,
+    request_timeout: Duration,
+    max_connections: usize,
+}
+
+impl From<&HttpConfig> for ConnectionLimits {
+    fn from(h: &HttpConfig) -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(h.header_read_timeout_secs),
+            request_timeout: Duration::from_secs(h.request_timeout_secs),
+            max_connections: h.max_connections,
+        }
+    }
+}
+
+/// Accepts connections and serves HTTP/1.1 on each until `shutdown`, then
+/// lets the open ones finish their requests. Written on hyper's builder
+/// because `axum::serve` cannot set a header-read timeout or a connection limit.
+///
+/// hyper's header-read timer runs whenever a connection waits for a request
+/// head, so it closes a connection that trickles its headers and an idle
+/// keep-alive connection alike. A connection holds a permit of the semaphore
+/// until it closes; when none is left the loop stops accepting, and new
+/// connections wait in the listen backlog rather than consume memory.
+async fn serve_connections<S>(
+    listener: TcpListener,
+    app: S,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) where
+    S: tower::Service<axum::extract::Request, Response = axum::response::Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = accept(&listener, &permits) => accepted,
+        };
+        let Some((stream, permit)) = accepted else { continue };
+        let service = TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .map_request(|req: hyper::Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
+                .service(app.clone()),
+        );
+        // With upgrades: the streaming API's WebSockets take the connection over.
+        let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+        let mut stop = stop.clone();
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                _ = async { stop.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
+                    // Finish the request in flight, take no new one.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            // Timeouts and resets end connections all the time: not worth an error.
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    stopping.send_replace(true);
+    // Every connection has ended once every permit is back.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = permits.acquire_many(all).await;
+}
+
+/// The next connection, once a permit is free. `None` when accepting failed
+/// (out of file descriptors, a connection reset while queued): the loop goes on.
+async fn accept(listener: &TcpListener, permits: &Arc<Semaphore>) -> Option<(TcpStream, OwnedSemaphorePermit)> {
+    // The semaphore is never closed.
+    let permit = permits.clone().acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, _)) => {
+            // Small answers go out at once rather than wait for more (as axum::serve does).
+            let _ = stream.set_nodelay(true);
+            Some((stream, permit))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "accepting a connection failed");
+            // Out of file descriptors, typically: give the others time to close.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            None
+        }
+    }
 }
 
 /// Connections waiting to be accepted: the default of 128 drops connections

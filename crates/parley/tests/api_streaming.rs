@@ -2,6 +2,9 @@
 //! events: what each subscriber receives for actions taken through the API,
 //! and what it never receives.
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::time::Duration;

@@ -165,3 +165,30 @@ async fn home_pages_show_each_status_as_it_is_now_with_each_viewers_marks() {
     assert_eq!((&for_bob["favourited"], &for_carol["favourited"]), (&Value::Bool(false), &Value::Bool(true)));
     s.assert_in_step().await;
 }
+
+#[tokio::test]
+async fn junk_parameters_make_no_new_entries_in_the_anonymous_page_cache() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    for i in 0..3 {
+        s.post_text(&alice, &format!("post {i} #junk"), "public").await;
+    }
+    let plain = s.get("/api/v1/timelines/public?limit=2", None).await;
+    let plain_ids = common::ids(&plain.body);
+    assert_eq!(plain_ids.len(), 2);
+    let tag_ids = common::ids(&s.get("/api/v1/timelines/tag/junk", None).await.ok());
+    assert_eq!(tag_ids.len(), 3);
+    for i in 0..2000 {
+        let r = s.get(&format!("/api/v1/timelines/public?limit=2&x={i}&utm_source=a{i}"), None).await;
+        assert_eq!(common::ids(&r.body), plain_ids, "the same answer, whatever else is in the query");
+        if i == 0 {
+            let next = r.link("next").expect("a next link");
+            assert!(!next.contains("x=") && next.contains("limit=2"), "links carry only what means something: {next}");
+        }
+        let r = s.get(&format!("/api/v1/timelines/tag/junk?junk{i}=1"), None).await;
+        assert_eq!(common::ids(&r.body), tag_ids);
+    }
+    let (entries, bytes) = s.running.pages.size();
+    assert!(entries <= 4, "4,000 junk queries, {entries} entries");
+    assert!(bytes < 64 * 1024, "{bytes} bytes");
+}

@@ -2,6 +2,9 @@
 //! recorded, whatever the clients do (hang up right after sending) and
 //! whoever wrote (another process, the CLI).
 
+// Test code: a failed setup step should stop the test with its message.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::future::Future;

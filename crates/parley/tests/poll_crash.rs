@@ -61,6 +61,9 @@ impl ServerProcess {
                 .arg(data)
                 .args(["--listen", &format!("127.0.0.1:{port}")])
                 .env("RUST_LOG", "warn")
+                // This test's own knobs are not settings: the server refuses unknown PARLEY_* names.
+                .env_remove("PARLEY_CRASH_ROUNDS")
+                .env_remove("PARLEY_CRASH_SEED")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(log_file)
@@ -231,6 +234,8 @@ async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> HashSet<i6
         .args(["admin", "polls", "verify", "--data-dir"])
         .arg(data)
         .env("RUST_LOG", "warn")
+        .env_remove("PARLEY_CRASH_ROUNDS")
+        .env_remove("PARLEY_CRASH_SEED")
         .output()
         .expect("run parley admin polls verify");
     assert!(

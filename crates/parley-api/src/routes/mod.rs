@@ -14,7 +14,6 @@ mod streaming;
 mod timelines;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 use tower_http::cors::{Any, CorsLayer};
@@ -22,9 +21,6 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// Largest request body accepted (statuses are 500 characters; forms are small).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
@@ -93,7 +89,6 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))
         .route("/nodeinfo/2.0", get(instance::nodeinfo))
         .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
-        .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_submit))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route("/avatars/original/missing.png", get(assets::missing_avatar))
@@ -104,7 +99,13 @@ pub fn router() -> Router<AppState> {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers(Any)
         .expose_headers([axum::http::header::LINK]);
-    api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES)).layer(cors).layer(TraceLayer::new_for_http())
+    // The sign-in and consent page is for the browser's own window: no other
+    // site's script may read it (it shows the code), so it is outside CORS.
+    let pages = Router::new()
+        .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_submit))
+        .method_not_allowed_fallback(not_found);
+    // The body size limit is the server's, for every route (`http.max_body_bytes`).
+    api.layer(cors).merge(pages).layer(TraceLayer::new_for_http())
 }
 
 /// The JSON 404 for paths under the API's prefixes that match no route.

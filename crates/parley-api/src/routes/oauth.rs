@@ -74,10 +74,27 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// The consent page takes a password: it runs no script, loads only the
+/// site's own stylesheet and icon, may not be framed (clickjacking of the
+/// consent button), and is kept by no cache. No `form-action`: browsers apply
+/// it to the redirect to the client's `redirect_uri` after the form.
+const OAUTH_PAGE_CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 fn render(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
-        // Only the OAuth pages may not be framed (clickjacking of the consent button).
-        Ok(html) => (status, [(header::X_FRAME_OPTIONS, "DENY")], Html(html)).into_response(),
+        Ok(html) => (
+            status,
+            [
+                (header::X_FRAME_OPTIONS, "DENY"),
+                (header::CONTENT_SECURITY_POLICY, OAUTH_PAGE_CSP),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CACHE_CONTROL, "no-store"),
+                (header::REFERRER_POLICY, "no-referrer"),
+            ],
+            Html(html),
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -86,6 +103,16 @@ fn render(status: StatusCode, page: impl Template) -> Response {
 }
 
 fn error_page(state: &AppState, e: &OAuthError) -> Response {
+    if e.kind == parley_app::auth::OAuthErrorKind::ServerError {
+        tracing::error!(detail = %e.description, "authorization page failed");
+        return render(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorPage {
+                site: &state.settings().title,
+                message: "Something went wrong on this server. Please try again.",
+            },
+        );
+    }
     render(StatusCode::BAD_REQUEST, ErrorPage { site: &state.settings().title, message: &e.description })
 }
 
@@ -137,7 +164,8 @@ fn redirect_with(uri: &str, pairs: &[(&str, &str)]) -> Response {
         q.append_pair(k, v);
     }
     let sep = if uri.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{uri}{sep}{}", q.finish())).into_response()
+    // The location carries the code: no cache may keep it.
+    ([(header::CACHE_CONTROL, "no-store")], Redirect::to(&format!("{uri}{sep}{}", q.finish()))).into_response()
 }
 
 /// `GET /oauth/authorize`: the sign-in and consent page.

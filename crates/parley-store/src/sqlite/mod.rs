@@ -57,6 +57,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/sqlite/0004_auth_generation.sql")),
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
+    (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -436,9 +437,13 @@ impl Store for SqliteStore {
     async fn create_grant(&self, grant: NewGrant) -> Result<()> {
         self.write(move |c, _| oauth::create_grant(c, grant)).await
     }
-    async fn take_grant(&self, code_hash: &str) -> Result<Option<Grant>> {
+    async fn find_grant(&self, code_hash: &str) -> Result<Option<Grant>> {
         let code_hash = code_hash.to_string();
-        self.write(move |c, _| oauth::take_grant(c, &code_hash)).await
+        self.read(move |c| oauth::find_grant(c, &code_hash)).await
+    }
+    async fn redeem_grant(&self, code_hash: &str, token: NewToken) -> Result<bool> {
+        let code_hash = code_hash.to_string();
+        self.write(move |c, ids| oauth::redeem_grant(c, ids, &code_hash, token)).await
     }
     async fn create_token(&self, token: NewToken) -> Result<()> {
         self.write(move |c, ids| oauth::create_token(c, ids, token)).await

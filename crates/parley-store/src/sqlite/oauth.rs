@@ -57,7 +57,11 @@ pub fn find_app_by_client_id(c: &Connection, client_id: &str) -> Result<Option<(
         .optional()?)
 }
 
+/// How long a code is kept after it expires, to recognise a late replay.
+const GRANT_KEPT_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
+
 pub fn create_grant(c: &Connection, g: NewGrant) -> Result<()> {
+    c.execute("DELETE FROM oauth_grants WHERE expires_at < ?1", [now_ms() - GRANT_KEPT_AFTER_EXPIRY_MS])?;
     c.execute(
         "INSERT INTO oauth_grants (code_hash, app_id, account_id, scopes, redirect_uri, code_challenge,
                                    code_challenge_method, expires_at)
@@ -76,10 +80,11 @@ pub fn create_grant(c: &Connection, g: NewGrant) -> Result<()> {
     Ok(())
 }
 
-pub fn take_grant(c: &Connection, code_hash: &str) -> Result<Option<Grant>> {
+pub fn find_grant(c: &Connection, code_hash: &str) -> Result<Option<Grant>> {
     Ok(c.query_row(
-        "DELETE FROM oauth_grants WHERE code_hash = ?1
-         RETURNING app_id, account_id, scopes, redirect_uri, code_challenge, code_challenge_method, expires_at",
+        "SELECT app_id, account_id, scopes, redirect_uri, code_challenge, code_challenge_method, expires_at,
+                token_hash IS NOT NULL
+         FROM oauth_grants WHERE code_hash = ?1",
         [code_hash],
         |r| {
             Ok(Grant {
@@ -90,10 +95,31 @@ pub fn take_grant(c: &Connection, code_hash: &str) -> Result<Option<Grant>> {
                 code_challenge: r.get(4)?,
                 code_challenge_method: r.get(5)?,
                 expires_at: time(r.get(6)?),
+                redeemed: r.get(7)?,
             })
         },
     )
     .optional()?)
+}
+
+pub fn redeem_grant(c: &Connection, ids: &IdGenerator, code_hash: &str, token: NewToken) -> Result<bool> {
+    let claimed = c.execute(
+        "UPDATE oauth_grants SET token_hash = ?2 WHERE code_hash = ?1 AND token_hash IS NULL",
+        params![code_hash, token.token_hash],
+    )? == 1;
+    if claimed {
+        create_token(c, ids, token)?;
+        return Ok(true);
+    }
+    let given: Option<Option<String>> = c
+        .query_row("SELECT token_hash FROM oauth_grants WHERE code_hash = ?1", [code_hash], |r| r.get(0))
+        .optional()?;
+    if let Some(Some(given)) = given
+        && c.execute("DELETE FROM tokens WHERE token_hash = ?1", [&given])? > 0
+    {
+        append(c, Change::TokenRevoked { token_hash: given })?;
+    }
+    Ok(false)
 }
 
 pub fn create_token(c: &Connection, ids: &IdGenerator, t: NewToken) -> Result<()> {
