@@ -21,7 +21,8 @@ const CAPACITY: usize = 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A ballot was recorded (durably) in this poll.
+    /// Ballots were recorded (durably) in this poll: told only to listeners
+    /// that watch it ([`Subscription::watch_poll`]), never on the shared channel.
     PollVoted(PollId),
     /// A poll's options or end changed, or it ended.
     PollChanged(PollId),
@@ -57,17 +58,65 @@ pub struct EventHub {
     /// Set when the server stops: every subscription ends, so open streams
     /// (a browser's live poll, a client's timeline) do not hold shutdown up.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// Votes, per poll, for the listeners that watch it.
+    poll_watches: std::sync::Arc<PollWatches>,
 }
 
 /// A listener's place in the hub. Ends (as if closed) once the server stops.
+///
+/// Votes do not travel the shared channel (a viral poll would wake every
+/// listener a thousand times a second): a listener says which polls it
+/// watches ([`Subscription::watch_poll`]) and hears `PollVoted` for those
+/// only, once per wake however many votes arrived meanwhile.
 pub struct Subscription {
     rx: broadcast::Receiver<Event>,
     stopping: tokio::sync::watch::Receiver<bool>,
+    polls: Vec<(PollId, tokio::sync::watch::Receiver<u64>)>,
+    hub: std::sync::Weak<PollWatches>,
 }
 
 impl Subscription {
-    /// The next event; `Lagged` when this listener fell behind, `Closed` when the server stops.
+    /// Also hear of votes in `poll`.
+    pub fn watch_poll(&mut self, poll: PollId) {
+        if self.polls.iter().any(|(id, _)| *id == poll) {
+            return;
+        }
+        if let Some(watches) = self.hub.upgrade() {
+            self.polls.push((poll, watches.watch(poll)));
+        }
+    }
+
+    /// Stop hearing of votes in `poll`.
+    pub fn unwatch_poll(&mut self, poll: PollId) {
+        self.polls.retain(|(id, _)| *id != poll);
+    }
+
+    /// The next event, votes in watched polls included; `Lagged` when this
+    /// listener fell behind, `Closed` when the server stops.
     pub async fn recv(&mut self) -> Result<Event, RecvError> {
+        if *self.stopping.borrow() {
+            return Err(RecvError::Closed);
+        }
+        let voted = async {
+            if self.polls.is_empty() {
+                return std::future::pending().await;
+            }
+            let changes = self.polls.iter_mut().map(|(id, rx)| {
+                let id = *id;
+                Box::pin(async move { rx.changed().await.map(|()| id) })
+            });
+            futures_util::future::select_all(changes).await.0
+        };
+        tokio::select! {
+            event = self.rx.recv() => event,
+            Ok(poll) = voted => Ok(Event::PollVoted(poll)),
+            _ = self.stopping.wait_for(|stopping| *stopping) => Err(RecvError::Closed),
+        }
+    }
+
+    /// The next event that is not a vote (while the caller waits to tell
+    /// votes it already heard of, it need not be woken by more).
+    pub async fn recv_except_votes(&mut self) -> Result<Event, RecvError> {
         if *self.stopping.borrow() {
             return Err(RecvError::Closed);
         }
@@ -82,7 +131,47 @@ impl Subscription {
         if *self.stopping.borrow() {
             return Err(TryRecvError::Closed);
         }
+        for (id, rx) in &mut self.polls {
+            if rx.has_changed().unwrap_or(false) {
+                rx.mark_unchanged();
+                return Ok(Event::PollVoted(*id));
+            }
+        }
         self.rx.try_recv()
+    }
+}
+
+/// Who watches which poll's votes: a version per poll, bumped by each ballot.
+#[derive(Default)]
+struct PollWatches {
+    polls: std::sync::Mutex<std::collections::HashMap<PollId, tokio::sync::watch::Sender<u64>>>,
+}
+
+/// Polls with watchers kept before unwatched ones are dropped from the map.
+const MAX_WATCHED_POLLS: usize = 1024;
+
+impl PollWatches {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<PollId, tokio::sync::watch::Sender<u64>>> {
+        self.polls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn watch(&self, poll: PollId) -> tokio::sync::watch::Receiver<u64> {
+        let mut polls = self.lock();
+        if polls.len() >= MAX_WATCHED_POLLS {
+            polls.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        polls.entry(poll).or_insert_with(|| tokio::sync::watch::Sender::new(0)).subscribe()
+    }
+
+    fn voted(&self, poll: PollId) {
+        let mut polls = self.lock();
+        if let Some(tx) = polls.get(&poll) {
+            if tx.receiver_count() == 0 {
+                polls.remove(&poll);
+            } else {
+                tx.send_modify(|version| *version += 1);
+            }
+        }
     }
 }
 
@@ -92,6 +181,7 @@ impl Default for EventHub {
             tx: broadcast::channel(CAPACITY).0,
             listings: AtomicU64::new(0),
             stopping: tokio::sync::watch::Sender::new(false),
+            poll_watches: Default::default(),
         }
     }
 }
@@ -111,7 +201,12 @@ impl EventHub {
     }
 
     pub fn subscribe(&self) -> Subscription {
-        Subscription { rx: self.tx.subscribe(), stopping: self.stopping.subscribe() }
+        Subscription {
+            rx: self.tx.subscribe(),
+            stopping: self.stopping.subscribe(),
+            polls: Vec::new(),
+            hub: std::sync::Arc::downgrade(&self.poll_watches),
+        }
     }
 
     /// Ends every subscription, now and later (the server is stopping).
@@ -123,7 +218,7 @@ impl EventHub {
 impl ChangeListener for EventHub {
     fn apply(&self, record: &ChangeRecord) {
         match &record.change {
-            Change::BallotRecorded { poll, .. } => self.publish(Event::PollVoted(*poll)),
+            Change::BallotRecorded { poll, .. } => self.poll_watches.voted(*poll),
             Change::PollChanged { poll } | Change::PollClosed { poll } => self.publish(Event::PollChanged(*poll)),
             Change::StatusCreated { status, .. } => self.publish(Event::StatusPosted(*status)),
             Change::StatusEdited { status, .. } => self.publish(Event::StatusEdited(*status)),

@@ -210,7 +210,10 @@ pub async fn stream(ctx: Ctx, uri: Uri) -> WebResult<Response> {
     ids.sort_unstable();
     ids.dedup();
     // Listen before reading, so that no vote falls between the two.
-    let rx = ctx.services().ctx.events.subscribe();
+    let mut rx = ctx.services().ctx.events.subscribe();
+    for id in &ids {
+        rx.watch_poll(*id);
+    }
     let mut polls = Vec::new();
     for id in ids {
         match ctx.services().polls.get(viewer, id).await {

@@ -109,6 +109,9 @@ impl Connection {
             Err(AppError::NotFound) => return Err(Refused::NotFound),
             Err(e) => return Err(Refused::App(e)),
         }
+        if let Stream::Poll(id) = stream {
+            self.rx.watch_poll(id);
+        }
         if !self.streams.contains(&stream) {
             self.streams.push(stream);
         }
@@ -124,8 +127,9 @@ impl Connection {
             } else if due.is_none_or(|d| d <= Instant::now()) {
                 return Ok(self.tell_polls().await);
             } else {
+                // Votes already heard of are told at `due`: more need not wake us.
                 tokio::select! {
-                    event = self.rx.recv() => event,
+                    event = self.rx.recv_except_votes() => event,
                     _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)) => continue,
                 }
             };
@@ -388,6 +392,9 @@ async fn handle_client_message(conn: &mut Connection, text: &str) -> Option<Stri
             }
         },
         "unsubscribe" => {
+            if let Stream::Poll(id) = stream {
+                conn.rx.unwatch_poll(id);
+            }
             conn.streams.retain(|s| *s != stream);
             None
         }
