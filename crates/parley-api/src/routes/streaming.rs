@@ -43,6 +43,13 @@ const PING_INTERVAL: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Streams one WebSocket may hold at once.
 const MAX_STREAMS: usize = 64;
+/// A WebSocket's read buffer.
+const WS_BUFFER: usize = 4 * 1024;
+/// Frames a WebSocket may have unsent before the connection fails (a reader
+/// that stopped reading): well above one status.
+const MAX_WS_WRITE_BUFFER: usize = 1024 * 1024;
+/// The largest message a client may send (subscriptions are tiny).
+const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 
 /// One frame to send: which stream, which event, the payload (JSON as a
 /// string, or a bare ID for `delete`).
@@ -303,6 +310,14 @@ pub async fn websocket(
         Some(p) => upgrade.protocols([p]),
         None => upgrade,
     };
+    // Clients send a few small messages and the server a frame at a time:
+    // small buffers keep an idle connection to a few KiB (the defaults are 128 KiB).
+    let upgrade = upgrade
+        .read_buffer_size(WS_BUFFER)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WS_WRITE_BUFFER)
+        .max_message_size(MAX_CLIENT_MESSAGE)
+        .max_frame_size(MAX_CLIENT_MESSAGE);
     upgrade.on_upgrade(move |socket| serve_websocket(socket, conn))
 }
 

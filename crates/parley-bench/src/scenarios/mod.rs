@@ -3,6 +3,7 @@
 //! baseline, run the scenario, assemble the report.
 
 mod post_fanout;
+mod streams;
 mod timelines;
 mod viral_poll;
 
@@ -22,6 +23,7 @@ use crate::report::{Check, Measurement, Report, Settings};
 use crate::tokens::Tokens;
 
 pub use post_fanout::PostFanoutArgs;
+pub use streams::StreamsArgs;
 pub use timelines::{HomeTimelineArgs, PollReadArgs, PublicTimelineArgs};
 pub use viral_poll::ViralPollArgs;
 
@@ -91,6 +93,9 @@ pub enum Scenario {
     PublicTimeline(PublicTimelineArgs),
     /// The author posts; time until the post is in followers' home timelines.
     PostFanout(PostFanoutArgs),
+    /// Many streaming connections (WebSocket and server-sent events) while the author
+    /// posts and votes arrive: memory per connection, delivery delays, nothing lost.
+    Streams(StreamsArgs),
 }
 
 impl Scenario {
@@ -101,6 +106,7 @@ impl Scenario {
             Scenario::HomeTimeline(_) => "home-timeline",
             Scenario::PublicTimeline(_) => "public-timeline",
             Scenario::PostFanout(_) => "post-fanout",
+            Scenario::Streams(_) => "streams",
         }
     }
 
@@ -111,6 +117,7 @@ impl Scenario {
             Scenario::HomeTimeline(a) => &a.run,
             Scenario::PublicTimeline(a) => &a.run,
             Scenario::PostFanout(a) => &a.run,
+            Scenario::Streams(a) => &a.run,
         }
     }
 
@@ -133,6 +140,7 @@ impl Scenario {
             Scenario::HomeTimeline(a) => timelines::home(ctx, a).await,
             Scenario::PublicTimeline(_) => timelines::public(ctx).await,
             Scenario::PostFanout(a) => post_fanout::run(ctx, a).await,
+            Scenario::Streams(a) => streams::run(ctx, a).await,
         }
     }
 }
