@@ -58,7 +58,7 @@ impl NotificationService {
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
         // A notification never shows a status its recipient may not see (now).
-        let statuses = crate::statuses::filter_visible(&self.ctx, Some(me), statuses).await?;
+        let statuses = crate::views::filter_visible(&self.ctx, Some(me), statuses).await?;
         let views: HashMap<StatusId, StatusView> =
             status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
         Ok(notes

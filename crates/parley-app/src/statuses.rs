@@ -6,11 +6,10 @@ use std::sync::Arc;
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::text::{self, MentionRef, ResolvedMention};
-use parley_core::visibility::{Viewer, can_view};
 use parley_core::{AccountId, AppId, StatusId};
 use parley_store::{EditStatus, NewPoll, NewReblog, NewStatus, PollChange};
 
-use crate::views::{StatusView, status_view, status_views, visible_status};
+use crate::views::{StatusView, filter_visible, status_view, status_views, visible_status};
 use crate::{AppError, Context, Result};
 
 /// What a client sends to post a status.
@@ -415,52 +414,6 @@ fn check_language(language: Option<String>) -> Result<Option<String>> {
         }
         Some(_) => Err(AppError::validation("Validation failed: Language is not a valid ISO 639 code")),
     }
-}
-
-/// Keeps the statuses `viewer` may see and has not hidden (blocked or muted authors).
-pub(crate) async fn filter_visible(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    statuses: Vec<Arc<Status>>,
-) -> Result<Vec<Arc<Status>>> {
-    let mut authors: Vec<AccountId> = statuses.iter().map(|s| s.account_id).collect();
-    authors.sort_unstable();
-    authors.dedup();
-    let accounts: HashMap<AccountId, Arc<Account>> =
-        ctx.store.find_accounts(&authors).await?.into_iter().map(|a| (a.id, a)).collect();
-    let relations = match viewer {
-        Some(me) => {
-            let rels = ctx.store.relationships(me, &authors).await?;
-            authors.iter().copied().zip(rels).collect::<HashMap<_, _>>()
-        }
-        None => HashMap::new(),
-    };
-    Ok(statuses
-        .into_iter()
-        .filter(|s| {
-            let Some(author) = accounts.get(&s.account_id) else {
-                return false;
-            };
-            if viewer == Some(s.account_id) {
-                return true;
-            }
-            if author.suspended {
-                return false;
-            }
-            let rel = relations.get(&s.account_id).cloned().unwrap_or_default();
-            if rel.blocking || rel.muting {
-                return false;
-            }
-            let v = Viewer {
-                signed_in: viewer.is_some(),
-                is_author: false,
-                follows_author: rel.following,
-                mentioned: viewer.is_some_and(|me| s.mentions.contains(&me)),
-                blocked_by_author: rel.blocked_by,
-            };
-            can_view(s.visibility, v)
-        })
-        .collect())
 }
 
 /// Pairs of (cursor, account ID) to (cursor, account), skipping missing accounts.
