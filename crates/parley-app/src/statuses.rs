@@ -6,6 +6,7 @@ use std::sync::Arc;
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::text::{self, MentionRef, ResolvedMention};
+use parley_core::visibility::account_shown;
 use parley_core::{AccountId, AppId, StatusId};
 use parley_store::{EditStatus, NewPoll, NewReblog, NewStatus, PollChange};
 
@@ -362,7 +363,8 @@ pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
             continue;
         }
         if let Some(account) = ctx.store.find_account_by_username(&m.username).await? {
-            if account.suspended {
+            // Nobody can mention an account that is gone for others (not notified either).
+            if !account_shown(&account, None) {
                 continue;
             }
             resolved.insert(

@@ -8,7 +8,7 @@ mod common;
 use common::{TestServer, User, ids};
 use parley_core::model::Visibility;
 use parley_core::{AccountId, StatusId};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn account_id(user: &User) -> AccountId {
     AccountId(user.id.parse().expect("numeric account id"))
@@ -145,4 +145,107 @@ async fn a_public_boost_of_a_followers_only_status_shows_it_to_followers_only() 
     wrong.extend(boost_paths(&s, Some(&follower), &booster, &boost_id, words, true).await);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     s.assert_in_step().await;
+}
+
+/// Registers an account through the API, as a server in approval mode leaves it: waiting.
+async fn pending_user(s: &TestServer, username: &str) -> (AccountId, String) {
+    let reply = s
+        .post(
+            "/api/v1/accounts",
+            Some(&s.app().app_token),
+            json!({"username": username, "email": format!("{username}@example.org"), "password": "long enough pw", "agreement": true}),
+        )
+        .await
+        .ok();
+    let token = reply["access_token"].as_str().expect("token").to_string();
+    let account = s.running.services.accounts.find_by_username(username).await.expect("account");
+    (account.id, token)
+}
+
+async fn approve(s: &TestServer, id: AccountId) {
+    let update = parley_app::AdminUpdate { approved: Some(true), ..Default::default() };
+    s.running.services.accounts.admin_update(id, update).await.expect("approve");
+}
+
+/// `user_count` as `/api/v1/instance`, `/api/v2/instance` and nodeinfo say it.
+async fn user_counts(s: &TestServer) -> [i64; 3] {
+    let v1 = s.get("/api/v1/instance", None).await.ok();
+    let v2 = s.get("/api/v2/instance", None).await.ok();
+    let nodeinfo = s.get("/nodeinfo/2.0", None).await.ok();
+    [
+        v1["stats"]["user_count"].as_i64().expect("v1 user_count"),
+        v2["usage"]["users"]["active_month"].as_i64().expect("v2 users"),
+        nodeinfo["usage"]["users"]["total"].as_i64().expect("nodeinfo users"),
+    ]
+}
+
+#[tokio::test]
+async fn an_account_awaiting_approval_is_gone_for_everyone_else() {
+    let s = TestServer::start_with(|c| c.registrations.mode = Some(parley_app::RegistrationsMode::Approval)).await;
+    let (member_id, member_token) = pending_user(&s, "member").await;
+    approve(&s, member_id).await;
+    let before = user_counts(&s).await;
+    let (pending, pending_token) = pending_user(&s, "pending").await;
+
+    let mut wrong = Vec::new();
+    for token in [None, Some(member_token.as_str())] {
+        for path in [
+            "/api/v1/accounts/lookup?acct=pending".to_string(),
+            format!("/api/v1/accounts/{pending}"),
+            format!("/api/v1/accounts/{pending}/statuses"),
+        ] {
+            let code = s.get(&path, token).await.status.as_u16();
+            if code != 404 {
+                wrong.push(format!("{path} answered {code}"));
+            }
+        }
+        // Account search needs a token; the v2 search answers anyone.
+        let searches: &[&str] = match token {
+            Some(_) => &["/api/v1/accounts/search?q=pending", "/api/v2/search?type=accounts&q=pending"],
+            None => &["/api/v2/search?type=accounts&q=pending"],
+        };
+        for path in searches {
+            let found = s.get(path, token).await.ok();
+            if found.to_string().contains("\"pending\"") {
+                wrong.push(format!("{path} found {found}"));
+            }
+        }
+    }
+    let (code, _) = page(&s, "/@pending").await;
+    if code != 404 {
+        wrong.push(format!("the web profile answered {code}"));
+    }
+    let follow = s.post(&format!("/api/v1/accounts/{pending}/follow"), Some(&member_token), Value::Null).await;
+    if follow.status.as_u16() != 404 {
+        wrong.push(format!("following answered {}", follow.status));
+    }
+    let mention = s.post("/api/v1/statuses", Some(&member_token), json!({"status": "hello @pending"})).await.ok();
+    if mention["mentions"] != json!([]) {
+        wrong.push(format!("the mention resolved: {}", mention["mentions"]));
+    }
+    let counted = user_counts(&s).await;
+    if counted != before {
+        wrong.push(format!("user counts went from {before:?} to {counted:?}"));
+    }
+
+    // Approved, the account is there for everyone, and no earlier mention reached it.
+    approve(&s, pending).await;
+    s.get("/api/v1/accounts/lookup?acct=pending", None).await.ok();
+    let notes = s.get("/api/v1/notifications", Some(&pending_token)).await.ok();
+    if notes != json!([]) {
+        wrong.push(format!("the account awaiting approval was notified: {notes}"));
+    }
+    assert_eq!(user_counts(&s).await, before.map(|n| n + 1));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    s.assert_in_step().await;
+}
+
+#[tokio::test]
+async fn suspended_accounts_are_not_counted_as_users() {
+    let s = TestServer::start().await;
+    let _stays = s.user("stays").await;
+    let goes = s.user("goes").await;
+    let before = user_counts(&s).await;
+    suspend(&s, &goes).await;
+    assert_eq!(user_counts(&s).await, before.map(|n| n - 1));
 }

@@ -421,7 +421,12 @@ impl Store for SqliteStore {
         self.read(move |c| accounts::search(c, &query, limit)).await
     }
     async fn count_local_accounts(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)).await
+        // Those shown to others (`account_shown`): Mastodon counts neither
+        // suspended accounts nor users awaiting approval.
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM accounts WHERE suspended = 0 AND approved = 1", [], |r| r.get(0))?)
+        })
+        .await
     }
 
     async fn create_app(&self, new: NewApp) -> Result<App> {
