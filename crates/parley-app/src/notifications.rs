@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use parley_core::model::{Account, NotificationKind};
 use parley_core::page::PageRequest;
+use parley_core::visibility::account_shown;
 use parley_core::{AccountId, NotificationId, StatusId};
 
 use crate::views::{NotificationView, StatusView, status_views};
@@ -64,7 +65,8 @@ impl NotificationService {
         Ok(notes
             .into_iter()
             .filter_map(|n| {
-                let account = Account::clone(accounts.get(&n.from_account_id)?);
+                // Nothing from an account that is gone (suspended, awaiting approval).
+                let account = Account::clone(accounts.get(&n.from_account_id).filter(|a| account_shown(a, Some(me)))?);
                 let status = match n.status_id {
                     Some(id) => Some(views.get(&id)?.clone()),
                     None => None,

@@ -249,3 +249,34 @@ async fn suspended_accounts_are_not_counted_as_users() {
     suspend(&s, &goes).await;
     assert_eq!(user_counts(&s).await, before.map(|n| n - 1));
 }
+
+#[tokio::test]
+async fn notifications_from_suspended_accounts_are_hidden() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let carol = s.user("carol").await;
+    let post = s.post_text(&alice, "notice me", "public").await;
+    for user in [&bob, &carol] {
+        s.post(&format!("/api/v1/statuses/{post}/favourite"), Some(&user.token), Value::Null).await.ok();
+        s.follow(user, &alice).await;
+        s.post_text(user, &format!("hello @{}", alice.username), "public").await;
+    }
+    let all = s.get("/api/v1/notifications", Some(&alice.token)).await.ok();
+    let from_bob: Vec<String> = all
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .filter(|n| n["account"]["id"] == json!(bob.id))
+        .map(|n| n["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(from_bob.len(), 3, "{all}");
+    suspend(&s, &bob).await;
+    let left = s.get("/api/v1/notifications", Some(&alice.token)).await.ok();
+    let senders: Vec<&Value> = left.as_array().expect("notifications").iter().map(|n| &n["account"]["id"]).collect();
+    assert_eq!(senders, [&json!(carol.id); 3], "{left}");
+    for id in from_bob {
+        s.get(&format!("/api/v1/notifications/{id}"), Some(&alice.token)).await.expect(404);
+    }
+    s.assert_in_step().await;
+}
