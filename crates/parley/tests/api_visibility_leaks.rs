@@ -147,6 +147,28 @@ async fn a_public_boost_of_a_followers_only_status_shows_it_to_followers_only() 
     s.assert_in_step().await;
 }
 
+#[tokio::test]
+async fn hashtag_search_lists_only_tags_of_statuses_anyone_may_see() {
+    let s = TestServer::start().await;
+    let author = s.user("author").await;
+    let gone = s.user("gone").await;
+    let searcher = s.user("searcher").await;
+    s.post_text(&author, "open #sesame", "public").await;
+    s.post_text(&author, "quiet #seaside", "unlisted").await;
+    s.post_text(&author, "followers know #secretplan", "private").await;
+    s.post_text(&author, "between us #secretdate", "direct").await;
+    s.post_text(&gone, "soon gone #seized", "public").await;
+    suspend(&s, &gone).await;
+    for token in [None, Some(searcher.token.as_str()), Some(author.token.as_str())] {
+        let found = s.get("/api/v2/search?type=hashtags&q=se", token).await.ok();
+        let mut names: Vec<&str> =
+            found["hashtags"].as_array().expect("hashtags").iter().map(|t| t["name"].as_str().expect("name")).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["seaside", "sesame"], "for {token:?}");
+    }
+    s.assert_in_step().await;
+}
+
 /// Registers an account through the API, as a server in approval mode leaves it: waiting.
 async fn pending_user(s: &TestServer, username: &str) -> (AccountId, String) {
     let reply = s

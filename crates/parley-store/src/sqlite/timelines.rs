@@ -166,7 +166,10 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
     load_statuses(c, &ids)
 }
 
-/// Hashtags starting with `query`, most used first.
+/// Hashtags starting with `query`, most used first; only tags of statuses
+/// anyone may see (public or unlisted, by an author shown to others), so a
+/// tag used only in followers-only or direct posts, or by a suspended
+/// account, is not revealed.
 pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<String>> {
     let q = query.trim().trim_start_matches('#').to_lowercase();
     if q.is_empty() {
@@ -174,8 +177,10 @@ pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<Stri
     }
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(
-        "SELECT tag FROM status_tags WHERE tag LIKE ?1 ESCAPE '\\'
-         GROUP BY tag ORDER BY (tag = ?2) DESC, count(*) DESC, tag LIMIT ?3 + 0",
+        "SELECT t.tag FROM status_tags t JOIN statuses s ON s.id = t.status_id
+         WHERE t.tag LIKE ?1 ESCAPE '\\' AND s.visibility IN ('public', 'unlisted')
+           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended = 1 OR a.approved = 0))
+         GROUP BY t.tag ORDER BY (t.tag = ?2) DESC, count(*) DESC, t.tag LIMIT ?3 + 0",
     )?;
     let tags = stmt
         .query_map(params![format!("{escaped}%"), q, limit as i64], |r| r.get(0))?
