@@ -240,10 +240,14 @@ impl StatusService {
         if !status.visibility.is_boostable() && !own_private {
             return Err(AppError::forbidden());
         }
+        // Mastodon's Status validates `visibility` of a boost with an exclusion
+        // of `direct` (Rails' message for it: "is reserved"), so a direct boost
+        // is a 422, never silently made public.
         let visibility = match visibility {
             _ if own_private => Visibility::Private,
-            Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => v,
-            _ => Visibility::Public,
+            Some(Visibility::Direct) => return Err(AppError::validation("Validation failed: Visibility is reserved")),
+            Some(v) => v,
+            None => Visibility::Public,
         };
         let reblog =
             self.ctx.store.reblog(NewReblog { account_id: actor.id, status_id: status.id, visibility, app }).await?;
@@ -304,7 +308,7 @@ impl StatusService {
         page: PageRequest,
     ) -> Result<Vec<(i64, Account)>> {
         visible_status(&self.ctx, viewer, id).await?;
-        let pairs = self.ctx.store.reblogged_by(id, page).await?;
+        let pairs = self.ctx.store.reblogged_by(viewer, id, page).await?;
         accounts_for(&self.ctx, pairs).await
     }
 

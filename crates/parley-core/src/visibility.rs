@@ -68,6 +68,19 @@ pub fn listed_publicly(visibility: Visibility) -> bool {
     visibility == Visibility::Public
 }
 
+/// Does a status of this visibility count in its author's `statuses_count`
+/// and move `last_status_at`? Mastodon leaves direct messages out
+/// (`Status#increment_counter_caches` returns early for them).
+pub fn counted_in_statuses(visibility: Visibility) -> bool {
+    visibility != Visibility::Direct
+}
+
+/// Does a reply of this visibility count in its parent's `replies_count`?
+/// Mastodon counts distributable replies only: public and unlisted.
+pub fn counted_in_replies(visibility: Visibility) -> bool {
+    matches!(visibility, Visibility::Public | Visibility::Unlisted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

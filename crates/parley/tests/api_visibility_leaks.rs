@@ -272,6 +272,102 @@ async fn suspended_accounts_are_not_counted_as_users() {
     assert_eq!(user_counts(&s).await, before.map(|n| n - 1));
 }
 
+/// An account's `statuses_count` and `last_status_at`, and a status's `replies_count`.
+async fn counters(s: &TestServer, user: &User, status: &str) -> (i64, Value, i64) {
+    let account = s.get(&format!("/api/v1/accounts/{}", user.id), None).await.ok();
+    let status = s.get(&format!("/api/v1/statuses/{status}"), Some(&user.token)).await.ok();
+    (
+        account["statuses_count"].as_i64().expect("statuses_count"),
+        account["last_status_at"].clone(),
+        status["replies_count"].as_i64().expect("replies_count"),
+    )
+}
+
+#[tokio::test]
+async fn counters_leave_out_direct_messages_and_replies_not_shown_publicly() {
+    let s = TestServer::start().await;
+    let author = s.user("author").await;
+    let replier = s.user("replier").await;
+    // Only a direct message: nothing to count, and no last status.
+    s.post_text(&replier, &format!("psst @{}", author.username), "direct").await;
+    let first = s.post_text(&author, "first", "public").await;
+    assert_eq!(counters(&s, &replier, &first).await.0, 0, "a direct message counts as a status");
+    assert_eq!(counters(&s, &replier, &first).await.1, Value::Null, "a direct message sets last_status_at");
+
+    let parent = s.post_text(&author, "a thread", "public").await;
+    let mut replies = Vec::new();
+    for visibility in ["public", "unlisted", "private", "direct"] {
+        let reply = s
+            .status(&replier, json!({"status": format!("@{} a reply", author.username), "visibility": visibility, "in_reply_to_id": parent}))
+            .await;
+        replies.push(reply["id"].as_str().expect("id").to_string());
+    }
+    let (statuses, _, replies_count) = counters(&s, &replier, &parent).await;
+    // Mastodon: `statuses_count` leaves out direct messages, `replies_count`
+    // counts only replies that are distributable (public and unlisted).
+    assert_eq!((statuses, replies_count), (3, 2));
+
+    // The recount agrees with the increments.
+    let services = &s.running.services;
+    services.ctx.store.recount_account_counters().await.expect("recount");
+    assert_eq!(counters(&s, &replier, &parent).await.0, 3, "the recount disagrees");
+
+    // Deleting each reply gives back exactly what it counted.
+    let direct_first: Vec<&String> = replies.iter().rev().collect();
+    let expected = [(3, 2), (2, 2), (1, 1), (0, 0)];
+    for (reply, want) in direct_first.into_iter().zip(expected) {
+        s.call(reqwest::Method::DELETE, &format!("/api/v1/statuses/{reply}"), Some(&replier.token), Value::Null)
+            .await
+            .ok();
+        let (statuses, _, replies_count) = counters(&s, &replier, &parent).await;
+        assert_eq!((statuses, replies_count), want, "after deleting {reply}");
+    }
+    s.assert_in_step().await;
+}
+
+#[tokio::test]
+async fn reblogged_by_lists_only_boosts_the_reader_may_see() {
+    let s = TestServer::start().await;
+    let author = s.user("author").await;
+    let quiet = s.user("quiet").await;
+    let loud = s.user("loud").await;
+    let follower = s.user("follower").await;
+    let stranger = s.user("stranger").await;
+    s.follow(&follower, &quiet).await;
+    let original = s.post_text(&author, "boost me", "public").await;
+    s.post(&format!("/api/v1/statuses/{original}/reblog"), Some(&quiet.token), json!({"visibility": "private"}))
+        .await
+        .ok();
+    s.post(&format!("/api/v1/statuses/{original}/reblog"), Some(&loud.token), Value::Null).await.ok();
+    let path = format!("/api/v1/statuses/{original}/reblogged_by");
+    for (token, expected) in [
+        (None, vec![loud.id.clone()]),
+        (Some(&stranger.token), vec![loud.id.clone()]),
+        (Some(&follower.token), vec![loud.id.clone(), quiet.id.clone()]),
+        (Some(&quiet.token), vec![loud.id.clone(), quiet.id.clone()]),
+    ] {
+        let listed = s.get(&path, token.map(String::as_str)).await.ok();
+        assert_eq!(ids(&listed), expected, "for {token:?}");
+    }
+    s.assert_in_step().await;
+}
+
+#[tokio::test]
+async fn a_boost_may_not_be_direct() {
+    let s = TestServer::start().await;
+    let author = s.user("author").await;
+    let booster = s.user("booster").await;
+    let original = s.post_text(&author, "boost me quietly", "public").await;
+    let refused = s
+        .post(&format!("/api/v1/statuses/{original}/reblog"), Some(&booster.token), json!({"visibility": "direct"}))
+        .await
+        .expect(422);
+    assert_eq!(refused["error"], "Validation failed: Visibility is reserved");
+    let listed = s.get(&format!("/api/v1/accounts/{}/statuses", booster.id), Some(&booster.token)).await.ok();
+    assert_eq!(listed, json!([]), "a boost was made");
+    s.assert_in_step().await;
+}
+
 #[tokio::test]
 async fn notifications_from_suspended_accounts_are_hidden() {
     let s = TestServer::start().await;

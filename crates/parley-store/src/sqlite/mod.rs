@@ -528,8 +528,13 @@ impl Store for SqliteStore {
     async fn favourites_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
         self.read(move |c| statuses::favourites_of(c, account, page)).await
     }
-    async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| statuses::reblogged_by(c, status, page)).await
+    async fn reblogged_by(
+        &self,
+        viewer: Option<AccountId>,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::reblogged_by(c, viewer, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
         let marks = self.read_here(|c| self.inner.home.marks(viewer, || statuses::load_marks(c, viewer)))?;
