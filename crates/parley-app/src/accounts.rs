@@ -5,6 +5,7 @@ use std::sync::Arc;
 use parley_core::AccountId;
 use parley_core::model::{Account, ProfileField, Relationship, Role};
 use parley_core::page::PageRequest;
+use parley_core::visibility::account_shown;
 use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate};
 
 use crate::password;
@@ -51,17 +52,19 @@ impl AccountService {
         AccountService { ctx }
     }
 
-    /// An account anyone may look at (suspended ones are gone).
+    /// An account anyone may look at: suspended ones and those awaiting
+    /// approval are gone (`account_shown`; neither can sign in, so nobody
+    /// asking here is the account itself).
     pub async fn get(&self, id: AccountId) -> Result<Account> {
         match self.ctx.store.find_account(id).await? {
-            Some(a) if !a.suspended => Ok(a),
+            Some(a) if account_shown(&a, None) => Ok(a),
             _ => Err(AppError::NotFound),
         }
     }
 
     pub async fn get_many(&self, ids: &[AccountId]) -> Result<Vec<Account>> {
         let found = self.ctx.store.find_accounts(ids).await?;
-        Ok(found.into_iter().filter(|a| !a.suspended).map(Arc::unwrap_or_clone).collect())
+        Ok(found.into_iter().filter(|a| account_shown(a, None)).map(Arc::unwrap_or_clone).collect())
     }
 
     /// `GET /api/v1/accounts/lookup?acct=` — `user`, `@user` or `user@this.domain`.
@@ -75,7 +78,7 @@ impl AccountService {
             return Err(AppError::NotFound);
         }
         match self.ctx.store.find_account_by_username(username).await? {
-            Some(a) if !a.suspended => Ok(a),
+            Some(a) if account_shown(&a, None) => Ok(a),
             _ => Err(AppError::NotFound),
         }
     }

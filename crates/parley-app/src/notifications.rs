@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use parley_core::model::{Account, NotificationKind};
 use parley_core::page::PageRequest;
+use parley_core::visibility::account_shown;
 use parley_core::{AccountId, NotificationId, StatusId};
 
 use crate::views::{NotificationView, StatusView, status_views};
@@ -58,13 +59,14 @@ impl NotificationService {
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
         // A notification never shows a status its recipient may not see (now).
-        let statuses = crate::statuses::filter_visible(&self.ctx, Some(me), statuses).await?;
+        let statuses = crate::views::filter_visible(&self.ctx, Some(me), statuses).await?;
         let views: HashMap<StatusId, StatusView> =
             status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
         Ok(notes
             .into_iter()
             .filter_map(|n| {
-                let account = Account::clone(accounts.get(&n.from_account_id)?);
+                // Nothing from an account that is gone (suspended, awaiting approval).
+                let account = Account::clone(accounts.get(&n.from_account_id).filter(|a| account_shown(a, Some(me)))?);
                 let status = match n.status_id {
                     Some(id) => Some(views.get(&id)?.clone()),
                     None => None,

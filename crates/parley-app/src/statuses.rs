@@ -6,11 +6,11 @@ use std::sync::Arc;
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::text::{self, MentionRef, ResolvedMention};
-use parley_core::visibility::{Viewer, can_view};
+use parley_core::visibility::account_shown;
 use parley_core::{AccountId, AppId, StatusId};
 use parley_store::{EditStatus, NewPoll, NewReblog, NewStatus, PollChange};
 
-use crate::views::{StatusView, status_view, status_views, visible_status};
+use crate::views::{StatusView, filter_visible, status_view, status_views, visible_status};
 use crate::{AppError, Context, Result};
 
 /// What a client sends to post a status.
@@ -240,10 +240,14 @@ impl StatusService {
         if !status.visibility.is_boostable() && !own_private {
             return Err(AppError::forbidden());
         }
+        // Mastodon's Status validates `visibility` of a boost with an exclusion
+        // of `direct` (Rails' message for it: "is reserved"), so a direct boost
+        // is a 422, never silently made public.
         let visibility = match visibility {
             _ if own_private => Visibility::Private,
-            Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => v,
-            _ => Visibility::Public,
+            Some(Visibility::Direct) => return Err(AppError::validation("Validation failed: Visibility is reserved")),
+            Some(v) => v,
+            None => Visibility::Public,
         };
         let reblog =
             self.ctx.store.reblog(NewReblog { account_id: actor.id, status_id: status.id, visibility, app }).await?;
@@ -304,7 +308,7 @@ impl StatusService {
         page: PageRequest,
     ) -> Result<Vec<(i64, Account)>> {
         visible_status(&self.ctx, viewer, id).await?;
-        let pairs = self.ctx.store.reblogged_by(id, page).await?;
+        let pairs = self.ctx.store.reblogged_by(viewer, id, page).await?;
         accounts_for(&self.ctx, pairs).await
     }
 
@@ -363,7 +367,8 @@ pub(crate) async fn render_text(ctx: &Context, text: &str) -> Result<Rendered> {
             continue;
         }
         if let Some(account) = ctx.store.find_account_by_username(&m.username).await? {
-            if account.suspended {
+            // Nobody can mention an account that is gone for others (not notified either).
+            if !account_shown(&account, None) {
                 continue;
             }
             resolved.insert(
@@ -415,52 +420,6 @@ fn check_language(language: Option<String>) -> Result<Option<String>> {
         }
         Some(_) => Err(AppError::validation("Validation failed: Language is not a valid ISO 639 code")),
     }
-}
-
-/// Keeps the statuses `viewer` may see and has not hidden (blocked or muted authors).
-pub(crate) async fn filter_visible(
-    ctx: &Context,
-    viewer: Option<AccountId>,
-    statuses: Vec<Arc<Status>>,
-) -> Result<Vec<Arc<Status>>> {
-    let mut authors: Vec<AccountId> = statuses.iter().map(|s| s.account_id).collect();
-    authors.sort_unstable();
-    authors.dedup();
-    let accounts: HashMap<AccountId, Arc<Account>> =
-        ctx.store.find_accounts(&authors).await?.into_iter().map(|a| (a.id, a)).collect();
-    let relations = match viewer {
-        Some(me) => {
-            let rels = ctx.store.relationships(me, &authors).await?;
-            authors.iter().copied().zip(rels).collect::<HashMap<_, _>>()
-        }
-        None => HashMap::new(),
-    };
-    Ok(statuses
-        .into_iter()
-        .filter(|s| {
-            let Some(author) = accounts.get(&s.account_id) else {
-                return false;
-            };
-            if viewer == Some(s.account_id) {
-                return true;
-            }
-            if author.suspended {
-                return false;
-            }
-            let rel = relations.get(&s.account_id).cloned().unwrap_or_default();
-            if rel.blocking || rel.muting {
-                return false;
-            }
-            let v = Viewer {
-                signed_in: viewer.is_some(),
-                is_author: false,
-                follows_author: rel.following,
-                mentioned: viewer.is_some_and(|me| s.mentions.contains(&me)),
-                blocked_by_author: rel.blocked_by,
-            };
-            can_view(s.visibility, v)
-        })
-        .collect())
 }
 
 /// Pairs of (cursor, account ID) to (cursor, account), skipping missing accounts.

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use parley_core::model::{Account, Notification, Status};
-use parley_core::visibility::{Viewer, can_view};
+use parley_core::model::{Account, Notification, Relationship, Status};
+use parley_core::visibility::{Viewer, account_shown, can_view, can_view_boost};
 use parley_core::{AccountId, StatusId};
 
 use crate::{AppError, Context, Result};
@@ -41,39 +41,122 @@ pub async fn visible_status(ctx: &Context, viewer: Option<AccountId>, id: Status
     Ok(status)
 }
 
-/// Checks `can_view` for one status (and for a boost, for what it boosts).
-pub async fn ensure_visible(ctx: &Context, viewer: Option<AccountId>, status: &Status) -> Result<()> {
-    let author = ctx.store.find_account(status.account_id).await?.ok_or(AppError::NotFound)?;
-    if author.suspended && Some(author.id) != viewer {
-        return Err(AppError::NotFound);
-    }
-    if !can_view(status.visibility, viewer_of(ctx, viewer, status).await?) {
-        return Err(AppError::NotFound);
-    }
-    if let Some(original) = status.reblog_of {
-        let original = ctx.store.find_status(original).await?.ok_or(AppError::NotFound)?;
-        if !can_view(original.visibility, viewer_of(ctx, viewer, &original).await?) {
-            return Err(AppError::NotFound);
-        }
-    }
-    Ok(())
+/// Checks `can_view` for one status (and `can_view_boost` for a boost).
+pub async fn ensure_visible(ctx: &Context, viewer: Option<AccountId>, status: &Arc<Status>) -> Result<()> {
+    let kept = keep_visible(ctx, viewer, vec![Arc::clone(status)], Hide::Nothing).await?;
+    if kept.is_empty() { Err(AppError::NotFound) } else { Ok(()) }
 }
 
-async fn viewer_of(ctx: &Context, viewer: Option<AccountId>, status: &Status) -> Result<Viewer> {
-    let Some(me) = viewer else {
-        return Ok(Viewer::ANONYMOUS);
+/// Keeps the statuses `viewer` may see and has not hidden (blocked or muted
+/// authors, also of boosted statuses), in their order: for lists, where
+/// Mastodon leaves out what the viewer chose not to see.
+pub(crate) async fn filter_visible(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Arc<Status>>,
+) -> Result<Vec<Arc<Status>>> {
+    keep_visible(ctx, viewer, statuses, Hide::BlockedAndMuted).await
+}
+
+/// Besides what `can_view` refuses, what a read leaves out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hide {
+    /// A status asked for by ID: a muted or blocked author's is still shown.
+    Nothing,
+    BlockedAndMuted,
+}
+
+/// The one place the app applies `can_view` and `can_view_boost`: loads the
+/// boosted originals, the authors and the viewer's relationships to them in
+/// a few batched reads.
+async fn keep_visible(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Arc<Status>>,
+    hide: Hide,
+) -> Result<Vec<Arc<Status>>> {
+    let original_ids: Vec<StatusId> = statuses.iter().filter_map(|s| s.reblog_of).collect();
+    let originals: HashMap<StatusId, Arc<Status>> = if original_ids.is_empty() {
+        HashMap::new()
+    } else {
+        ctx.store.find_statuses(&original_ids).await?.into_iter().map(|s| (s.id, s)).collect()
     };
-    if me == status.account_id {
-        return Ok(Viewer { signed_in: true, is_author: true, ..Viewer::default() });
+    let audience = Audience::load(ctx, viewer, statuses.iter().chain(originals.values())).await?;
+    Ok(statuses
+        .into_iter()
+        .filter(|s| {
+            let Some(seen) = audience.viewer_of(s) else {
+                return false;
+            };
+            let original = match s.reblog_of {
+                None => None,
+                // A boost whose original is gone shows nothing.
+                Some(id) => match originals.get(&id).and_then(|o| Some((o, audience.viewer_of(o)?))) {
+                    Some(found) => Some(found),
+                    None => return false,
+                },
+            };
+            let visible = match original {
+                None => can_view(s.visibility, seen),
+                Some((o, of_original)) => can_view_boost((s.visibility, seen), (o.visibility, of_original)),
+            };
+            visible
+                && !(hide == Hide::BlockedAndMuted
+                    && (audience.hides(s) || original.is_some_and(|(o, _)| audience.hides(o))))
+        })
+        .collect())
+}
+
+/// The viewer as `can_view` knows them, towards the authors of a few statuses.
+struct Audience {
+    viewer: Option<AccountId>,
+    authors: HashMap<AccountId, Arc<Account>>,
+    relations: HashMap<AccountId, Relationship>,
+}
+
+impl Audience {
+    async fn load(
+        ctx: &Context,
+        viewer: Option<AccountId>,
+        statuses: impl Iterator<Item = &Arc<Status>>,
+    ) -> Result<Self> {
+        let mut ids: Vec<AccountId> = statuses.map(|s| s.account_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let authors = ctx.store.find_accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
+        let relations = match viewer {
+            Some(me) => ids.iter().copied().zip(ctx.store.relationships(me, &ids).await?).collect(),
+            None => HashMap::new(),
+        };
+        Ok(Audience { viewer, authors, relations })
     }
-    let rel = ctx.store.relationships(me, &[status.account_id]).await?.pop().unwrap_or_default();
-    Ok(Viewer {
-        signed_in: true,
-        is_author: false,
-        follows_author: rel.following,
-        mentioned: status.mentions.contains(&me),
-        blocked_by_author: rel.blocked_by,
-    })
+
+    /// `None` when the author no longer exists.
+    fn viewer_of(&self, status: &Status) -> Option<Viewer> {
+        let author = self.authors.get(&status.account_id)?;
+        let author_gone = !account_shown(author, self.viewer);
+        let Some(me) = self.viewer else {
+            return Some(Viewer { author_gone, ..Viewer::ANONYMOUS });
+        };
+        if me == status.account_id {
+            return Some(Viewer { signed_in: true, is_author: true, ..Viewer::default() });
+        }
+        let rel = self.relations.get(&status.account_id);
+        Some(Viewer {
+            signed_in: true,
+            is_author: false,
+            follows_author: rel.is_some_and(|r| r.following),
+            mentioned: status.mentions.contains(&me),
+            blocked_by_author: rel.is_some_and(|r| r.blocked_by),
+            author_gone,
+        })
+    }
+
+    /// The viewer blocks or mutes the author (never true of their own statuses).
+    fn hides(&self, status: &Status) -> bool {
+        self.viewer != Some(status.account_id)
+            && self.relations.get(&status.account_id).is_some_and(|r| r.blocking || r.muting)
+    }
 }
 
 /// Turns statuses into views for `viewer`, loading authors, mentions, boosted

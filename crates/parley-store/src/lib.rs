@@ -106,7 +106,12 @@ pub trait Store: Send + Sync + 'static {
     async fn favourited_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// The statuses an account favourited, newest favourite first: (cursor, status).
     async fn favourites_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>>;
-    async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    async fn reblogged_by(
+        &self,
+        viewer: Option<AccountId>,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
     /// Which of `statuses` the viewer has favourited, boosted, pinned.
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()>;

@@ -47,7 +47,9 @@ pub struct HttpConfig {
     /// Seconds a request may take, from its head to the start of the answer
     /// (reading the body included; a stream already answering is not cut).
     pub request_timeout_secs: u64,
-    /// Connections served at once; further ones wait in the listen backlog.
+    /// Connections served at once (open streams included: each client holds one);
+    /// further ones wait in the listen backlog. The process's open-file limit
+    /// (`ulimit -n`) must allow as many, plus a few dozen.
     pub max_connections: usize,
     /// Largest request body, in bytes, on every endpoint (413 beyond it).
     pub max_body_bytes: usize,
@@ -58,7 +60,7 @@ impl Default for HttpConfig {
         HttpConfig {
             header_read_timeout_secs: 10,
             request_timeout_secs: 30,
-            max_connections: 4096,
+            max_connections: 16_384,
             max_body_bytes: 1024 * 1024,
         }
     }
@@ -425,7 +427,7 @@ header_read_timeout_secs = 10
 # Seconds a request may take until its answer starts (503 beyond).
 request_timeout_secs = 30
 # Connections served at once; more wait to be accepted.
-max_connections = 4096
+max_connections = 16384
 # Largest request body in bytes, on every endpoint (413 beyond).
 max_body_bytes = 1048576
 "#;

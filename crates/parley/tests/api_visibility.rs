@@ -58,6 +58,7 @@ impl Who {
             follows_author: self == Follower,
             mentioned: matches!(self, Mentioned | Blocked),
             blocked_by_author: self == Blocked,
+            author_gone: false,
         }
     }
 }

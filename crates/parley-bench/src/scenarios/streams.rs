@@ -29,6 +29,9 @@ use crate::api::{Account, follows};
 use crate::report::{Check, Measurement};
 use crate::stats::{Latency, record};
 
+/// How long one connection may take to open before it counts as failed.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 #[derive(Args, Debug, Clone)]
 pub struct StreamsArgs {
     #[command(flatten)]
@@ -104,9 +107,8 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
     // Which of the user-stream accounts follow the author.
     let mut roles = Vec::with_capacity(args.connections);
     for token in &readers[..users] {
-        let (status, body) = api
-            .call(Method::GET, &format!("/api/v1/accounts/relationships?id[]={}", me.id), Some(token), None)
-            .await?;
+        let (status, body) =
+            api.call(Method::GET, &format!("/api/v1/accounts/relationships?id[]={}", me.id), Some(token), None).await?;
         anyhow::ensure!(status == 200, "relationships: {status}");
         roles.push(Role::User { token: token.clone(), follows_author: follows(&body, &me.id) == Some(true) });
     }
@@ -134,8 +136,7 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut tasks = Vec::with_capacity(roles.len());
     for (i, role) in roles.into_iter().enumerate() {
-        let sse = (i as f64 / args.connections.max(1) as f64) < args.sse_share
-            || (i % 2 == 0 && args.sse_share >= 1.0);
+        let sse = (i as f64 / args.connections.max(1) as f64) < args.sse_share || (i % 2 == 0 && args.sse_share >= 1.0);
         let (shared, gate, authority, poll_id, ready) =
             (shared.clone(), gate.clone(), authority.clone(), poll.id.clone(), ready_tx.clone());
         let follows_author = matches!(role, Role::User { follows_author: true, .. });
@@ -144,7 +145,11 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
             matches!(role, Role::Poll),
             tokio::spawn(async move {
                 let permit = gate.acquire_owned().await.ok();
-                let opened = open(&authority, &role, &poll_id, sse).await;
+                // A server that stops accepting (its connection limit) must not hang the run.
+                let opened = match tokio::time::timeout(OPEN_TIMEOUT, open(&authority, &role, &poll_id, sse)).await {
+                    Ok(opened) => opened,
+                    Err(_) => Err(anyhow::anyhow!("not opened within {OPEN_TIMEOUT:?}")),
+                };
                 drop(permit);
                 match opened {
                     Ok(stream) => {
@@ -234,7 +239,8 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
     ));
     if let (Some(before), Some(after)) = (rss_before, rss_after) {
         let per = (after.saturating_sub(before)) as f64 / held.max(1) as f64;
-        out.notes.push(format!("server memory: {before} KiB before, {after} KiB with the connections: {per:.1} KiB each"));
+        out.notes
+            .push(format!("server memory: {before} KiB before, {after} KiB with the connections: {per:.1} KiB each"));
         out.extra = json!({"rss_before_kib": before, "rss_after_kib": after, "kib_per_connection": per});
     }
     out.notes.push(format!("{sent_votes} votes acknowledged; final tally {final_tally}"));
@@ -289,7 +295,10 @@ fn measurement(name: &str, h: &Histogram<u64>, ctx: &Ctx) -> Measurement {
 /// The server's resident memory, in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 enum Opened {
@@ -309,7 +318,8 @@ async fn open(authority: &str, role: &Role, poll: &str, sse: bool) -> anyhow::Re
         };
         let stream = tokio::net::TcpStream::connect(authority).await?;
         let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-        let request = format!("GET {route}{query} HTTP/1.1\r\nHost: {authority}\r\n{auth}Accept: text/event-stream\r\n\r\n");
+        let request =
+            format!("GET {route}{query} HTTP/1.1\r\nHost: {authority}\r\n{auth}Accept: text/event-stream\r\n\r\n");
         write_all(&stream, request.as_bytes()).await?;
         let mut head = vec![0u8; 1024];
         let n = read_some(&stream, &mut head).await?;

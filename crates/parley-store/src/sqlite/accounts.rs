@@ -146,7 +146,7 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts
-         WHERE suspended = 0 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
+         WHERE suspended = 0 AND approved = 1 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
          ORDER BY (username = ?3 COLLATE NOCASE) DESC, (username LIKE ?1 ESCAPE '\\') DESC, followers_count DESC, id
          LIMIT ?4 + 0"
     ))?;

@@ -83,14 +83,17 @@ pub fn statuses(c: &Connection, ids: &IdGenerator, statuses: Vec<NewStatus>) -> 
 }
 
 /// Sets every account's counters from the rows (after bulk loading only:
-/// live writes keep them by atomic increments).
+/// live writes keep them by atomic increments). Direct messages are not
+/// counted: `parley_core::visibility::counted_in_statuses` in SQL.
 pub fn recount(c: &Connection) -> Result<()> {
     c.execute_batch(
         "UPDATE accounts SET
             followers_count = (SELECT count(*) FROM follows WHERE target_id = accounts.id),
             following_count = (SELECT count(*) FROM follows WHERE account_id = accounts.id),
-            statuses_count = (SELECT count(*) FROM statuses WHERE account_id = accounts.id),
-            last_status_at = (SELECT max(created_at) FROM statuses WHERE account_id = accounts.id);",
+            statuses_count = (SELECT count(*) FROM statuses
+                              WHERE account_id = accounts.id AND visibility != 'direct'),
+            last_status_at = (SELECT max(created_at) FROM statuses
+                              WHERE account_id = accounts.id AND visibility != 'direct');",
     )?;
     append(c, Change::Everything)?;
     Ok(())

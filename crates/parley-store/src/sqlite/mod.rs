@@ -421,7 +421,12 @@ impl Store for SqliteStore {
         self.read(move |c| accounts::search(c, &query, limit)).await
     }
     async fn count_local_accounts(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?)).await
+        // Those shown to others (`account_shown`): Mastodon counts neither
+        // suspended accounts nor users awaiting approval.
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM accounts WHERE suspended = 0 AND approved = 1", [], |r| r.get(0))?)
+        })
+        .await
     }
 
     async fn create_app(&self, new: NewApp) -> Result<App> {
@@ -523,8 +528,13 @@ impl Store for SqliteStore {
     async fn favourites_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
         self.read(move |c| statuses::favourites_of(c, account, page)).await
     }
-    async fn reblogged_by(&self, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
-        self.read(move |c| statuses::reblogged_by(c, status, page)).await
+    async fn reblogged_by(
+        &self,
+        viewer: Option<AccountId>,
+        status: StatusId,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| statuses::reblogged_by(c, viewer, status, page)).await
     }
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags> {
         let marks = self.read_here(|c| self.inner.home.marks(viewer, || statuses::load_marks(c, viewer)))?;

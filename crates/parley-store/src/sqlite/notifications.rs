@@ -72,6 +72,8 @@ pub fn list(
          WHERE n.account_id = :account AND n.kind IN (SELECT value FROM json_each(:kinds))
            AND (:from IS NULL OR n.from_account_id = :from)
            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.target_id = n.from_account_id)
+           -- `account_shown` in SQL, so a page is not emptied by the app's check.
+           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = n.from_account_id AND (a.suspended = 1 OR a.approved = 0))
            AND {}",
         w.clause("n.id")
     ))?;

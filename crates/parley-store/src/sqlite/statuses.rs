@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use parley_core::model::{NotificationKind, Status, StatusEdit};
 use parley_core::page::PageRequest;
+use parley_core::visibility::{counted_in_replies, counted_in_statuses};
 use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
@@ -54,12 +55,16 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
         new.app.map(|a| a.0),
     ])?;
     write_mentions_and_tags(c, id, &new.mentions, &new.tags)?;
-    c.prepare_cached(
-        "UPDATE accounts SET statuses_count = statuses_count + 1,
+    if counted_in_statuses(new.visibility) {
+        c.prepare_cached(
+            "UPDATE accounts SET statuses_count = statuses_count + 1,
                              last_status_at = max(coalesce(last_status_at, 0), ?2) WHERE id = ?1",
-    )?
-    .execute(params![new.account_id.0, created])?;
-    if let Some(parent) = reply_id {
+        )?
+        .execute(params![new.account_id.0, created])?;
+    }
+    if let Some(parent) = reply_id
+        && counted_in_replies(new.visibility)
+    {
         c.prepare_cached("UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?1")?.execute([parent])?;
     }
     if let Some(poll) = &new.poll {
@@ -138,13 +143,20 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
         [id.0],
     )?;
     c.execute("DELETE FROM statuses WHERE reblog_of_id = ?1", [id.0])?;
-    if let Some(parent) = status.in_reply_to_id {
+    if let Some(parent) = status.in_reply_to_id
+        && counted_in_replies(status.visibility)
+    {
         c.execute("UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?1", [parent.0])?;
     }
     if let Some(original) = status.reblog_of {
         c.execute("UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?1", [original.0])?;
     }
-    c.execute("UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1", [status.account_id.0])?;
+    if counted_in_statuses(status.visibility) {
+        c.execute(
+            "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?1",
+            [status.account_id.0],
+        )?;
+    }
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
     append(
@@ -425,15 +437,27 @@ pub fn favourites_of(c: &Connection, account: AccountId, page: PageRequest) -> R
     Ok(w.finish(rows.into_iter().map(|(cursor, id)| (cursor, StatusId(id.0))).collect()))
 }
 
-pub fn reblogged_by(c: &Connection, status: StatusId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+/// The boosters of a status whose boosts `viewer` may see (a followers-only
+/// boost lists its booster to the booster's followers only).
+pub fn reblogged_by(
+    c: &Connection,
+    viewer: Option<AccountId>,
+    status: StatusId,
+    page: PageRequest,
+) -> Result<Vec<(i64, AccountId)>> {
     let w = Window::new(page);
     let sql = format!(
-        "SELECT s.id, s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
-         WHERE s.reblog_of_id = :status AND a.suspended = 0 AND {}",
+        "SELECT s.id, s.account_id FROM statuses s
+         WHERE s.reblog_of_id = :status AND {} AND {}",
+        super::timelines::visible_to_viewer("s"),
         w.clause("s.id")
     );
-    let rows =
-        query_pairs(c, &sql, named_params! {":status": status.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
+    let viewer = viewer.map_or(0, |v| v.0);
+    let rows = query_pairs(
+        c,
+        &sql,
+        named_params! {":status": status.0, ":viewer": viewer, ":max": w.max, ":min": w.min, ":limit": w.limit},
+    )?;
     Ok(w.finish(rows))
 }
 

@@ -1,6 +1,6 @@
 //! Timelines and status search. Every query here filters by the same
 //! visibility rule as `parley_core::visibility::can_view`, expressed in SQL
-//! ([`VISIBLE_TO_VIEWER`]); the API tests check the two agree.
+//! ([`visible_to_viewer`]); the API tests check the two agree.
 
 use parley_core::AccountId;
 use parley_core::model::Status;
@@ -11,20 +11,36 @@ use super::rows::{SqlWindow, Window, load_statuses, query_ids};
 use crate::Result;
 use crate::types::AccountStatusesFilter;
 
-/// `s` is visible to `:viewer` (0 when anonymous): `can_view` in SQL.
-const VISIBLE_TO_VIEWER: &str = "(
-    s.account_id = :viewer
+/// The status row `{s}` is visible to `:viewer` (0 when anonymous):
+/// `parley_core::visibility::can_view` in SQL, `account_shown` included (an
+/// author suspended or awaiting approval is seen by nobody else).
+pub(super) fn visible_to_viewer(s: &str) -> String {
+    format!(
+        "(
+    {s}.account_id = :viewer
     OR (
-      NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_id = :viewer)
+      NOT EXISTS (SELECT 1 FROM accounts au WHERE au.id = {s}.account_id AND (au.suspended = 1 OR au.approved = 0))
+      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = {s}.account_id AND b.target_id = :viewer)
       AND (
-        s.visibility IN ('public', 'unlisted')
-        OR (s.visibility = 'private' AND EXISTS
-             (SELECT 1 FROM follows f WHERE f.account_id = :viewer AND f.target_id = s.account_id))
-        OR (s.visibility IN ('private', 'direct') AND EXISTS
-             (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = :viewer))
+        {s}.visibility IN ('public', 'unlisted')
+        OR ({s}.visibility = 'private' AND EXISTS
+             (SELECT 1 FROM follows f WHERE f.account_id = :viewer AND f.target_id = {s}.account_id))
+        OR ({s}.visibility IN ('private', 'direct') AND EXISTS
+             (SELECT 1 FROM mentions m WHERE m.status_id = {s}.id AND m.account_id = :viewer))
       )
     )
-  )";
+  )"
+    )
+}
+
+/// `s` is visible to `:viewer`, and so is what it boosts: `can_view_boost` in SQL.
+fn visible_with_original() -> String {
+    format!(
+        "({} AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {})))",
+        visible_to_viewer("s"),
+        visible_to_viewer("o")
+    )
+}
 
 /// Hides what the viewer chose not to see (blocked or muted authors, also of
 /// boosted statuses) and authors who are suspended.
@@ -115,11 +131,9 @@ pub fn account(
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.account_id = :account {filters}
-           AND {VISIBLE_TO_VIEWER}
-           AND (s.reblog_of_id IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM statuses o JOIN blocks b ON b.account_id = o.account_id
-                 WHERE o.id = s.reblog_of_id AND b.target_id = :viewer))
+           AND {}
            AND {}",
+        visible_with_original(),
         w.clause("s.id")
     );
     let ids = query_ids(
@@ -140,8 +154,9 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.reblog_of_id IS NULL AND s.text LIKE :pattern ESCAPE '\\'
-           AND {VISIBLE_TO_VIEWER} AND {NOT_HIDDEN_FROM_VIEWER}
-         ORDER BY s.id DESC LIMIT :limit + 0"
+           AND {} AND {NOT_HIDDEN_FROM_VIEWER}
+         ORDER BY s.id DESC LIMIT :limit + 0",
+        visible_with_original()
     );
     let ids = query_ids(
         c,
@@ -151,7 +166,10 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
     load_statuses(c, &ids)
 }
 
-/// Hashtags starting with `query`, most used first.
+/// Hashtags starting with `query`, most used first; only tags of statuses
+/// anyone may see (public or unlisted, by an author shown to others), so a
+/// tag used only in followers-only or direct posts, or by a suspended
+/// account, is not revealed.
 pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<String>> {
     let q = query.trim().trim_start_matches('#').to_lowercase();
     if q.is_empty() {
@@ -159,8 +177,10 @@ pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<Stri
     }
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(
-        "SELECT tag FROM status_tags WHERE tag LIKE ?1 ESCAPE '\\'
-         GROUP BY tag ORDER BY (tag = ?2) DESC, count(*) DESC, tag LIMIT ?3 + 0",
+        "SELECT t.tag FROM status_tags t JOIN statuses s ON s.id = t.status_id
+         WHERE t.tag LIKE ?1 ESCAPE '\\' AND s.visibility IN ('public', 'unlisted')
+           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended = 1 OR a.approved = 0))
+         GROUP BY t.tag ORDER BY (t.tag = ?2) DESC, count(*) DESC, t.tag LIMIT ?3 + 0",
     )?;
     let tags = stmt
         .query_map(params![format!("{escaped}%"), q, limit as i64], |r| r.get(0))?
