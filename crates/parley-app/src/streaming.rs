@@ -1,22 +1,23 @@
 //! Mastodon's streaming API as use cases: which streams exist, who may
 //! subscribe to which, and what each event from the hub becomes on each
 //! stream. Every rule of who sees what is checked when an event is delivered,
-//! through the same services a request uses ([`StatusService::get`] for
-//! visibility, the store's home rule for `user`), so a stream never shows a
-//! status its subscriber could not fetch. Transports (WebSocket, server-sent
+//! with the same rules a request uses (`views::ensure_visible` for a status
+//! by ID, `filter_visible` for listings, the store's home rule for `user`),
+//! so a stream never shows a status its subscriber could not fetch. What is
+//! sent is the status as anyone sees it, viewed once per version for all its
+//! subscribers, as Mastodon's stream payloads carry no viewer's marks. Transports (WebSocket, server-sent
 //! events) live in `parley-api`.
 
 use std::sync::Arc;
 
-use parley_core::model::Visibility;
+use parley_core::model::{Status, Visibility};
 use parley_core::{AccountId, PollId, StatusId};
 
 use crate::auth::{AuthService, Identity};
 use crate::events::Event;
 use crate::notifications::NotificationService;
 use crate::polls::{PollService, PollView};
-use crate::statuses::StatusService;
-use crate::views::{NotificationView, StatusView};
+use crate::views::{NotificationView, StatusView, ensure_visible, filter_visible, status_view};
 use crate::{AppError, Context, Result};
 
 /// One stream, as named by Mastodon (`user`, `public:local`, `hashtag`…) or
@@ -144,8 +145,10 @@ impl Stream {
 /// What one event becomes on one stream.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    Update(StatusView),
-    StatusUpdate(StatusView),
+    /// The status as anyone sees it (no viewer's marks, as Mastodon's stream
+    /// payloads), shared by every subscriber it goes to.
+    Update(Arc<StatusView>),
+    StatusUpdate(Arc<StatusView>),
     Delete(StatusId),
     Notification(NotificationView),
     /// The poll as an anonymous reader sees it.
@@ -169,16 +172,23 @@ impl Outgoing {
 pub struct StreamingService {
     ctx: Arc<Context>,
     auth: AuthService,
-    statuses: StatusService,
     notifications: NotificationService,
     polls: PollService,
+    /// The last statuses streamed, each viewed once for all its subscribers
+    /// (keyed by the entity cache's `Arc`: a new version is a new key).
+    shared_views: SharedViews,
 }
+
+type SharedViews = Arc<std::sync::Mutex<std::collections::VecDeque<(Arc<Status>, Arc<StatusView>)>>>;
+
+/// Statuses whose shared view is kept (a post fans out within a second).
+const SHARED_VIEWS: usize = 64;
 
 impl StreamingService {
     pub fn new(ctx: Arc<Context>) -> Self {
         StreamingService {
             auth: AuthService::new(ctx.clone()),
-            statuses: StatusService::new(ctx.clone()),
+            shared_views: Default::default(),
             notifications: NotificationService::new(ctx.clone()),
             polls: PollService::new(ctx.clone()),
             ctx,
@@ -256,8 +266,14 @@ impl StreamingService {
         Ok(Some(Outgoing::PollUpdate(self.polls.get(None, id).await?)))
     }
 
-    /// The status as `viewer` sees it, if it belongs on `stream` for them.
-    async fn status_for(&self, viewer: Option<AccountId>, stream: &Stream, id: StatusId) -> Result<Option<StatusView>> {
+    /// The status's shared view, if it belongs on `stream` for `viewer` and
+    /// `viewer` may see it.
+    async fn status_for(
+        &self,
+        viewer: Option<AccountId>,
+        stream: &Stream,
+        id: StatusId,
+    ) -> Result<Option<Arc<StatusView>>> {
         let Some(me) = viewer else { return Ok(None) };
         let Some(status) = self.ctx.store.find_status(id).await? else { return Ok(None) };
         let belongs = match stream {
@@ -272,24 +288,40 @@ impl StreamingService {
         if !belongs {
             return Ok(None);
         }
-        if !matches!(stream, Stream::User) && self.silenced_by(me, status.account_id).await? {
+        // Visibility, blocks and suspension as `GET /api/v1/statuses/:id`; on
+        // public and tag streams also mutes, as their timelines.
+        let visible = match stream {
+            Stream::User => match ensure_visible(&self.ctx, Some(me), &status).await {
+                Ok(()) => true,
+                Err(AppError::NotFound) => false,
+                Err(e) => return Err(e),
+            },
+            _ => !filter_visible(&self.ctx, Some(me), vec![status.clone()]).await?.is_empty(),
+        };
+        if !visible {
             return Ok(None);
         }
-        // Visibility, blocks and suspension: exactly as `GET /api/v1/statuses/:id`.
-        match self.statuses.get(Some(me), id).await {
-            Ok(view) => Ok(Some(view)),
-            Err(AppError::NotFound) => Ok(None),
-            Err(e) => Err(e),
-        }
+        self.shared_view(status).await.map(Some)
     }
 
-    /// Does the viewer mute or block `author` (public and tag streams leave them out)?
-    async fn silenced_by(&self, viewer: AccountId, author: AccountId) -> Result<bool> {
-        if viewer == author {
-            return Ok(false);
+    /// The status as anyone sees it, viewed once for every subscriber.
+    async fn shared_view(&self, status: Arc<Status>) -> Result<Arc<StatusView>> {
+        let kept = |views: &std::collections::VecDeque<(Arc<Status>, Arc<StatusView>)>| {
+            views.iter().find(|(s, _)| Arc::ptr_eq(s, &status)).map(|(_, v)| v.clone())
+        };
+        if let Some(view) = kept(&self.shared_views.lock().unwrap_or_else(std::sync::PoisonError::into_inner)) {
+            return Ok(view);
         }
-        let rel = self.ctx.store.relationships(viewer, &[author]).await?;
-        Ok(rel.first().is_some_and(|r| r.muting || r.blocking || r.blocked_by))
+        let view = Arc::new(status_view(&self.ctx, None, status.clone()).await?);
+        let mut views = self.shared_views.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(other) = kept(&views) {
+            return Ok(other);
+        }
+        if views.len() >= SHARED_VIEWS {
+            views.pop_front();
+        }
+        views.push_back((status, view.clone()));
+        Ok(view)
     }
 
     /// Is a deletion told on this stream? Where the status could have been shown.

@@ -199,8 +199,10 @@ impl Connection {
     fn frame(&self, stream: &Stream, out: &Outgoing) -> Frame {
         let settings = self.services.settings();
         let payload = match out {
+            // As anyone sees it: the same for every subscriber (and the
+            // status's rendering is kept per version, see `entities::rendered`).
             Outgoing::Update(view) | Outgoing::StatusUpdate(view) => {
-                serde_json::to_string(&entities::Status::from_view(view, settings, self.viewer()))
+                serde_json::to_string(&entities::Status::from_view(view, settings, None))
             }
             Outgoing::Notification(view) => serde_json::to_string(&entities::Notification::from_view(view, settings)),
             Outgoing::PollUpdate(view) => serde_json::to_string(&entities::Poll::from_view(view)),
