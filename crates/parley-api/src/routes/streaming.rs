@@ -173,7 +173,7 @@ impl Connection {
         let mut frames = Vec::new();
         for stream in &self.streams {
             match self.services.streaming.route(self.identity.as_deref(), stream, event).await {
-                Ok(Some(out)) => frames.push(self.frame(stream, &out)),
+                Ok(Some(out)) => frames.extend(self.frame(stream, &out)),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "streaming: an event could not be delivered"),
             }
@@ -188,7 +188,7 @@ impl Connection {
         for id in std::mem::take(&mut self.dirty_polls) {
             let stream = Stream::Poll(id);
             match self.services.streaming.poll_update(viewer, id).await {
-                Ok(Some(out)) => frames.push(self.frame(&stream, &out)),
+                Ok(Some(out)) => frames.extend(self.frame(&stream, &out)),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "streaming: a poll update could not be read"),
             }
@@ -196,7 +196,7 @@ impl Connection {
         frames
     }
 
-    fn frame(&self, stream: &Stream, out: &Outgoing) -> Frame {
+    fn frame(&self, stream: &Stream, out: &Outgoing) -> Option<Frame> {
         let settings = self.services.settings();
         let payload = match out {
             // As anyone sees it: the same for every subscriber (and the
@@ -208,8 +208,13 @@ impl Connection {
             Outgoing::PollUpdate(view) => serde_json::to_string(&entities::Poll::from_view(view)),
             Outgoing::Delete(id) => Ok(id.to_string()),
         };
-        // Entities are plain data: serialising them cannot fail.
-        Frame { stream: stream.frame_name(), event: out.event(), payload: payload.unwrap_or_default() }
+        match payload {
+            Ok(payload) => Some(Frame { stream: stream.frame_name(), event: out.event(), payload }),
+            Err(e) => {
+                tracing::error!(error = %e, "streaming: an entity could not be serialised");
+                None
+            }
+        }
     }
 }
 
@@ -355,6 +360,7 @@ async fn serve_websocket(mut socket: WebSocket, mut conn: Connection) {
                         Ended::Revoked => (1008, "the access token was revoked"),
                         Ended::Closed => (1001, "the server is stopping"),
                     };
+                    // The connection ends either way: a close frame that cannot be sent changes nothing.
                     let _ = socket.send(close(code, reason)).await;
                     return;
                 }
@@ -369,6 +375,7 @@ async fn serve_websocket(mut socket: WebSocket, mut conn: Connection) {
                     }
                 }
                 Some(Ok(Message::Binary(_))) => {
+                    // As above: the connection ends either way.
                     let _ = socket.send(close(1003, "binary frames are not accepted")).await;
                     return;
                 }

@@ -207,6 +207,7 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
     let mut doubled = 0usize;
     let mut unexpected = 0usize;
     let mut stale_polls = 0usize;
+    let mut poll_updates = 0usize;
     let posts: Vec<String> = shared.posts.lock().map_err(|_| anyhow::anyhow!("lock"))?.keys().cloned().collect();
     for (follows_author, is_poll, task) in tasks {
         let seen = match task.await {
@@ -214,8 +215,8 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
             Err(e) if e.is_cancelled() => continue,
             Err(e) => return Err(e.into()),
         };
-        let _ = seen.poll_updates;
         if is_poll {
+            poll_updates += seen.poll_updates;
             if seen.last_poll_votes != Some(final_tally) {
                 stale_polls += 1;
             }
@@ -243,7 +244,10 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
             .push(format!("server memory: {before} KiB before, {after} KiB with the connections: {per:.1} KiB each"));
         out.extra = json!({"rss_before_kib": before, "rss_after_kib": after, "kib_per_connection": per});
     }
-    out.notes.push(format!("{sent_votes} votes acknowledged; final tally {final_tally}"));
+    out.notes.push(format!(
+        "{sent_votes} votes acknowledged; final tally {final_tally}; {poll_updates} poll updates and {} frames in all received",
+        shared.frames.load(Ordering::Relaxed)
+    ));
     let delivery = shared.delivery.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone();
     let staleness = shared.poll_staleness.lock().map_err(|_| anyhow::anyhow!("lock"))?.clone();
     out.phases.push(measurement("post-delivery", &delivery, ctx));
@@ -271,7 +275,6 @@ pub async fn run(ctx: &Ctx, args: &StreamsArgs) -> anyhow::Result<ScenarioOutput
         stale_polls == 0,
         format!("{stale_polls} poll subscribers' last update was not the final tally ({final_tally})"),
     ));
-    let _ = shared.frames.load(Ordering::Relaxed);
     Ok(out)
 }
 
