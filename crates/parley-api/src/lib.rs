@@ -12,6 +12,7 @@ pub mod error;
 pub mod page_cache;
 pub mod pagination;
 pub mod params;
+pub mod rate_limit;
 mod routes;
 
 use axum::Router;

@@ -31,6 +31,28 @@ pub struct Config {
     pub polls: PollsConfig,
     pub storage: StorageConfig,
     pub http: HttpConfig,
+    pub rate_limits: RateLimitsConfig,
+}
+
+/// Rate limits (Mastodon's numbers: see `parley_api::rate_limit`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitsConfig {
+    /// Off only for load tests.
+    pub enabled: bool,
+    /// Requests from loopback are not limited (as Mastodon: a local proxy, tools).
+    /// Behind a local reverse proxy, list it in `trusted_proxies`, or every
+    /// client looks like loopback.
+    pub exempt_loopback: bool,
+    /// Reverse proxies (addresses or networks, `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client. Nobody else's is believed.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        RateLimitsConfig { enabled: true, exempt_loopback: true, trusted_proxies: Vec::new() }
+    }
 }
 
 /// Limits on connections and requests, so a client that sends slowly, or
@@ -150,6 +172,7 @@ impl Default for Config {
             polls: PollsConfig::default(),
             storage: StorageConfig::default(),
             http: HttpConfig::default(),
+            rate_limits: RateLimitsConfig::default(),
         }
     }
 }
@@ -214,7 +237,27 @@ impl Config {
         Ok(config)
     }
 
+    /// The rate limits as the server applies them.
+    pub fn rate_limit_settings(&self) -> anyhow::Result<parley_api::rate_limit::RateLimitSettings> {
+        let trusted_proxies = self
+            .rate_limits
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("rate_limits.trusted_proxies: {p:?} is not an address or a network"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(parley_api::rate_limit::RateLimitSettings {
+            enabled: self.rate_limits.enabled,
+            exempt_loopback: self.rate_limits.exempt_loopback,
+            trusted_proxies,
+        })
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
+        self.rate_limit_settings()?;
         if let Some(url) = &self.public_url {
             let rest = url
                 .strip_prefix("https://")
@@ -430,6 +473,15 @@ request_timeout_secs = 30
 max_connections = 16384
 # Largest request body in bytes, on every endpoint (413 beyond).
 max_body_bytes = 1048576
+
+[rate_limits]
+# Mastodon's limits (300 requests / 5 min per token or IP, 5 sign-ups / 30 min,
+# 25 sign-in attempts / 5 min, 30 deletes / 30 min). Off only for load tests.
+enabled = true
+# Requests from loopback are not limited, as in Mastodon.
+exempt_loopback = true
+# Reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1", "10.0.0.0/8"].
+trusted_proxies = []
 "#;
 
 #[cfg(test)]
@@ -464,8 +516,8 @@ mod tests {
         let known = ["PARLEY_LISTEN", "PARLEY_POLLS__MAX_OPTIONS", "PARLEY_PUBLIC_URL", "PARLEY_REGISTRATIONS__MODE"];
         assert!(check_environment(names(&known)).is_ok());
         assert!(check_environment(names(&["PARLEY_CONFIG", "HOME", "PARLEYX"])).is_ok(), "not settings, not ours");
-        let e = check_environment(names(&["PARLEY_RATE_LIMITS__ENABLED", "PARLEY_LISTEN"])).expect_err("unknown");
-        assert!(e.to_string().contains("PARLEY_RATE_LIMITS__ENABLED"), "{e}");
+        let e = check_environment(names(&["PARLEY_RATE_LIMIT__ENABLED", "PARLEY_LISTEN"])).expect_err("unknown");
+        assert!(e.to_string().contains("PARLEY_RATE_LIMIT__ENABLED"), "{e}");
         assert!(check_environment(names(&["PARLEY_DATABASE__URL"])).is_err());
         assert!(check_environment(names(&["PARLEY_POLLS__MAX_OPTONS"])).is_err());
     }

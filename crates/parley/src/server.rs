@@ -88,7 +88,11 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
         // The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.
-        .layer(axum::middleware::map_response(json_payload_too_large));
+        .layer(axum::middleware::map_response(json_payload_too_large))
+        .layer(axum::middleware::from_fn_with_state(
+            parley_api::rate_limit::RateLimits::new(config.rate_limit_settings()?),
+            parley_api::rate_limit::limit,
+        ));
     // Mastodon answers `/api/v1/instance/` like `/api/v1/instance`, and clients
     // (Mastodon.py, toot) depend on it: trim one trailing slash before routing.
     let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), router);
@@ -168,9 +172,17 @@ async fn serve_connections<S>(
             accepted = accept(&listener, &permits) => accepted,
         };
         let Some((stream, permit)) = accepted else { continue };
+        // Who is at the other end, for the rate limits (and nothing else).
+        let peer = stream.peer_addr().ok();
         let service = TowerToHyperService::new(
             tower::ServiceBuilder::new()
-                .map_request(|req: hyper::Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
+                .map_request(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let mut req = req.map(axum::body::Body::new);
+                    if let Some(peer) = peer {
+                        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    }
+                    req
+                })
                 .service(app.clone()),
         );
         // With upgrades: the streaming API's WebSockets take the connection over.

@@ -17,12 +17,18 @@ fn load_toml(text: &str) -> anyhow::Result<Config> {
 fn unknown_keys_in_the_file_are_refused_by_name() {
     let e = load_toml("[statuses]\nmax_charcters = 5\n").expect_err("a misspelt key");
     assert!(format!("{e:#}").contains("max_charcters"), "{e:#}");
-    let e = load_toml("[rate_limits]\nenabled = true\n").expect_err("a section Parley does not have");
-    assert!(format!("{e:#}").contains("rate_limits"), "{e:#}");
+    let e = load_toml("[rate_limit]\nenabled = true\n").expect_err("a section Parley does not have");
+    assert!(format!("{e:#}").contains("rate_limit"), "{e:#}");
+    let e = load_toml("[rate_limits]\ntrusted_proxies = [\"not an address\"]\n").expect_err("a bad proxy");
+    assert!(format!("{e:#}").contains("not an address"), "{e:#}");
     let e = load_toml("databse = \"x\"\n").expect_err("a top-level key");
     assert!(format!("{e:#}").contains("databse"), "{e:#}");
-    let ok = load_toml("[statuses]\nmax_characters = 600\nmax_bytes = 20000\n[http]\nmax_connections = 10\n")
-        .expect("known keys");
+    let ok = load_toml(
+        "[statuses]\nmax_characters = 600\nmax_bytes = 20000\n[http]\nmax_connections = 10\n\
+         [rate_limits]\nenabled = false\ntrusted_proxies = [\"10.0.0.0/8\", \"127.0.0.1\"]\n",
+    )
+    .expect("known keys");
+    assert!(!ok.rate_limits.enabled);
     assert_eq!(ok.statuses.max_characters, 600);
     assert_eq!(ok.http.max_connections, 10);
 }
@@ -59,7 +65,12 @@ fn serve_with(variable: &str, value: &str, patience: Duration) -> Option<(i32, S
 
 #[test]
 fn an_environment_variable_that_names_no_setting_stops_the_binary() {
-    for variable in ["PARLEY_RATE_LIMITS__ENABLED", "PARLEY_DATABASE__URL", "PARLEY_STATUSES__MAX_CHARCTERS"] {
+    for variable in [
+        "PARLEY_RATE_LIMITS__ENABLE",
+        "PARLEY_RATE_LIMIT__ENABLED",
+        "PARLEY_DATABASE__URL",
+        "PARLEY_STATUSES__MAX_CHARCTERS",
+    ] {
         let (code, stderr) = serve_with(variable, "1", Duration::from_secs(15))
             .unwrap_or_else(|| panic!("parley started despite {variable}"));
         assert_ne!(code, 0, "{variable}: {stderr}");
