@@ -53,9 +53,12 @@ pub fn router(services: Services, pages: std::sync::Arc<page_cache::PageCache>) 
     routes::router().with_state(AppState(std::sync::Arc::new(SharedState { services, pages })))
 }
 
+/// The prefixes of the paths that belong to the API.
+pub(crate) const API_PREFIXES: [&str; 4] = ["/api/", "/oauth/", "/.well-known/", "/nodeinfo/"];
+
 /// Paths that belong to the API: unknown ones get a JSON 404, not a page.
 pub fn is_api_path(path: &str) -> bool {
-    ["/api/", "/oauth/", "/.well-known/", "/nodeinfo/"].iter().any(|p| path.starts_with(p))
+    API_PREFIXES.iter().any(|p| path.starts_with(p))
 }
 
 pub use routes::not_found;

@@ -15,6 +15,7 @@
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use parley_app::auth::{OAuthError, OAuthErrorKind};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
@@ -22,6 +23,30 @@ use crate::error::ApiError;
 
 /// Parameters from the query string and the body, merged (the body wins).
 pub struct Params<T>(pub T);
+
+/// [`Params`] for the OAuth endpoints (`/oauth/token`, `/oauth/revoke`):
+/// parameters that cannot be read are refused as RFC 6749 §5.2 says, with
+/// `400 {"error":"invalid_request","error_description":…}`, since OAuth
+/// clients read only that shape. A body over the size limit stays 413.
+pub struct OAuthParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OAuthParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Params::<T>::from_request(req, state).await {
+            Ok(Params(p)) => Ok(OAuthParams(p)),
+            Err(ApiError::Malformed(description) | ApiError::InvalidParam(description)) => {
+                Err(ApiError::OAuth(OAuthError { kind: OAuthErrorKind::InvalidRequest, description }))
+            }
+            Err(ApiError::MissingParam(name)) => Err(ApiError::OAuth(OAuthError {
+                kind: OAuthErrorKind::InvalidRequest,
+                description: format!("The request is missing a required parameter: {name}."),
+            })),
+            Err(other) => Err(other),
+        }
+    }
+}
 
 /// Parameters from the query string only (for GET handlers that also take a path).
 pub struct Query<T>(pub T);

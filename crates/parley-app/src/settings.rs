@@ -1,6 +1,12 @@
 //! The settings the use cases read, built by the binary from its configuration.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
+
+/// What a path segment may hold as is: RFC 3986's unreserved characters.
+/// Everything else (non-ASCII letters of `#café`, `#日本`) is percent-encoded
+/// as UTF-8, as Mastodon's Rails routes encode `/tags/:id`.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Who may sign up through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +71,9 @@ impl Settings {
         format!("{}/users/{}/statuses/{}", self.public_url, username, id)
     }
 
+    /// The hashtag's page; the name is percent-encoded, so the URL is valid
+    /// for any name (clients parse it, and some match it against `/tags/`).
     pub fn tag_url(&self, tag: &str) -> String {
-        format!("{}/tags/{}", self.public_url, tag)
+        format!("{}/tags/{}", self.public_url, utf8_percent_encode(tag, PATH_SEGMENT))
     }
 }

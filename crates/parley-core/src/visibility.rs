@@ -81,6 +81,14 @@ pub fn counted_in_replies(visibility: Visibility) -> bool {
     matches!(visibility, Visibility::Public | Visibility::Unlisted)
 }
 
+/// Does a new status tell the followers who asked to be notified
+/// (`notify=true`) with a `status` notification? Mastodon's
+/// `FeedInsertWorker#notify?` skips replies to someone else (a self-reply,
+/// a thread, notifies); direct messages never reach its follower fan-out.
+pub fn notifies_subscribers(visibility: Visibility, author: AccountId, in_reply_to_account: Option<AccountId>) -> bool {
+    visibility != Visibility::Direct && in_reply_to_account.is_none_or(|parent_author| parent_author == author)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +189,16 @@ mod tests {
         assert!(!listed_publicly(Unlisted));
         assert!(!listed_publicly(Private));
         assert!(!listed_publicly(Direct));
+    }
+
+    #[test]
+    fn subscribers_hear_of_posts_and_threads_not_replies_to_others_or_direct_messages() {
+        let (author, other) = (AccountId(1), AccountId(2));
+        for v in [Public, Unlisted, Private] {
+            assert!(notifies_subscribers(v, author, None));
+            assert!(notifies_subscribers(v, author, Some(author)));
+            assert!(!notifies_subscribers(v, author, Some(other)));
+        }
+        assert!(!notifies_subscribers(Direct, author, None));
     }
 }

@@ -69,11 +69,12 @@ impl WebState {
 /// binary merges it with the API and answers unknown paths with
 /// [`not_found_page`].
 pub fn router(services: Services) -> Router {
-    use pages::{account, compose, embed, history, public, social};
+    use pages::{about, account, compose, embed, history, public, social};
     let state = WebState::new(services);
     Router::new()
         .route("/", get(public::landing))
         .route("/home", get(public::home))
+        .route("/about", get(about::page))
         .route("/tags/{tag}", get(public::tag))
         .route("/{handle}", get(public::profile))
         .route("/{handle}/{id}", get(public::status))

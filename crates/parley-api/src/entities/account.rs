@@ -128,13 +128,52 @@ pub struct Source {
     pub follow_requests_count: i64,
 }
 
+/// The signed-in user's own role (Mastodon's `Role`, which the `roles` of
+/// [`Account`] abbreviate): what the user may do.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialRole {
+    pub id: String,
+    pub name: String,
+    /// A bitmask as a decimal string, as Mastodon sends it.
+    pub permissions: String,
+    pub color: String,
+    /// Shown as a badge on the profile.
+    pub highlighted: bool,
+}
+
+/// Mastodon's `UserRole::FLAGS[:administrator]`: every permission.
+const ADMINISTRATOR_PERMISSIONS: &str = "1";
+
+impl CredentialRole {
+    /// Mastodon's built-in roles: the "everyone" role (`-99`, no name, not
+    /// highlighted) for users, and its "Admin" role (`3`) for admins.
+    fn from_domain(role: DomainRole) -> CredentialRole {
+        match role {
+            DomainRole::Admin => CredentialRole {
+                id: "3".into(),
+                name: "Admin".into(),
+                permissions: ADMINISTRATOR_PERMISSIONS.into(),
+                color: String::new(),
+                highlighted: true,
+            },
+            DomainRole::User => CredentialRole {
+                id: "-99".into(),
+                name: String::new(),
+                permissions: "0".into(),
+                color: String::new(),
+                highlighted: false,
+            },
+        }
+    }
+}
+
 /// The signed-in user's own account, with `source` and `role`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialAccount {
     #[serde(flatten)]
     pub account: Account,
     pub source: Source,
-    pub role: Role,
+    pub role: CredentialRole,
 }
 
 impl CredentialAccount {
@@ -153,11 +192,7 @@ impl CredentialAccount {
                     .collect(),
                 follow_requests_count,
             },
-            role: Role {
-                id: if a.role == DomainRole::Admin { "3".into() } else { "-99".into() },
-                name: if a.role == DomainRole::Admin { "Admin".into() } else { String::new() },
-                color: String::new(),
-            },
+            role: CredentialRole::from_domain(a.role),
         }
     }
 }

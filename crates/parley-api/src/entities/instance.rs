@@ -121,9 +121,17 @@ pub fn instance_v2(s: &Settings, stats: InstanceStats) -> Value {
     })
 }
 
-pub fn nodeinfo(s: &Settings, stats: InstanceStats) -> Value {
+/// The nodeinfo schemas served, `/nodeinfo/2.0` and `/nodeinfo/2.1`.
+pub const NODEINFO_VERSIONS: [&str; 2] = ["2.0", "2.1"];
+
+/// The nodeinfo document in schema `version` (one of [`NODEINFO_VERSIONS`]).
+/// `metadata.upstream` names the API Parley speaks, as Mastodon-compatible
+/// servers do: clients that detect the server kind (megalodon's `detector`)
+/// read it when they do not know `software.name`.
+pub fn nodeinfo(s: &Settings, stats: InstanceStats, version: &str) -> Value {
     json!({
-        "version": "2.0",
+        "version": version,
+        // 2.1's optional `repository` and `homepage` are left out: Parley has none to give yet.
         "software": { "name": "parley", "version": env!("CARGO_PKG_VERSION") },
         // Federation is not built yet, so no protocol is claimed.
         "protocols": [],
@@ -137,6 +145,9 @@ pub fn nodeinfo(s: &Settings, stats: InstanceStats) -> Value {
             "localPosts": stats.status_count
         },
         "openRegistrations": registrations_open(s),
-        "metadata": { "nodeName": s.title }
+        "metadata": {
+            "nodeName": s.title,
+            "upstream": { "name": "mastodon", "version": VERSION }
+        }
     })
 }

@@ -32,16 +32,29 @@ pub async fn empty_list() -> Json<Vec<Value>> {
 
 /// `GET /.well-known/nodeinfo`
 pub async fn nodeinfo_links(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "links": [{
-            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0",
-            "href": format!("{}/nodeinfo/2.0", state.settings().public_url)
-        }]
-    }))
+    let links: Vec<Value> = entities::NODEINFO_VERSIONS
+        .iter()
+        .map(|v| {
+            json!({
+                "rel": format!("http://nodeinfo.diaspora.software/ns/schema/{v}"),
+                "href": format!("{}/nodeinfo/{v}", state.settings().public_url)
+            })
+        })
+        .collect();
+    Json(json!({ "links": links }))
 }
 
 /// `GET /nodeinfo/2.0`
-pub async fn nodeinfo(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn nodeinfo_2_0(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    nodeinfo(&state, "2.0").await
+}
+
+/// `GET /nodeinfo/2.1`
+pub async fn nodeinfo_2_1(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    nodeinfo(&state, "2.1").await
+}
+
+async fn nodeinfo(state: &AppState, version: &str) -> ApiResult<Json<Value>> {
     let stats = state.services.instance.stats().await?;
-    Ok(Json(entities::nodeinfo(state.settings(), stats)))
+    Ok(Json(entities::nodeinfo(state.settings(), stats, version)))
 }

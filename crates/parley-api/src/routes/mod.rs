@@ -15,12 +15,12 @@ mod timelines;
 
 use axum::Router;
 use axum::http::{Method, Uri};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{API_PREFIXES, AppState};
 
 pub fn router() -> Router<AppState> {
     let api = Router::new()
@@ -87,13 +87,19 @@ pub fn router() -> Router<AppState> {
         .route("/api/v2/filters", get(instance::empty_list))
         .route("/api/v1/lists", get(instance::empty_list))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))
-        .route("/nodeinfo/2.0", get(instance::nodeinfo))
+        .route("/nodeinfo/2.0", get(instance::nodeinfo_2_0))
+        .route("/nodeinfo/2.1", get(instance::nodeinfo_2_1))
         .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
         .route("/avatars/original/missing.png", get(assets::missing_avatar))
         .route("/headers/original/missing.png", get(assets::missing_header))
         .method_not_allowed_fallback(not_found);
+    // Unknown paths under the API's prefixes get the JSON 404 here, inside the
+    // CORS layer: a browser client must be able to read it (without CORS
+    // headers it sees a network error). Routes win over these catch-alls,
+    // the web's `/api/oembed` and `/oauth/authorize` included.
+    let api = API_PREFIXES.iter().fold(api, |api, prefix| api.route(&format!("{prefix}{{*rest}}"), any(not_found)));
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])

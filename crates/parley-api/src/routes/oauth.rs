@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::entities::Token;
-use crate::params::{Params, Query};
+use crate::params::{OAuthParams, Params, Query};
 use crate::{ApiResult, AppState};
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,7 +238,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Params(form): Params<TokenForm>,
+    OAuthParams(form): OAuthParams<TokenForm>,
 ) -> ApiResult<Json<Token>> {
     let (basic_id, basic_secret) = basic_credentials(&headers).unzip();
     let issued = state
@@ -271,7 +271,7 @@ pub struct RevokeForm {
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Params(form): Params<RevokeForm>,
+    OAuthParams(form): OAuthParams<RevokeForm>,
 ) -> ApiResult<Json<Value>> {
     let (basic_id, basic_secret) = basic_credentials(&headers).unzip();
     let client_id = form.client_id.or(basic_id).unwrap_or_default();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use parley_core::model::{NotificationKind, Status, StatusEdit};
 use parley_core::page::PageRequest;
-use parley_core::visibility::{counted_in_replies, counted_in_statuses};
+use parley_core::visibility::{counted_in_replies, counted_in_statuses, notifies_subscribers};
 use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
@@ -88,7 +88,23 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
     for mentioned in new.mentions.iter().filter(|m| **m != new.account_id) {
         notify_filtered(c, ids, *mentioned, new.account_id, NotificationKind::Mention, Some(StatusId(id)))?;
     }
+    if notifies_subscribers(new.visibility, new.account_id, new.in_reply_to.map(|(_, a)| a)) {
+        notify_subscribers(c, ids, new.account_id, StatusId(id))?;
+    }
     find(c, StatusId(id))?.ok_or(StoreError::NotFound)
+}
+
+/// A `status` notification for each follower who follows `author` with
+/// `notify` on; `notify_filtered` leaves out blocks and notification mutes.
+fn notify_subscribers(c: &Connection, ids: &IdGenerator, author: AccountId, status: StatusId) -> Result<()> {
+    let subscribers = c
+        .prepare_cached("SELECT account_id FROM follows WHERE target_id = ?1 AND notify = 1")?
+        .query_map([author.0], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for subscriber in subscribers.into_iter().filter(|s| *s != author.0) {
+        notify_filtered(c, ids, AccountId(subscriber), author, NotificationKind::Status, Some(status))?;
+    }
+    Ok(())
 }
 
 fn write_mentions_and_tags(c: &Connection, id: i64, mentions: &[AccountId], tags: &[String]) -> Result<()> {

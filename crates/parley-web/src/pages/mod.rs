@@ -2,6 +2,7 @@
 //! statuses and accounts, the account's own pages, poll history and
 //! citations, embeds.
 
+pub mod about;
 pub mod account;
 pub mod compose;
 pub mod embed;
