@@ -73,7 +73,7 @@ impl Limit {
     }
 
     /// Counts one request; the headers to send, or the refusal.
-    fn check(&self, key: &Key) -> Result<Headers, Response> {
+    fn check(&self, key: &Key) -> Result<Headers, Refused> {
         let now = DefaultClock::default().now();
         match self.per.check_key(key) {
             Ok(state) => {
@@ -81,16 +81,25 @@ impl Limit {
                 let full_in = self.refill * (self.allowance - remaining.min(self.allowance));
                 Ok(Headers { limit: self.allowance, remaining, reset_in: full_in })
             }
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(now);
-                let headers = Headers { limit: self.allowance, remaining: 0, reset_in: wait };
-                let body = axum::Json(serde_json::json!({"error": "Too many requests"}));
-                let mut refusal = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
-                headers.write(refusal.headers_mut());
-                refusal.headers_mut().insert("retry-after", HeaderValue::from(wait.as_secs().max(1)));
-                Err(refusal)
-            }
+            Err(not_until) => Err(Refused { limit: self.allowance, wait: not_until.wait_time_from(now) }),
         }
+    }
+}
+
+/// A request over its limit: 429 with the headers and Mastodon's body.
+struct Refused {
+    limit: u32,
+    wait: Duration,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let headers = Headers { limit: self.limit, remaining: 0, reset_in: self.wait };
+        let body = axum::Json(serde_json::json!({"error": "Too many requests"}));
+        let mut refusal = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+        headers.write(refusal.headers_mut());
+        refusal.headers_mut().insert("retry-after", HeaderValue::from(self.wait.as_secs().max(1)));
+        refusal
     }
 }
 
@@ -212,13 +221,13 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
         && matches!(path, "/api/v1/accounts" | "/auth/sign_up")
         && let Err(refused) = limits.sign_ups.check(&ip_key(ip))
     {
-        return refused;
+        return refused.into_response();
     }
     if post
         && matches!(path, "/oauth/token" | "/oauth/authorize" | "/auth/sign_in")
         && let Err(refused) = limits.sign_ins.check(&ip_key(ip))
     {
-        return refused;
+        return refused.into_response();
     }
     // The streaming API's connections are long-lived: counted when they open, like any request.
     if !path.starts_with("/api/") {
@@ -229,11 +238,11 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
         && path.starts_with("/api/v1/statuses/")
         && let Err(refused) = limits.deletes.check(&key)
     {
-        return refused;
+        return refused.into_response();
     }
     let headers = match limits.requests.check(&key) {
         Ok(headers) => headers,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let mut response = next.run(request).await;
     headers.write(response.headers_mut());

@@ -150,9 +150,9 @@ pub enum Outgoing {
     Update(Arc<StatusView>),
     StatusUpdate(Arc<StatusView>),
     Delete(StatusId),
-    Notification(NotificationView),
+    Notification(Box<NotificationView>),
     /// The poll as an anonymous reader sees it.
-    PollUpdate(PollView),
+    PollUpdate(Box<PollView>),
 }
 
 impl Outgoing {
@@ -246,7 +246,7 @@ impl StreamingService {
                     return Ok(None);
                 }
                 match self.notifications.get(*account, *notification).await {
-                    Ok(view) => Ok(Some(Outgoing::Notification(view))),
+                    Ok(view) => Ok(Some(Outgoing::Notification(Box::new(view)))),
                     // Dismissed already, or hidden from its recipient.
                     Err(AppError::NotFound) => Ok(None),
                     Err(e) => Err(e),
@@ -263,7 +263,7 @@ impl StreamingService {
             Err(AppError::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         }
-        Ok(Some(Outgoing::PollUpdate(self.polls.get(None, id).await?)))
+        Ok(Some(Outgoing::PollUpdate(Box::new(self.polls.get(None, id).await?))))
     }
 
     /// The status's shared view, if it belongs on `stream` for `viewer` and

@@ -75,9 +75,16 @@ impl EntityCache {
     }
 
     /// What is cached now (for the rebuild-and-compare check).
-    pub fn cached(&self) -> (Vec<Arc<Status>>, Vec<Arc<Account>>, Vec<Arc<App>>) {
-        (self.statuses.values(), self.accounts.values(), self.apps.values())
+    pub fn cached(&self) -> Cached {
+        Cached { statuses: self.statuses.values(), accounts: self.accounts.values(), apps: self.apps.values() }
     }
+}
+
+/// Everything the entity cache holds at one moment.
+pub struct Cached {
+    pub statuses: Vec<Arc<Status>>,
+    pub accounts: Vec<Arc<Account>>,
+    pub apps: Vec<Arc<App>>,
 }
 
 impl ChangeListener for EntityCache {

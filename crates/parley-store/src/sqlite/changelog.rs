@@ -150,7 +150,7 @@ mod tests {
             times.extend((0..5).map(|i| now - hour + i));
             let c = log_with(&times);
             assert_eq!(prune(&c, 2 * hour).expect("prune"), old as usize);
-            assert_eq!(seqs(&c), ((old as i64 + 1)..=(old as i64 + 5)).collect::<Vec<_>>());
+            assert_eq!(seqs(&c), ((old + 1)..=(old + 5)).collect::<Vec<_>>());
         }
     }
 

@@ -18,7 +18,8 @@ use crate::derived::home_index::HomeIndex;
 /// Every difference between what is kept and what the database says.
 pub fn differences(c: &Connection, entities: &EntityCache, home: &HomeIndex) -> Result<Vec<String>> {
     let mut found = Vec::new();
-    let (statuses, cached_accounts, apps) = entities.cached();
+    let cached = entities.cached();
+    let (statuses, cached_accounts, apps) = (cached.statuses, cached.accounts, cached.apps);
     for status in statuses {
         let fresh = rows::load_statuses(c, &[status.id.0])?.pop();
         if fresh.as_ref() != Some(&*status) {
