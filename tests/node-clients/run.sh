@@ -45,37 +45,9 @@ SERVER_DIR="$DATA_DIR"
 # shellcheck source=../../scripts/lib/server-cleanup.sh
 source "$ROOT/scripts/lib/server-cleanup.sh"
 
-free_port() {
-    node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-
-start_server() {
-    PORT="$(free_port)"
-    URL="http://127.0.0.1:$PORT"
-    # Short polls are allowed, so that a test can watch one end.
-    "$BIN" serve --data-dir "$DATA_DIR/db" --listen "127.0.0.1:$PORT" \
-        >"$DATA_DIR/server.log" 2>&1 &
-    SERVER_PID=$!
-    # Wait for /api/v1/instance (at most 30 s); give up early if the server died.
-    node - "$URL" "$SERVER_PID" <<'JS'
-const [url, pid] = process.argv.slice(2);
-const deadline = Date.now() + 30000;
-(async () => {
-  while (Date.now() < deadline) {
-    try { process.kill(Number(pid), 0); } catch { console.error('parley exited before answering'); process.exit(1); }
-    try {
-      const r = await fetch(url + '/api/v1/instance');
-      if (r.ok) process.exit(0);
-    } catch {}
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  console.error('parley did not answer /api/v1/instance within 30 s');
-  process.exit(1);
-})();
-JS
-}
-
-before_retry() { rm -rf "$DATA_DIR/db"; }
+SERVER_ENV=()
+# shellcheck source=../../scripts/lib/node-suite-server.sh
+source "$ROOT/scripts/lib/node-suite-server.sh"
 parley_start_retrying
 echo "== node-clients: parley is serving $URL"
 
