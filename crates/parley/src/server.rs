@@ -83,19 +83,23 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     let jobs = services.start_jobs();
     let limits = ConnectionLimits::from(&config.http);
     let pages = Arc::new(PageCache::default());
-    let router = app_router(services.clone(), pages.clone())
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
-        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
-        // The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.
-        .layer(axum::middleware::map_response(json_payload_too_large))
+    let router = app_router(services.clone(), pages.clone());
+    // The server's own limits wrap the router as one stack, outside routing:
+    // layered with `Router::layer` they would be part of every route's
+    // service, cloned for each request (about 15,000 instructions a vote).
+    // Trailing slashes go first: Mastodon answers `/api/v1/instance/` like
+    // `/api/v1/instance`, and clients (Mastodon.py, toot) depend on it.
+    let app = tower::ServiceBuilder::new()
+        .layer(NormalizePathLayer::trim_trailing_slash())
         .layer(axum::middleware::from_fn_with_state(
             parley_api::rate_limit::RateLimits::new(config.rate_limit_settings()?),
             parley_api::rate_limit::limit,
-        ));
-    // Mastodon answers `/api/v1/instance/` like `/api/v1/instance`, and clients
-    // (Mastodon.py, toot) depend on it: trim one trailing slash before routing.
-    let app = tower::Layer::layer(&NormalizePathLayer::trim_trailing_slash(), router);
+        ))
+        .map_response(json_payload_too_large)
+        .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
+        .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .service(router);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let events = services.ctx.events.clone();
     let task = tokio::spawn(async move {
@@ -110,7 +114,12 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     Ok(Running { addr, url: config.public_url(), services, store, pages, shutdown: Some(tx), task })
 }
 
-async fn json_payload_too_large(response: axum::response::Response) -> axum::response::Response {
+/// The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.
+fn json_payload_too_large<B>(response: axum::http::Response<B>) -> axum::response::Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     use axum::response::IntoResponse;
     let is_json = response
         .headers()
@@ -119,7 +128,7 @@ async fn json_payload_too_large(response: axum::response::Response) -> axum::res
     if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !is_json {
         return parley_api::ApiError::PayloadTooLarge.into_response();
     }
-    response
+    response.map(axum::body::Body::new)
 }
 
 /// What bounds a connection (see `HttpConfig`).
