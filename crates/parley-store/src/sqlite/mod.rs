@@ -10,6 +10,7 @@ mod accounts;
 mod bulk;
 mod changelog;
 mod check;
+mod constraints;
 mod entities;
 mod home;
 mod notifications;
@@ -61,8 +62,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 impl From<rusqlite::Error> for StoreError {
+    /// A uniqueness violation is the named conflict it means (`constraints`).
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        constraints::store_error(e)
     }
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::changelog::{self, append};
 use super::notifications::notify_filtered;
-use super::rows::{conflict, json_ids, ms, now_ms, time};
+use super::rows::{json_ids, ms, now_ms, time};
 use crate::changes::Change;
 use crate::types::{HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, PollState, RecordedBallot, TallyAt};
 use crate::{Rejection, Result, StoreError};
@@ -182,8 +182,7 @@ pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<Recorde
         return Err(StoreError::Rejected(Rejection::PollExpired));
     }
     c.prepare_cached("INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![b.poll_id.0, b.account_id.0, at])
-        .map_err(conflict)?;
+        .execute(params![b.poll_id.0, b.account_id.0, at])?;
     let mut head = chain_head;
     let mut seq = vote_seq;
     let mut insert_vote = c.prepare_cached(

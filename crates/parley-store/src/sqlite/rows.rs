@@ -7,7 +7,7 @@ use parley_core::model::{Account, ProfileField, Role, Status, Visibility};
 use parley_core::{AccountId, AppId, PollId, StatusId};
 use rusqlite::{Connection, Row};
 
-use crate::{Conflict, Result, StoreError};
+use crate::Result;
 
 pub fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -38,24 +38,6 @@ pub fn max_id(c: &Connection) -> Result<i64> {
         [],
         |r| r.get(0),
     )?)
-}
-
-/// Maps a uniqueness violation to the conflict it means; other errors pass through.
-pub fn conflict(e: rusqlite::Error) -> StoreError {
-    let text = e.to_string();
-    if text.contains("UNIQUE constraint failed") {
-        if text.contains("accounts.username") {
-            return StoreError::Conflict(Conflict::UsernameTaken);
-        }
-        if text.contains("accounts.email") {
-            return StoreError::Conflict(Conflict::EmailTaken);
-        }
-        if text.contains("poll_voters.") || text.contains("poll_votes.") {
-            return StoreError::Conflict(Conflict::AlreadyVoted);
-        }
-        return StoreError::Conflict(Conflict::Other("unique"));
-    }
-    StoreError::from(e)
 }
 
 pub use crate::window::Window;
