@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{Poll, Visibility};
-use parley_core::poll::{BallotBox, VoteError, show_totals, validate_vote};
+use parley_core::poll::{BallotBox, VoteError, VoterStanding, check_eligibility, show_totals, validate_vote};
 use parley_core::{AccountId, PollId};
 use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, PollState, Rejection, StoreError};
@@ -306,7 +306,14 @@ impl PollService {
             multiple: seen.poll.multiple,
             expires_at: seen.poll.expires_at,
         };
-        let chosen = validate_vote(ballot_box, voter, choices, already, Utc::now()).map_err(vote_error)?;
+        let now = Utc::now();
+        let chosen = validate_vote(ballot_box, voter, choices, already, now).map_err(vote_error)?;
+        // Most polls are open to all: only a poll with rules loads the voter.
+        if !seen.poll.eligibility.is_open() {
+            let account = ctx.store.find_accounts(&[voter]).await?.pop().ok_or(AppError::NotFound)?;
+            let standing = VoterStanding { created_at: account.created_at, local: account.is_local() };
+            check_eligibility(seen.poll.eligibility, standing, now).map_err(vote_error)?;
+        }
         let recorded =
             ctx.store.record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen, at: None }).await;
         match recorded {

@@ -59,6 +59,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_poll_eligibility.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {

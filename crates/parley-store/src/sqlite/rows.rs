@@ -63,7 +63,7 @@ impl SqlWindow for Window {
 }
 
 pub const ACCOUNT_COLUMNS: &str = "id, username, display_name, note, note_html, fields, locked, bot, created_at, \
-     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at";
+     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain";
 
 pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     let fields: String = r.get(5)?;
@@ -86,6 +86,7 @@ pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         following_count: r.get(14)?,
         statuses_count: r.get(15)?,
         last_status_at: r.get::<_, Option<i64>>(16)?.map(time),
+        domain: r.get(17)?,
     })
 }
 
