@@ -761,6 +761,33 @@ async fn oembed_answers_rich_html_with_a_fallback() {
     assert!(js.text().await.unwrap_or_default().contains("parley:embed-size"));
 }
 
+/// oEmbed for a moment whose snapshot cannot be taken says why, instead of
+/// handing the site the live tally (and its fallback text) as if frozen.
+#[tokio::test]
+async fn oembed_refuses_a_snapshot_it_cannot_take() {
+    let s = TestServer::start().await;
+    let author = s.user("embassy").await;
+    let (status_id, _) = poll_status(&s, &author, &["Vladivostok", "St. Petersburg"], json!({})).await;
+    let (hidden_id, _) = poll_status(&s, &author, &["a", "b"], json!({"hide_totals": true})).await;
+    let oembed = |status: &str, as_of: &str| {
+        let url = format!("{}/@{}/{status}?as_of={as_of}", s.public, author.username);
+        let url = form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>();
+        s.http.get(format!("{}/api/oembed?url={url}", s.url)).send()
+    };
+    let z = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let future = z(chrono::Utc::now() + chrono::Duration::hours(1));
+    for (status, as_of, reason) in [
+        (&status_id, future.as_str(), "in the future"),
+        (&status_id, "yesterday", "not a valid date and time"),
+        (&hidden_id, &z(chrono::Utc::now()), "hidden"),
+    ] {
+        let r = oembed(status, as_of).await.expect("oembed");
+        assert_eq!(r.status().as_u16(), 422, "{as_of}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(reason), "{as_of}: {body}");
+    }
+}
+
 /// Reads server-sent events until `until` returns true or the time is up.
 async fn read_events(
     resp: &mut reqwest::Response,
