@@ -62,6 +62,7 @@ fn respond(body: Bytes, link: Option<HeaderValue>) -> Response {
 impl PageCache {
     /// The cached page for `key`, if it is of this generation and young enough.
     pub fn get(&self, key: &str, generation: u64) -> Option<Response> {
+        // A poisoned lock is a miss: the page is rendered afresh, nothing is lost.
         let pages = self.pages.lock().ok()?;
         let page = pages.by_key.get(key)?;
         (page.generation == generation && page.made.elapsed() < TTL)

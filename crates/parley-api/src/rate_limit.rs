@@ -7,6 +7,7 @@
 //! | API requests without one | the client's IP (IPv6 by /64) | 300 / 5 min |
 //! | sign-ups (`POST /api/v1/accounts`, `/auth/sign_up`) | IP | 5 / 30 min |
 //! | sign-in attempts (`POST /oauth/token`, `/oauth/authorize`, `/auth/sign_in`) | IP | 25 / 5 min |
+//! | the same, for one login (the `login`, or the password grant's `username`) | the login, case-folded | 25 / 5 min (`sign_in_attempts_per_account`) |
 //! | deleting statuses | the token | 30 / 30 min |
 //!
 //! Limits are cells that refill steadily (governor's GCRA), so a burst of
@@ -18,6 +19,13 @@
 //! the CLI's tools, tests) unless `exempt_loopback` is off. Behind a reverse
 //! proxy, the client's IP is read from `X-Forwarded-For` only when the
 //! connection comes from one of `trusted_proxies`.
+//!
+//! The per-account limit stops guessing one account's password from many
+//! addresses. It counts attempts per login as typed (case-folded, so `Alice`
+//! and `alice` are one), every attempt whatever its outcome, as Mastodon's
+//! throttle does; a username and an e-mail address of one account are two
+//! logins. It reads the (small) sign-in body here, before any handler, so it
+//! is checked before a password is hashed.
 
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -25,7 +33,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -47,6 +55,8 @@ pub struct RateLimitSettings {
     pub exempt_loopback: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Sign-in attempts per login in 5 minutes, from any number of addresses.
+    pub sign_in_attempts_per_account: u32,
 }
 
 /// Who a limit counts against.
@@ -55,6 +65,8 @@ enum Key {
     /// A token, by a hash of it (the token itself is never kept).
     Token(u64),
     Ip(IpAddr),
+    /// A login, by a hash of it case-folded.
+    Login(u64),
 }
 
 struct Limit {
@@ -127,16 +139,19 @@ pub struct RateLimits {
     requests: Limit,
     sign_ups: Limit,
     sign_ins: Limit,
+    sign_ins_per_account: Limit,
     deletes: Limit,
 }
 
 impl RateLimits {
     pub fn new(settings: RateLimitSettings) -> Arc<RateLimits> {
+        let per_account = settings.sign_in_attempts_per_account;
         let limits = Arc::new(RateLimits {
             settings,
             requests: Limit::new(300, Duration::from_secs(5 * 60)),
             sign_ups: Limit::new(5, Duration::from_secs(30 * 60)),
             sign_ins: Limit::new(25, Duration::from_secs(5 * 60)),
+            sign_ins_per_account: Limit::new(per_account, Duration::from_secs(5 * 60)),
             deletes: Limit::new(30, Duration::from_secs(30 * 60)),
         });
         // Keys whose allowance is whole again need no memory: drop them now and then.
@@ -147,7 +162,14 @@ impl RateLimits {
                 loop {
                     every.tick().await;
                     let Some(limits) = weak.upgrade() else { return };
-                    for limit in [&limits.requests, &limits.sign_ups, &limits.sign_ins, &limits.deletes] {
+                    let all = [
+                        &limits.requests,
+                        &limits.sign_ups,
+                        &limits.sign_ins,
+                        &limits.sign_ins_per_account,
+                        &limits.deletes,
+                    ];
+                    for limit in all {
                         limit.per.retain_recent();
                         limit.per.shrink_to_fit();
                     }
@@ -204,6 +226,43 @@ fn token_key(headers: &HeaderMap, query: Option<&str>) -> Option<Key> {
     Some(Key::Token(hasher.finish()))
 }
 
+/// Largest sign-in body read to find its login (a sign-in form is a few
+/// hundred bytes); the rate limit runs before the body limit layer.
+const MAX_SIGN_IN_BODY: usize = 16 * 1024;
+
+/// The fields of a sign-in request that name the account.
+#[derive(serde::Deserialize)]
+struct SignInFields {
+    /// `/oauth/authorize`, `/auth/sign_in`: username or e-mail address.
+    login: Option<String>,
+    /// `/oauth/token` with `grant_type=password`.
+    username: Option<String>,
+}
+
+fn login_key(login: &str) -> Key {
+    let mut hasher = rustc_hash::FxHasher::default();
+    login.trim().to_lowercase().hash(&mut hasher);
+    Key::Login(hasher.finish())
+}
+
+/// Reads the sign-in body (however it is encoded, as the handlers read it)
+/// for its login, and gives back the request whole.
+async fn with_login(request: Request) -> Result<(Request, Option<String>), Response> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_SIGN_IN_BODY).await else {
+        return Err(crate::error::ApiError::PayloadTooLarge.into_response());
+    };
+    let mut probe = Request::new(axum::body::Body::from(bytes.clone()));
+    *probe.method_mut() = parts.method.clone();
+    *probe.uri_mut() = parts.uri.clone();
+    *probe.headers_mut() = parts.headers.clone();
+    // A body that cannot be read names no account; its handler refuses it.
+    let fields = crate::params::Params::<SignInFields>::from_request(probe, &()).await;
+    let login =
+        fields.ok().and_then(|crate::params::Params(f)| f.login.or(f.username)).filter(|l| !l.trim().is_empty());
+    Ok((Request::from_parts(parts, axum::body::Body::from(bytes)), login))
+}
+
 /// The middleware: counts the request against the limits that apply to it.
 pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next: Next) -> Response {
     if !limits.settings.enabled {
@@ -223,11 +282,20 @@ pub async fn limit(State(limits): State<Arc<RateLimits>>, request: Request, next
     {
         return refused.into_response();
     }
-    if post
-        && matches!(path, "/oauth/token" | "/oauth/authorize" | "/auth/sign_in")
-        && let Err(refused) = limits.sign_ins.check(&ip_key(ip))
-    {
-        return refused.into_response();
+    if post && matches!(path, "/oauth/token" | "/oauth/authorize" | "/auth/sign_in") {
+        if let Err(refused) = limits.sign_ins.check(&ip_key(ip)) {
+            return refused.into_response();
+        }
+        let (whole, login) = match with_login(request).await {
+            Ok(read) => read,
+            Err(refusal) => return refusal,
+        };
+        if let Some(login) = login
+            && let Err(refused) = limits.sign_ins_per_account.check(&login_key(&login))
+        {
+            return refused.into_response();
+        }
+        return next.run(whole).await;
     }
     // The streaming API's connections are long-lived: counted when they open, like any request.
     if !path.starts_with("/api/") {

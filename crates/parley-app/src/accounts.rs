@@ -10,7 +10,7 @@ use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount
 
 use crate::password;
 use crate::statuses::{accounts_for, render_text};
-use crate::views::{StatusView, status_views};
+use crate::views::{StatusView, relationships_to, status_views};
 use crate::{AppError, Context, Result};
 
 pub const MAX_USERNAME: usize = 30;
@@ -157,12 +157,17 @@ impl AccountService {
     }
 
     pub async fn relationships(&self, me: AccountId, ids: &[AccountId]) -> Result<Vec<(AccountId, Relationship)>> {
-        let rels = self.ctx.store.relationships(me, ids).await?;
-        Ok(ids.iter().copied().zip(rels).collect())
+        relationships_to(&self.ctx, me, ids).await
     }
 
+    /// How `me` stands towards `other`; never a default standing (a block
+    /// decides what may be seen and done).
     pub async fn relationship(&self, me: AccountId, other: AccountId) -> Result<Relationship> {
-        Ok(self.ctx.store.relationships(me, &[other]).await?.pop().unwrap_or_default())
+        let (_, rel) = relationships_to(&self.ctx, me, &[other])
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::Internal("no relationship for one account".into()))?;
+        Ok(rel)
     }
 
     /// `POST /api/v1/accounts/:id/follow`: a request when the target is locked.

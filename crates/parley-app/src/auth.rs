@@ -611,6 +611,8 @@ impl AuthService {
     }
 
     fn requested_scopes(&self, app: &App, scope: Option<&str>) -> Result<Scopes, OAuthError> {
+        // Stored scopes were checked when the app registered; unreadable ones
+        // grant nothing (fails closed), so every request is then refused.
         let app_scopes = Scopes::parse(&app.scopes).unwrap_or_default();
         let requested = match scope.map(str::trim).filter(|s| !s.is_empty()) {
             None => return Ok(app_scopes),

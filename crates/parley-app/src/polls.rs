@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{Poll, Visibility};
-use parley_core::poll::{BallotBox, VoteError, show_totals, validate_vote};
+use parley_core::poll::{BallotBox, VoteError, VoterStanding, check_eligibility, show_totals, validate_vote};
 use parley_core::{AccountId, PollId};
 use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, PollState, Rejection, StoreError};
@@ -306,7 +306,14 @@ impl PollService {
             multiple: seen.poll.multiple,
             expires_at: seen.poll.expires_at,
         };
-        let chosen = validate_vote(ballot_box, voter, choices, already, Utc::now()).map_err(vote_error)?;
+        let now = Utc::now();
+        let chosen = validate_vote(ballot_box, voter, choices, already, now).map_err(vote_error)?;
+        // Most polls are open to all: only a poll with rules loads the voter.
+        if !seen.poll.eligibility.is_open() {
+            let account = ctx.store.find_accounts(&[voter]).await?.pop().ok_or(AppError::NotFound)?;
+            let standing = VoterStanding { created_at: account.created_at, local: account.is_local() };
+            check_eligibility(seen.poll.eligibility, standing, now).map_err(vote_error)?;
+        }
         let recorded =
             ctx.store.record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen, at: None }).await;
         match recorded {
@@ -402,21 +409,68 @@ fn vote_error(e: VoteError) -> AppError {
     AppError::Validation(e.to_string())
 }
 
+/// How often the closer looks at least (new polls may end sooner than the
+/// next known one), and how long it waits after a failure before trying again.
+const CLOSER_TICK: std::time::Duration = std::time::Duration::from_secs(1);
+/// The shortest wait, so a poll that has just ended is not polled in a spin.
+const CLOSER_MIN_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Runs until the process ends: closes polls when they end (and, at start,
 /// those that ended while the server was down), so their author and voters
-/// are notified exactly once.
+/// are notified exactly once. A failure is logged and tried again a tick
+/// later: the polls stay due, so nothing is lost, and a broken database is
+/// not hammered (the next expiry would be in the past, a wait of nothing).
 pub async fn run_poll_closer(ctx: Arc<Context>) {
     let service = PollService::new(ctx.clone());
     loop {
-        if let Err(e) = service.close_expired().await {
-            tracing::error!(error = %e, "closing expired polls failed");
-        }
-        let wait = match ctx.store.next_poll_expiry().await {
-            Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or_default(),
-            Ok(None) => std::time::Duration::from_secs(1),
-            Err(_) => std::time::Duration::from_secs(1),
+        let round = match service.close_expired().await {
+            Err(e) => {
+                tracing::error!(error = %e, "closing expired polls failed; trying again in a tick");
+                CloserRound::Failed
+            }
+            Ok(_) => match ctx.store.next_poll_expiry().await {
+                Err(e) => {
+                    tracing::error!(error = %e, "reading when the next poll ends failed; looking again in a tick");
+                    CloserRound::Failed
+                }
+                Ok(next_expiry) => CloserRound::Done { next_expiry },
+            },
         };
-        // New polls may end sooner than the next known one: look again at least every second.
-        tokio::time::sleep(wait.clamp(std::time::Duration::from_millis(20), std::time::Duration::from_secs(1))).await;
+        tokio::time::sleep(closer_wait(round, Utc::now())).await;
+    }
+}
+
+/// How one round of the closer went.
+enum CloserRound {
+    Failed,
+    Done { next_expiry: Option<DateTime<Utc>> },
+}
+
+/// How long the closer sleeps: until the next poll ends, within a tick; a
+/// full tick after a failure.
+fn closer_wait(round: CloserRound, now: DateTime<Utc>) -> std::time::Duration {
+    match round {
+        CloserRound::Done { next_expiry: Some(at) } => {
+            (at - now).to_std().unwrap_or_default().clamp(CLOSER_MIN_WAIT, CLOSER_TICK)
+        }
+        CloserRound::Done { next_expiry: None } | CloserRound::Failed => CLOSER_TICK,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_closer_waits_a_tick_after_a_failure_and_no_longer_than_a_tick() {
+        let now = Utc::now();
+        let ms = std::time::Duration::from_millis;
+        let done = |next_expiry| CloserRound::Done { next_expiry };
+        // A failure (the overdue poll is still due) must not retry in a spin.
+        assert_eq!(closer_wait(CloserRound::Failed, now), CLOSER_TICK);
+        assert_eq!(closer_wait(done(Some(now - chrono::Duration::seconds(5))), now), CLOSER_MIN_WAIT);
+        assert_eq!(closer_wait(done(Some(now + chrono::Duration::milliseconds(300))), now), ms(300));
+        assert_eq!(closer_wait(done(Some(now + chrono::Duration::hours(1))), now), CLOSER_TICK);
+        assert_eq!(closer_wait(done(None), now), CLOSER_TICK);
     }
 }

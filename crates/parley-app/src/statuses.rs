@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
+use parley_core::poll::Eligibility;
 use parley_core::text::{self, MentionRef, ResolvedMention};
 use parley_core::visibility::account_shown;
 use parley_core::{AccountId, AppId, StatusId};
@@ -37,6 +38,23 @@ pub struct PollRequest {
     pub expires_in: Option<i64>,
     pub multiple: bool,
     pub hide_totals: bool,
+    /// Parley's own (`poll[parley_eligibility][…]`): voters' accounts at least
+    /// this many days old; absent or 0 for any age.
+    pub min_account_age_days: Option<i64>,
+    /// Parley's own: only accounts of this server may vote.
+    pub local_only: bool,
+}
+
+/// A visibility as a client names it: absent or empty is the default; a word
+/// other than Mastodon's four is refused, never quietly made public. The API
+/// and the web composer both read it here.
+pub fn requested_visibility(raw: Option<&str>) -> Result<Option<Visibility>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(v) => Visibility::parse(v)
+            .map(Some)
+            .ok_or_else(|| AppError::validation("Validation failed: Visibility is not included in the list")),
+    }
 }
 
 /// What a client sends to edit a status.
@@ -166,7 +184,8 @@ impl StatusService {
                 let current = self.ctx.store.find_poll(poll_id).await?.ok_or(AppError::NotFound)?;
                 let same_options: Vec<String> = p.options.iter().map(|o| o.trim().to_string()).collect();
                 if same_options == current.options && p.multiple == current.multiple {
-                    // Same question: votes stay, and the end does not move (no silent extensions).
+                    // Same question: votes stay, and the end does not move (no silent
+                    // extensions). Who may vote stays too: the votes were cast under it.
                     PollChange::Adjust { hide_totals: p.hide_totals, expires_at: current.expires_at }
                 } else {
                     PollChange::Reset(self.check_poll(p, chrono::Utc::now())?)
@@ -334,11 +353,14 @@ impl StatusService {
             now,
         )
         .map_err(|e| AppError::Validation(e.to_string()))?;
+        let eligibility =
+            Eligibility::new(p.min_account_age_days, p.local_only).map_err(|e| AppError::Validation(e.to_string()))?;
         Ok(NewPoll {
             options: valid.options,
             multiple: valid.multiple,
             hide_totals: valid.hide_totals,
             expires_at: valid.expires_at,
+            eligibility,
         })
     }
 

@@ -337,8 +337,8 @@ impl StreamingService {
             Stream::User => {
                 me == author || {
                     let shown_to_followers = !matches!(visibility, Some(Visibility::Direct));
-                    let rel = self.ctx.store.relationships(me, &[author]).await?;
-                    shown_to_followers && rel.first().is_some_and(|r| r.following)
+                    let rel = crate::views::relationships_to(&self.ctx, me, &[author]).await?;
+                    shown_to_followers && rel.first().is_some_and(|(_, r)| r.following)
                 }
             }
             Stream::Public { remote: false, media: false, .. } | Stream::Hashtag { .. } => {

@@ -107,6 +107,28 @@ async fn keep_visible(
         .collect())
 }
 
+/// `me`'s relationship to each of `ids`, in their order. The store answers one
+/// per account; an answer short of that would leave a block unknown, so it is
+/// an error, never "not blocked" (who may see what fails closed).
+pub(crate) async fn relationships_to(
+    ctx: &Context,
+    me: AccountId,
+    ids: &[AccountId],
+) -> Result<Vec<(AccountId, Relationship)>> {
+    pair_relationships(ids, ctx.store.relationships(me, ids).await?)
+}
+
+fn pair_relationships(ids: &[AccountId], rels: Vec<Relationship>) -> Result<Vec<(AccountId, Relationship)>> {
+    if rels.len() != ids.len() {
+        return Err(AppError::Internal(format!(
+            "asked for {} relationships, the store answered {}",
+            ids.len(),
+            rels.len()
+        )));
+    }
+    Ok(ids.iter().copied().zip(rels).collect())
+}
+
 /// The viewer as `can_view` knows them, towards the authors of a few statuses.
 struct Audience {
     viewer: Option<AccountId>,
@@ -125,7 +147,7 @@ impl Audience {
         ids.dedup();
         let authors = ctx.store.find_accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
         let relations = match viewer {
-            Some(me) => ids.iter().copied().zip(ctx.store.relationships(me, &ids).await?).collect(),
+            Some(me) => relationships_to(ctx, me, &ids).await?.into_iter().collect(),
             None => HashMap::new(),
         };
         Ok(Audience { viewer, authors, relations })
@@ -141,21 +163,23 @@ impl Audience {
         if me == status.account_id {
             return Some(Viewer { signed_in: true, is_author: true, ..Viewer::default() });
         }
-        let rel = self.relations.get(&status.account_id);
+        // `load` asked for every author; one missing is not shown (fail closed).
+        let rel = self.relations.get(&status.account_id)?;
         Some(Viewer {
             signed_in: true,
             is_author: false,
-            follows_author: rel.is_some_and(|r| r.following),
+            follows_author: rel.following,
             mentioned: status.mentions.contains(&me),
-            blocked_by_author: rel.is_some_and(|r| r.blocked_by),
+            blocked_by_author: rel.blocked_by,
             author_gone,
         })
     }
 
     /// The viewer blocks or mutes the author (never true of their own statuses).
     fn hides(&self, status: &Status) -> bool {
-        self.viewer != Some(status.account_id)
-            && self.relations.get(&status.account_id).is_some_and(|r| r.blocking || r.muting)
+        // Signed in, `load` asked for every author: one missing is hidden (fail closed).
+        self.viewer.is_some_and(|me| me != status.account_id)
+            && self.relations.get(&status.account_id).is_none_or(|r| r.blocking || r.muting)
     }
 }
 
@@ -277,4 +301,19 @@ async fn attach_poll(ctx: &Context, viewer: Option<AccountId>, v: &mut StatusVie
 /// rendering is shared with every timeline that shows it.
 pub async fn status_view(ctx: &Context, viewer: Option<AccountId>, status: Arc<Status>) -> Result<StatusView> {
     status_views(ctx, viewer, vec![status]).await?.pop().ok_or(AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_answer_from_the_store_is_an_error_not_no_block() {
+        let ids = [AccountId(1), AccountId(2)];
+        let blocked = Relationship { blocked_by: true, ..Relationship::default() };
+        let paired = pair_relationships(&ids, vec![Relationship::default(), blocked.clone()]);
+        assert_eq!(paired.ok().and_then(|p| p.last().cloned()), Some((AccountId(2), blocked)));
+        assert!(matches!(pair_relationships(&ids, vec![Relationship::default()]), Err(AppError::Internal(_))));
+        assert!(matches!(pair_relationships(&[AccountId(1)], Vec::new()), Err(AppError::Internal(_))));
+    }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::{AccountId, AppId, NotificationId, PollId, StatusId};
+use crate::poll::Eligibility;
 
 /// Who may see a status (Mastodon's four levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -94,6 +95,16 @@ pub struct Account {
     pub following_count: i64,
     pub statuses_count: i64,
     pub last_status_at: Option<DateTime<Utc>>,
+    /// The account's server: `None` for this one (every account until
+    /// federation brings remote ones).
+    pub domain: Option<String>,
+}
+
+impl Account {
+    /// An account of this server.
+    pub fn is_local(&self) -> bool {
+        self.domain.is_none()
+    }
 }
 
 /// A status (or a boost, when `reblog_of` is set).
@@ -228,6 +239,8 @@ pub struct Poll {
     pub option_votes: Vec<i64>,
     pub multiple: bool,
     pub hide_totals: bool,
+    /// Who may vote (Parley's own).
+    pub eligibility: Eligibility,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     /// The end has been processed (notifications sent).

@@ -41,6 +41,10 @@ pub enum PollError {
     TooSoon,
     #[error("Validation failed: Poll expires at is too far into the future")]
     TooLate,
+    #[error(
+        "Validation failed: Poll minimum account age must be a whole number of days from 0 to {MAX_MIN_ACCOUNT_AGE_DAYS}"
+    )]
+    MinAccountAge,
 }
 
 /// A poll that passed [`validate_new_poll`]: trimmed options and its end.
@@ -102,6 +106,77 @@ pub enum VoteError {
     SelfVote,
     #[error("Validation failed: You have already voted on this poll")]
     AlreadyVoted,
+    /// Parley's own: the poll's author asked for older accounts.
+    #[error(
+        "Validation failed: Your account is too new to vote in this poll (accounts must be at least {} old)",
+        days(*.0)
+    )]
+    AccountTooNew(u32),
+    /// Parley's own: the poll's author asked for accounts of this server.
+    #[error("Validation failed: Only accounts on this server may vote in this poll")]
+    NotLocal,
+}
+
+/// "1 day", "7 days".
+fn days(n: u32) -> String {
+    if n == 1 { "1 day".to_string() } else { format!("{n} days") }
+}
+
+/// The longest minimum account age a poll may ask for (ten years).
+pub const MAX_MIN_ACCOUNT_AGE_DAYS: i64 = 3650;
+
+/// Who may vote in a poll (Parley's own, chosen by its author; open to every
+/// account by default). The answer to polls voted by fresh or far-away
+/// accounts: a minimum account age, and accounts of this server only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Eligibility {
+    /// Voters' accounts must be at least this many days old (`None`: any age).
+    pub min_account_age_days: Option<u32>,
+    /// Only accounts of this server may vote.
+    pub local_only: bool,
+}
+
+impl Eligibility {
+    /// The rules as a client asked for them: no age or 0 is no minimum.
+    pub fn new(min_account_age_days: Option<i64>, local_only: bool) -> Result<Eligibility, PollError> {
+        let min_account_age_days = match min_account_age_days {
+            None | Some(0) => None,
+            Some(d) => Some(
+                u32::try_from(d)
+                    .ok()
+                    .filter(|d| i64::from(*d) <= MAX_MIN_ACCOUNT_AGE_DAYS)
+                    .ok_or(PollError::MinAccountAge)?,
+            ),
+        };
+        Ok(Eligibility { min_account_age_days, local_only })
+    }
+
+    /// Every account may vote (nothing to check, nothing to load).
+    pub fn is_open(&self) -> bool {
+        self.min_account_age_days.is_none() && !self.local_only
+    }
+}
+
+/// What eligibility looks at in a voter's account.
+#[derive(Debug, Clone, Copy)]
+pub struct VoterStanding {
+    pub created_at: DateTime<Utc>,
+    /// The account is of this server.
+    pub local: bool,
+}
+
+/// May this voter vote in a poll with these rules? Checked after
+/// [`validate_vote`], so Mastodon's own refusals come first.
+pub fn check_eligibility(rules: Eligibility, voter: VoterStanding, now: DateTime<Utc>) -> Result<(), VoteError> {
+    if rules.local_only && !voter.local {
+        return Err(VoteError::NotLocal);
+    }
+    if let Some(min) = rules.min_account_age_days
+        && now - voter.created_at < Duration::days(i64::from(min))
+    {
+        return Err(VoteError::AccountTooNew(min));
+    }
+    Ok(())
 }
 
 /// What a ballot is checked against.
@@ -240,6 +315,39 @@ mod tests {
         assert_eq!(validate_vote(ballot_box(false), AccountId(1), &[0], false, now()), Err(VoteError::SelfVote));
         let late = now() + Duration::seconds(60);
         assert_eq!(validate_vote(ballot_box(false), v, &[0], false, late), Err(VoteError::Expired));
+    }
+
+    #[test]
+    fn eligibility_is_read_within_bounds() {
+        assert_eq!(Eligibility::new(None, false), Ok(Eligibility::default()));
+        assert!(Eligibility::new(Some(0), false).is_ok_and(|e| e.is_open()));
+        assert_eq!(
+            Eligibility::new(Some(7), true),
+            Ok(Eligibility { min_account_age_days: Some(7), local_only: true })
+        );
+        assert!(Eligibility::new(Some(3650), false).is_ok());
+        assert_eq!(Eligibility::new(Some(3651), false), Err(PollError::MinAccountAge));
+        assert_eq!(Eligibility::new(Some(-1), false), Err(PollError::MinAccountAge));
+        assert!(!Eligibility::new(None, true).is_ok_and(|e| e.is_open()));
+    }
+
+    #[test]
+    fn eligibility_rules() {
+        let week = Eligibility { min_account_age_days: Some(7), local_only: false };
+        let local = Eligibility { min_account_age_days: None, local_only: true };
+        let voter =
+            |age_seconds: i64, local: bool| VoterStanding { created_at: now() - Duration::seconds(age_seconds), local };
+        let day = 86_400;
+        assert_eq!(check_eligibility(Eligibility::default(), voter(0, false), now()), Ok(()));
+        assert_eq!(check_eligibility(week, voter(7 * day, true), now()), Ok(()));
+        assert_eq!(check_eligibility(week, voter(7 * day - 1, true), now()), Err(VoteError::AccountTooNew(7)));
+        assert_eq!(check_eligibility(local, voter(0, true), now()), Ok(()));
+        assert_eq!(check_eligibility(local, voter(100 * day, false), now()), Err(VoteError::NotLocal));
+        assert_eq!(
+            VoteError::AccountTooNew(7).to_string(),
+            "Validation failed: Your account is too new to vote in this poll (accounts must be at least 7 days old)"
+        );
+        assert!(VoteError::AccountTooNew(1).to_string().contains("at least 1 day old"));
     }
 
     #[test]

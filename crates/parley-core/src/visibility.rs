@@ -172,6 +172,7 @@ mod tests {
             following_count: 0,
             statuses_count: 0,
             last_status_at: None,
+            domain: None,
         };
         let others = [None, Some(AccountId(8))];
         for (suspended, approved, shown) in [(false, true, true), (true, true, false), (false, false, false)] {

@@ -191,6 +191,8 @@ pub struct NewPoll {
     pub multiple: bool,
     pub hide_totals: bool,
     pub expires_at: DateTime<Utc>,
+    /// Who may vote; an edit that resets the poll sets it again.
+    pub eligibility: parley_core::poll::Eligibility,
 }
 
 /// What an edit does to the status's poll.

@@ -197,6 +197,40 @@ async fn pages_agree_with_the_reference_selection() {
     }
 }
 
+/// A poll keeps who may vote, and an account says it is local.
+#[tokio::test]
+async fn poll_eligibility_is_stored_with_the_poll() {
+    use parley_core::poll::Eligibility;
+    use parley_store::NewPoll;
+    let (_dir, _sqlite, store) = sqlite_store();
+    let author = store.create_account(new_account("author")).await.expect("account");
+    assert!(author.is_local(), "accounts made here are of this server");
+    let rules = Eligibility { min_account_age_days: Some(30), local_only: true };
+    let mut s = new_status(author.id, "who may vote?");
+    s.poll = Some(NewPoll {
+        options: vec!["yes".into(), "no".into()],
+        multiple: false,
+        hide_totals: false,
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        eligibility: rules,
+    });
+    let status = store.insert_status(s).await.expect("status");
+    let poll_id = status.poll_id.expect("poll");
+    assert_eq!(store.find_poll(poll_id).await.expect("read").expect("poll").eligibility, rules);
+    let open = store.create_account(new_account("open")).await.expect("account");
+    let mut s = new_status(open.id, "anyone");
+    s.poll = Some(NewPoll {
+        options: vec!["a".into(), "b".into()],
+        multiple: false,
+        hide_totals: false,
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        eligibility: Eligibility::default(),
+    });
+    let status = store.insert_status(s).await.expect("status");
+    let poll = store.find_poll(status.poll_id.expect("poll")).await.expect("read").expect("poll");
+    assert!(poll.eligibility.is_open());
+}
+
 #[test]
 fn migrations_are_numbered_without_gaps() {
     let versions = parley_store::sqlite::migration_versions();
@@ -416,6 +450,7 @@ async fn cached_statuses_and_accounts_follow_every_write() {
                         multiple: false,
                         hide_totals: false,
                         expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+                        eligibility: Default::default(),
                     });
                 }
                 let st = store.insert_status(s).await.expect("status");

@@ -269,6 +269,7 @@ mod tests {
             option_votes: vec![3, 5],
             multiple: false,
             hide_totals: false,
+            eligibility: Default::default(),
             expires_at: at(20, 0),
             created_at: at(16, 0),
             closed: true,

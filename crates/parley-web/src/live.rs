@@ -179,11 +179,22 @@ async fn update(ctx: &Ctx, viewer: Option<AccountId>, embed: bool, w: &mut Watch
     let mut update = PollUpdate::of(&model);
     if model.expired {
         let l = if embed { Layout::anonymous(&ctx.state, "") } else { Layout::new(ctx, "", "") };
-        update.html = PollFragment { l, p: model }.render().ok();
+        // Without the final fragment the page still gets the final counts;
+        // the failure is a bug to be seen in the log.
+        update.html = match (PollFragment { l, p: model }).render() {
+            Ok(html) => Some(html),
+            Err(e) => {
+                tracing::error!(error = %e, poll = %w.id, "rendering a poll's final results failed");
+                None
+            }
+        };
     }
     match SseEvent::default().event("poll").json_data(&update) {
         Ok(event) => Update::Send { event, ended: view.expired },
-        Err(_) => Update::Skipped,
+        Err(e) => {
+            tracing::error!(error = %e, poll = %w.id, "encoding a live poll update failed");
+            Update::Skipped
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use parley_app::polls::PollView;
 use parley_app::views::StatusView;
 use parley_core::AccountId;
 use parley_core::model::{Account, Visibility};
+use parley_core::poll::Eligibility;
 use serde::Serialize;
 
 use crate::Site;
@@ -126,6 +127,22 @@ pub struct PollModel {
     /// Showing a signed snapshot, not the live tally.
     pub frozen: Option<Frozen>,
     pub embed: bool,
+    /// Who may vote, when the author limited it.
+    pub who_may_vote: Option<String>,
+}
+
+/// "Only accounts on this server that are at least 7 days old may vote."
+pub fn who_may_vote(rules: Eligibility) -> Option<String> {
+    let age = rules.min_account_age_days.map(|d| match d {
+        1 => "at least 1 day old".to_string(),
+        d => format!("at least {d} days old"),
+    });
+    match (rules.local_only, age) {
+        (false, None) => None,
+        (true, None) => Some("Only accounts on this server may vote.".into()),
+        (false, Some(age)) => Some(format!("Only accounts {age} may vote.")),
+        (true, Some(age)) => Some(format!("Only accounts on this server that are {age} may vote.")),
+    }
 }
 
 impl PollModel {
@@ -249,6 +266,7 @@ pub fn poll(
         live: !view.expired,
         frozen: None,
         embed: opts.embed,
+        who_may_vote: who_may_vote(p.eligibility),
     }
 }
 
@@ -294,6 +312,8 @@ pub fn frozen(site: &Site, snapshot: &serde_json::Value, author_username: &str, 
             snapshot_url: format!("{}/api/v1/parley/polls/{poll_id}/snapshot?at={at}", site.origin),
         }),
         embed,
+        // A snapshot signs the tally, not who could vote.
+        who_may_vote: None,
     })
 }
 

@@ -47,11 +47,19 @@ pub struct RateLimitsConfig {
     /// Reverse proxies (addresses or networks, `10.0.0.0/8`) whose
     /// `X-Forwarded-For` names the client. Nobody else's is believed.
     pub trusted_proxies: Vec<String>,
+    /// Sign-in attempts for one login in 5 minutes, from any addresses
+    /// (Mastodon: 25), besides the 25 per address.
+    pub sign_in_attempts_per_account: u32,
 }
 
 impl Default for RateLimitsConfig {
     fn default() -> Self {
-        RateLimitsConfig { enabled: true, exempt_loopback: true, trusted_proxies: Vec::new() }
+        RateLimitsConfig {
+            enabled: true,
+            exempt_loopback: true,
+            trusted_proxies: Vec::new(),
+            sign_in_attempts_per_account: 25,
+        }
     }
 }
 
@@ -249,10 +257,14 @@ impl Config {
                     .map_err(|_| anyhow::anyhow!("rate_limits.trusted_proxies: {p:?} is not an address or a network"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        if self.rate_limits.sign_in_attempts_per_account == 0 {
+            anyhow::bail!("rate_limits.sign_in_attempts_per_account must be at least 1 (turn limits off with enabled)");
+        }
         Ok(parley_api::rate_limit::RateLimitSettings {
             enabled: self.rate_limits.enabled,
             exempt_loopback: self.rate_limits.exempt_loopback,
             trusted_proxies,
+            sign_in_attempts_per_account: self.rate_limits.sign_in_attempts_per_account,
         })
     }
 
@@ -482,6 +494,9 @@ enabled = true
 exempt_loopback = true
 # Reverse proxies whose X-Forwarded-For is believed, e.g. ["127.0.0.1", "10.0.0.0/8"].
 trusted_proxies = []
+# Sign-in attempts for one login (username or e-mail) in 5 minutes, from any
+# number of addresses, besides the 25 per address.
+sign_in_attempts_per_account = 25
 "#;
 
 #[cfg(test)]

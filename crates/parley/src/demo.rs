@@ -195,6 +195,8 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
             expires_in: Some(86_400),
             multiple: false,
             hide_totals: false,
+            min_account_age_days: None,
+            local_only: false,
         });
         let view = services
             .statuses

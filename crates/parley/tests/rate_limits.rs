@@ -105,6 +105,69 @@ async fn sign_ups_and_sign_in_attempts_are_limited_per_address() {
     assert_eq!(&attempts[24..], &[429, 429], "25 sign-in attempts per 5 minutes: {attempts:?}");
 }
 
+/// A sign-in attempt from `ip` (behind the trusted loopback proxy).
+async fn sign_in_from(s: &TestServer, ip: &str, path: &str, fields: &[(&str, &str)]) -> u16 {
+    let resp = s
+        .http
+        .post(format!("{}{path}", s.url))
+        .header("x-forwarded-for", ip)
+        .form(fields)
+        .send()
+        .await
+        .expect("request");
+    resp.status().as_u16()
+}
+
+/// Wrong passwords for one account from many addresses (none of which hits
+/// its own limit) are refused after 25, whatever the path or the case of the
+/// login; another account is still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_are_limited_per_account_from_any_address() {
+    let s = limited_server(&["127.0.0.1/32"]).await;
+    let victim = s.user("victim").await;
+    let client_id = s.app().client_id.clone();
+    let mut answers = Vec::new();
+    for i in 0..25 {
+        let ip = format!("198.51.100.{i}");
+        let login = if i % 2 == 0 { victim.username.clone() } else { victim.username.to_uppercase() };
+        let form = [("client_id", client_id.as_str()), ("login", login.as_str()), ("password", "guess")];
+        answers.push(sign_in_from(&s, &ip, "/oauth/authorize", &form).await);
+    }
+    assert!(answers.iter().all(|c| *c == 400 || *c == 401), "wrong passwords answered as such: {answers:?}");
+    // The 26th, from yet another address, through the web's form: refused.
+    let web = [("login", victim.username.as_str()), ("password", "guess")];
+    assert_eq!(sign_in_from(&s, "203.0.113.1", "/auth/sign_in", &web).await, 429);
+    // The password grant counts the same login, by its `username`.
+    let grant = [
+        ("grant_type", "password"),
+        ("client_id", client_id.as_str()),
+        ("username", victim.username.as_str()),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(sign_in_from(&s, "203.0.113.2", "/oauth/token", &grant).await, 429);
+    // Another account, from an address already used, is not held up.
+    let other = s.user("other").await;
+    let form = [("client_id", client_id.as_str()), ("login", other.username.as_str()), ("password", "guess")];
+    assert_ne!(sign_in_from(&s, "198.51.100.1", "/oauth/authorize", &form).await, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_account_allowance_is_configurable() {
+    let s = TestServer::start_with(|c| {
+        c.rate_limits.exempt_loopback = false;
+        c.rate_limits.sign_in_attempts_per_account = 3;
+    })
+    .await;
+    let client_id = s.app().client_id.clone();
+    let form = [("client_id", client_id.as_str()), ("login", "someone"), ("password", "guess")];
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(s.form(reqwest::Method::POST, "/oauth/authorize", None, &form).await.status.as_u16());
+    }
+    assert_eq!(&answers[3..], &[429], "{answers:?}");
+    assert!(answers[..3].iter().all(|c| *c != 429), "{answers:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_addresses_count_only_from_trusted_proxies() {
     // Nobody is trusted: a spoofed X-Forwarded-For changes nothing.

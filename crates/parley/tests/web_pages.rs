@@ -381,6 +381,76 @@ async fn compose_a_status_with_a_poll_then_others_vote_by_form() {
     r.has("Poll options can&#39;t contain more than 4 items.").has(">Five?</textarea>");
 }
 
+/// The composer's "who may vote" fields make a poll with eligibility; its
+/// page says who may vote, and a vote from a new account is refused with why.
+#[tokio::test]
+async fn the_composer_limits_who_may_vote() {
+    let s = TestServer::start().await;
+    let mut author = Browser::new(&s);
+    author.sign_up("consulate").await;
+    author.get("/compose").await.has("name=\"poll_min_account_age_days\"").has("name=\"poll_local_only\"");
+    let r = author
+        .post(
+            "/statuses",
+            &[
+                ("text", "Residents only: which consulate?"),
+                ("visibility", "public"),
+                ("poll_options", "Vladivostok"),
+                ("poll_options", "Yekaterinburg"),
+                ("poll_expires_in", "86400"),
+                ("poll_min_account_age_days", "7"),
+                ("poll_local_only", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let status_path = r.location().to_string();
+    let page = author.follow(&r).await;
+    page.has("Only accounts on this server that are at least 7 days old may vote.");
+    let status_id = status_path.rsplit('/').next().unwrap_or_default().to_string();
+    let api = s.get(&format!("/api/v1/statuses/{status_id}"), None).await.ok();
+    assert_eq!(api["poll"]["parley_eligibility"], json!({"min_account_age_days": 7, "local_only": true}));
+    let poll_id = api["poll"]["id"].as_str().expect("poll").to_string();
+
+    let mut voter = Browser::new(&s);
+    voter.sign_up("newcomer").await;
+    voter.get(&status_path).await;
+    let r = voter.post(&format!("/polls/{poll_id}/votes"), &[("choices", "0"), ("back", &status_path)]).await;
+    voter.follow(&r).await.has("Your account is too new to vote in this poll (accounts must be at least 7 days old)");
+    assert_eq!(s.get(&format!("/api/v1/polls/{poll_id}"), None).await.ok()["votes_count"], 0);
+
+    // A minimum age that is no number comes back with the form.
+    let r = author
+        .post(
+            "/statuses",
+            &[
+                ("text", "Again?"),
+                ("poll_options", "a"),
+                ("poll_options", "b"),
+                ("poll_min_account_age_days", "a week"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.has("Poll minimum account age must be a whole number of days").has("value=\"a week\"");
+}
+
+/// The composer refuses a visibility it does not know, as the API does,
+/// instead of posting publicly.
+#[tokio::test]
+async fn the_composer_refuses_an_unknown_visibility() {
+    let s = TestServer::start().await;
+    let mut author = Browser::new(&s);
+    author.sign_up("careful").await;
+    author.get("/compose").await;
+    let r = author.post("/statuses", &[("text", "for my followers only"), ("visibility", "followers")]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.has("Visibility is not included in the list").has(">for my followers only</textarea>");
+    let me = s.get("/api/v1/accounts/lookup?acct=careful", None).await.ok();
+    let id = me["id"].as_str().expect("id");
+    assert_eq!(s.get(&format!("/api/v1/accounts/{id}/statuses"), None).await.ok(), json!([]), "nothing was posted");
+}
+
 #[tokio::test]
 async fn a_vote_from_an_embed_is_confirmed_on_the_site() {
     let s = TestServer::start().await;
@@ -689,6 +759,33 @@ async fn oembed_answers_rich_html_with_a_fallback() {
     let js = s.http.get(format!("{}/embed.js", s.url)).send().await.expect("embed.js");
     assert_eq!(js.status().as_u16(), 200);
     assert!(js.text().await.unwrap_or_default().contains("parley:embed-size"));
+}
+
+/// oEmbed for a moment whose snapshot cannot be taken says why, instead of
+/// handing the site the live tally (and its fallback text) as if frozen.
+#[tokio::test]
+async fn oembed_refuses_a_snapshot_it_cannot_take() {
+    let s = TestServer::start().await;
+    let author = s.user("embassy").await;
+    let (status_id, _) = poll_status(&s, &author, &["Vladivostok", "St. Petersburg"], json!({})).await;
+    let (hidden_id, _) = poll_status(&s, &author, &["a", "b"], json!({"hide_totals": true})).await;
+    let oembed = |status: &str, as_of: &str| {
+        let url = format!("{}/@{}/{status}?as_of={as_of}", s.public, author.username);
+        let url = form_urlencoded::byte_serialize(url.as_bytes()).collect::<String>();
+        s.http.get(format!("{}/api/oembed?url={url}", s.url)).send()
+    };
+    let z = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let future = z(chrono::Utc::now() + chrono::Duration::hours(1));
+    for (status, as_of, reason) in [
+        (&status_id, future.as_str(), "in the future"),
+        (&status_id, "yesterday", "not a valid date and time"),
+        (&hidden_id, &z(chrono::Utc::now()), "hidden"),
+    ] {
+        let r = oembed(status, as_of).await.expect("oembed");
+        assert_eq!(r.status().as_u16(), 422, "{as_of}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains(reason), "{as_of}: {body}");
+    }
 }
 
 /// Reads server-sent events until `until` returns true or the time is up.

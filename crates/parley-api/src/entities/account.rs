@@ -308,6 +308,7 @@ pub(crate) mod tests {
             following_count: 2,
             statuses_count: 3,
             last_status_at: None,
+            domain: None,
         }
     }
 

@@ -28,6 +28,18 @@ pub struct Poll {
     pub own_votes: Option<Vec<u32>>,
     /// Parley's own: when these figures were read, so a quoted tally has a time.
     pub as_of: String,
+    /// Parley's own: who may vote, as the author chose, so a client can say
+    /// why a vote would be refused.
+    pub parley_eligibility: Eligibility,
+}
+
+/// Who may vote in a poll (Parley's own).
+#[derive(Debug, Clone, Serialize)]
+pub struct Eligibility {
+    /// Voters' accounts must be at least this many days old; `null` for any age.
+    pub min_account_age_days: Option<u32>,
+    /// Only accounts of this server may vote.
+    pub local_only: bool,
 }
 
 impl Poll {
@@ -53,6 +65,10 @@ impl Poll {
             voted: v.voted,
             own_votes: v.own_votes.clone(),
             as_of: timestamp(v.as_of),
+            parley_eligibility: Eligibility {
+                min_account_age_days: p.eligibility.min_account_age_days,
+                local_only: p.eligibility.local_only,
+            },
         }
     }
 }

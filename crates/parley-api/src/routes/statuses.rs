@@ -3,9 +3,8 @@
 use axum::Json;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
-use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus};
+use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus, requested_visibility};
 use parley_app::views::StatusView;
-use parley_core::model::Visibility;
 use parley_core::{AccountId, StatusId};
 use serde::Deserialize;
 
@@ -29,15 +28,6 @@ pub(crate) fn status_list(
     Paged(views.iter().map(|v| Status::from_view(v, state.settings(), viewer)).collect(), link)
 }
 
-fn visibility(raw: Option<String>) -> Result<Option<Visibility>, ApiError> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(v) => Visibility::parse(v)
-            .map(Some)
-            .ok_or_else(|| ApiError::InvalidParam("Validation failed: Visibility is not included in the list".into())),
-    }
-}
-
 #[derive(Deserialize)]
 pub struct PollForm {
     #[serde(default)]
@@ -47,6 +37,16 @@ pub struct PollForm {
     multiple: bool,
     #[serde(default)]
     hide_totals: bool,
+    /// Parley's own: who may vote (`poll[parley_eligibility][min_account_age_days]`,
+    /// `poll[parley_eligibility][local_only]`).
+    parley_eligibility: Option<EligibilityForm>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct EligibilityForm {
+    min_account_age_days: Option<i64>,
+    #[serde(default)]
+    local_only: bool,
 }
 
 impl PollForm {
@@ -58,7 +58,15 @@ impl PollForm {
 
 impl From<PollForm> for PollRequest {
     fn from(p: PollForm) -> Self {
-        PollRequest { options: p.options, expires_in: p.expires_in, multiple: p.multiple, hide_totals: p.hide_totals }
+        let eligibility = p.parley_eligibility.unwrap_or_default();
+        PollRequest {
+            options: p.options,
+            expires_in: p.expires_in,
+            multiple: p.multiple,
+            hide_totals: p.hide_totals,
+            min_account_age_days: eligibility.min_account_age_days,
+            local_only: eligibility.local_only,
+        }
     }
 }
 
@@ -104,7 +112,7 @@ pub async fn create(
             CreateStatus {
                 text: form.status.unwrap_or_default(),
                 in_reply_to_id,
-                visibility: visibility(form.visibility)?,
+                visibility: requested_visibility(form.visibility.as_deref())?,
                 spoiler_text: form.spoiler_text.unwrap_or_default(),
                 sensitive: form.sensitive,
                 language: form.language,
@@ -301,8 +309,11 @@ pub async fn reblog(
     Params(form): Params<ReblogForm>,
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
-    let view =
-        state.services.statuses.reblog(me, path_id(&id)?, visibility(form.visibility)?, Some(auth.0.app.id)).await?;
+    let view = state
+        .services
+        .statuses
+        .reblog(me, path_id(&id)?, requested_visibility(form.visibility.as_deref())?, Some(auth.0.app.id))
+        .await?;
     Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
 }
 

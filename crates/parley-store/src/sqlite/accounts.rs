@@ -6,7 +6,7 @@ use parley_core::{AccountId, IdGenerator};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 use super::changelog::append;
-use super::rows::{ACCOUNT_COLUMNS, SqlWindow, Window, account_from_row, conflict, json_ids, ms, now_ms};
+use super::rows::{ACCOUNT_COLUMNS, SqlWindow, Window, account_from_row, json_ids, ms, now_ms};
 use crate::changes::Change;
 use crate::types::{AdminUpdate, Credentials, NewAccount, ProfileUpdate};
 use crate::{Result, StoreError};
@@ -29,7 +29,7 @@ pub fn create(c: &Connection, ids: &IdGenerator, new: NewAccount) -> Result<Acco
         new.organisation,
         new.approved
     ])
-    .map_err(conflict)?;
+    ?;
     append(c, Change::AccountCreated { account: AccountId(id) })?;
     find(c, AccountId(id))?.ok_or(StoreError::NotFound)
 }

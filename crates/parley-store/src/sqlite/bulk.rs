@@ -33,8 +33,7 @@ pub fn accounts(c: &Connection, ids: &IdGenerator, accounts: Vec<NewAccount>) ->
             a.role.as_str(),
             a.organisation,
             a.approved
-        ])
-        .map_err(super::rows::conflict)?;
+        ])?;
         out.push(AccountId(id));
     }
     append(c, Change::Everything)?;

@@ -10,6 +10,7 @@ mod accounts;
 mod bulk;
 mod changelog;
 mod check;
+mod constraints;
 mod entities;
 mod home;
 mod notifications;
@@ -58,11 +59,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_poll_eligibility.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
+    /// A uniqueness violation is the named conflict it means (`constraints`).
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        constraints::store_error(e)
     }
 }
 

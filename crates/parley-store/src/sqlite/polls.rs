@@ -4,19 +4,19 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Poll, Visibility};
-use parley_core::poll::{chain_genesis, chain_next};
+use parley_core::poll::{Eligibility, chain_genesis, chain_next};
 use parley_core::{AccountId, IdGenerator, PollId, StatusId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::changelog::{self, append};
 use super::notifications::notify_filtered;
-use super::rows::{conflict, json_ids, ms, now_ms, time};
+use super::rows::{json_ids, ms, now_ms, time};
 use crate::changes::Change;
 use crate::types::{HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, PollState, RecordedBallot, TallyAt};
 use crate::{Rejection, Result, StoreError};
 
 const POLL_COLUMNS: &str = "id, status_id, account_id, multiple, hide_totals, expires_at, created_at, closed, \
-     votes_count, voters_count, chain_head, vote_seq";
+     votes_count, voters_count, chain_head, vote_seq, min_account_age_days, local_only";
 
 fn poll_from_row(r: &Row<'_>) -> rusqlite::Result<Poll> {
     Ok(Poll {
@@ -34,6 +34,7 @@ fn poll_from_row(r: &Row<'_>) -> rusqlite::Result<Poll> {
         voters_count: r.get(9)?,
         chain_head: r.get(10)?,
         vote_seq: r.get(11)?,
+        eligibility: Eligibility { min_account_age_days: r.get(12)?, local_only: r.get(13)? },
     })
 }
 
@@ -48,8 +49,19 @@ pub fn insert(
 ) -> Result<PollId> {
     let id = ids.next_raw();
     c.execute(
-        &format!("INSERT INTO polls ({POLL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, ?8, 0)"),
-        params![id, status.0, author.0, p.multiple, p.hide_totals, ms(p.expires_at), created_ms, chain_genesis(id)],
+        &format!("INSERT INTO polls ({POLL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, ?8, 0, ?9, ?10)"),
+        params![
+            id,
+            status.0,
+            author.0,
+            p.multiple,
+            p.hide_totals,
+            ms(p.expires_at),
+            created_ms,
+            chain_genesis(id),
+            p.eligibility.min_account_age_days,
+            p.eligibility.local_only
+        ],
     )?;
     write_options(c, id, &p.options)?;
     c.execute("UPDATE statuses SET poll_id = ?2 WHERE id = ?1", params![status.0, id])?;
@@ -76,8 +88,17 @@ pub fn reset(c: &Connection, poll: PollId, p: &NewPoll) -> Result<Vec<AccountId>
     write_options(c, poll.0, &p.options)?;
     c.execute(
         "UPDATE polls SET multiple = ?2, hide_totals = ?3, expires_at = ?4, closed = 0, votes_count = 0,
-                          voters_count = 0, chain_head = ?5, vote_seq = 0 WHERE id = ?1",
-        params![poll.0, p.multiple, p.hide_totals, ms(p.expires_at), chain_genesis(poll.0)],
+                          voters_count = 0, chain_head = ?5, vote_seq = 0, min_account_age_days = ?6,
+                          local_only = ?7 WHERE id = ?1",
+        params![
+            poll.0,
+            p.multiple,
+            p.hide_totals,
+            ms(p.expires_at),
+            chain_genesis(poll.0),
+            p.eligibility.min_account_age_days,
+            p.eligibility.local_only
+        ],
     )?;
     append(c, Change::PollChanged { poll })?;
     Ok(voters)
@@ -182,8 +203,7 @@ pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<Recorde
         return Err(StoreError::Rejected(Rejection::PollExpired));
     }
     c.prepare_cached("INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![b.poll_id.0, b.account_id.0, at])
-        .map_err(conflict)?;
+        .execute(params![b.poll_id.0, b.account_id.0, at])?;
     let mut head = chain_head;
     let mut seq = vote_seq;
     let mut insert_vote = c.prepare_cached(

@@ -7,7 +7,7 @@ use parley_core::model::{Account, ProfileField, Role, Status, Visibility};
 use parley_core::{AccountId, AppId, PollId, StatusId};
 use rusqlite::{Connection, Row};
 
-use crate::{Conflict, Result, StoreError};
+use crate::Result;
 
 pub fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -40,24 +40,6 @@ pub fn max_id(c: &Connection) -> Result<i64> {
     )?)
 }
 
-/// Maps a uniqueness violation to the conflict it means; other errors pass through.
-pub fn conflict(e: rusqlite::Error) -> StoreError {
-    let text = e.to_string();
-    if text.contains("UNIQUE constraint failed") {
-        if text.contains("accounts.username") {
-            return StoreError::Conflict(Conflict::UsernameTaken);
-        }
-        if text.contains("accounts.email") {
-            return StoreError::Conflict(Conflict::EmailTaken);
-        }
-        if text.contains("poll_voters.") || text.contains("poll_votes.") {
-            return StoreError::Conflict(Conflict::AlreadyVoted);
-        }
-        return StoreError::Conflict(Conflict::Other("unique"));
-    }
-    StoreError::from(e)
-}
-
 pub use crate::window::Window;
 
 /// A page window bound to named parameters `:max`, `:min`, `:limit`, so each
@@ -81,7 +63,7 @@ impl SqlWindow for Window {
 }
 
 pub const ACCOUNT_COLUMNS: &str = "id, username, display_name, note, note_html, fields, locked, bot, created_at, \
-     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at";
+     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain";
 
 pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     let fields: String = r.get(5)?;
@@ -104,6 +86,7 @@ pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         following_count: r.get(14)?,
         statuses_count: r.get(15)?,
         last_status_at: r.get::<_, Option<i64>>(16)?.map(time),
+        domain: r.get(17)?,
     })
 }
 

@@ -3,11 +3,12 @@
 
 use askama::Template;
 use axum::http::{StatusCode, Uri};
-use parley_app::statuses::{CreateStatus, PollRequest};
+use parley_app::statuses::{CreateStatus, PollRequest, requested_visibility};
 use parley_app::views::StatusView;
 use parley_app::{AppError, Services};
 use parley_core::StatusId;
 use parley_core::model::Visibility;
+use parley_core::poll::{MAX_MIN_ACCOUNT_AGE_DAYS, PollError};
 
 use super::query;
 use crate::format;
@@ -49,6 +50,10 @@ pub struct ComposeModel {
     pub durations: Vec<DurationChoice>,
     pub multiple: bool,
     pub hide_totals: bool,
+    /// Who may vote: the minimum account age in days as typed (empty: any).
+    pub min_account_age_days: String,
+    pub local_only: bool,
+    pub max_min_account_age_days: i64,
     pub max_option_chars: usize,
     /// Posting the same form twice makes one status.
     pub idempotency: String,
@@ -104,6 +109,9 @@ impl ComposeModel {
             durations: durations(ctx.services(), DEFAULT_DURATION),
             multiple: false,
             hide_totals: false,
+            min_account_age_days: String::new(),
+            local_only: false,
+            max_min_account_age_days: MAX_MIN_ACCOUNT_AGE_DAYS,
             max_option_chars: limits.max_characters_per_option,
             idempotency: random_token(),
             error: None,
@@ -144,6 +152,8 @@ impl ComposeModel {
         );
         c.multiple = form.checked("poll_multiple");
         c.hide_totals = form.checked("poll_hide_totals");
+        c.min_account_age_days = form.text("poll_min_account_age_days").trim().to_string();
+        c.local_only = form.checked("poll_local_only");
         c.idempotency = form.get("idempotency").map(str::to_string).unwrap_or_else(random_token);
         c.error = Some(error);
         c
@@ -178,30 +188,30 @@ pub async fn page(ctx: Ctx, uri: Uri) -> WebResult {
 pub async fn create(Post(ctx, form): Post) -> WebResult {
     let me = ctx.require_me("/compose")?.clone();
     let services = ctx.services();
-    let options: Vec<String> =
-        form.all("poll_options").into_iter().map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
-    let poll = (!options.is_empty()).then(|| PollRequest {
-        options,
-        expires_in: form.get("poll_expires_in").and_then(|d| d.parse().ok()).or(Some(DEFAULT_DURATION)),
-        multiple: form.checked("poll_multiple"),
-        hide_totals: form.checked("poll_hide_totals"),
-    });
     let in_reply_to_id = match form.get("in_reply_to_id").filter(|r| !r.is_empty()) {
         Some(raw) => Some(super::parse_id::<StatusId>(raw)?),
         None => None,
     };
     let app = services.auth.web_app().await?;
-    let request = CreateStatus {
-        text: form.text("text"),
-        in_reply_to_id,
-        visibility: Visibility::parse(&form.text("visibility")),
-        spoiler_text: form.text("spoiler_text"),
-        idempotency_key: form.get("idempotency").filter(|k| !k.is_empty()).map(|k| format!("web:{k}")),
-        app: Some(app.id),
-        poll,
-        ..Default::default()
+    // What the form cannot say is refused with the form shown again, as the
+    // API refuses it: an unknown visibility is not quietly made public.
+    let created = match (requested_visibility(form.get("visibility")), poll_request(&form)) {
+        (Ok(visibility), Ok(poll)) => {
+            let request = CreateStatus {
+                text: form.text("text"),
+                in_reply_to_id,
+                visibility,
+                spoiler_text: form.text("spoiler_text"),
+                idempotency_key: form.get("idempotency").filter(|k| !k.is_empty()).map(|k| format!("web:{k}")),
+                app: Some(app.id),
+                poll,
+                ..Default::default()
+            };
+            services.statuses.create(&me, request).await
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
-    match services.statuses.create(&me, request).await {
+    match created {
         Ok(view) => Ok(see_other_with(
             &ctx.state.site,
             &format!("/@{}/{}", me.username, view.status.id),
@@ -217,4 +227,27 @@ pub async fn create(Post(ctx, form): Post) -> WebResult {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The poll builder's fields, when any option was filled in.
+fn poll_request(form: &FormData) -> Result<Option<PollRequest>, AppError> {
+    let options: Vec<String> =
+        form.all("poll_options").into_iter().map(str::trim).filter(|o| !o.is_empty()).map(str::to_string).collect();
+    if options.is_empty() {
+        return Ok(None);
+    }
+    let min_account_age_days = match form.get("poll_min_account_age_days").map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(days) => {
+            Some(days.parse::<i64>().map_err(|_| AppError::Validation(PollError::MinAccountAge.to_string()))?)
+        }
+    };
+    Ok(Some(PollRequest {
+        options,
+        expires_in: form.get("poll_expires_in").and_then(|d| d.parse().ok()).or(Some(DEFAULT_DURATION)),
+        multiple: form.checked("poll_multiple"),
+        hide_totals: form.checked("poll_hide_totals"),
+        min_account_age_days,
+        local_only: form.checked("poll_local_only"),
+    }))
 }

@@ -14,8 +14,9 @@ use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_SEC
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use parley_app::AppError;
 use parley_app::views::StatusView;
-use parley_core::StatusId;
+use parley_core::{PollId, StatusId};
 use serde::Serialize;
 
 use super::{excerpt, parse_id, query};
@@ -67,6 +68,29 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw).ok().map(|t| t.with_timezone(&Utc))
 }
 
+/// The poll as the signed snapshot at `raw` (an `as_of` time) shows it, and
+/// that time. A snapshot that cannot be taken for a reason a reader can be
+/// told (no valid time, totals hidden then, a time to come) is the inner
+/// `Err` with that reason: a frozen embed is never quietly the live tally.
+/// A failure inside is the outer error.
+async fn frozen_poll(
+    state: &WebState,
+    view: &StatusView,
+    poll_id: PollId,
+    raw: &str,
+) -> WebResult<Result<(PollModel, DateTime<Utc>), String>> {
+    let Some(at) = parse_time(raw) else {
+        return Ok(Err("The time of this snapshot is not a valid date and time.".to_string()));
+    };
+    match state.services.snapshots.snapshot(None, poll_id, at).await {
+        Ok(doc) => Ok(models::frozen(&state.site, &doc, &view.account.username, true)
+            .map(|p| (p, at))
+            .ok_or_else(|| "The snapshot could not be read.".to_string())),
+        Err(e @ (AppError::Forbidden(_) | AppError::Validation(_))) => Ok(Err(crate::render::readable(&e))),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /@username/:id/embed[?as_of=RFC3339]`: the compact page for an iframe.
 /// With `as_of`, the poll shows the signed snapshot of that moment.
 pub async fn page(
@@ -88,19 +112,8 @@ pub async fn page(
     let mut snapshot_error = None;
     let frozen = q.get("as_of").is_some();
     if let (Some(raw), Some(poll_id)) = (q.get("as_of"), view.status.poll_id) {
-        let result = match parse_time(raw) {
-            None => Err("The time of this snapshot is not a valid date and time.".to_string()),
-            Some(at) => match state.services.snapshots.snapshot(None, poll_id, at).await {
-                Ok(doc) => models::frozen(site, &doc, &view.account.username, true)
-                    .ok_or_else(|| "The snapshot could not be read.".to_string()),
-                Err(e @ (parley_app::AppError::Forbidden(_) | parley_app::AppError::Validation(_))) => {
-                    Err(crate::render::readable(&e))
-                }
-                Err(e) => return Err(e.into()),
-            },
-        };
-        match result {
-            Ok(p) => card.poll = Some(p),
+        match frozen_poll(&state, &view, poll_id, raw).await? {
+            Ok((p, _)) => card.poll = Some(p),
             Err(message) => {
                 card.poll = None;
                 snapshot_error = Some(message);
@@ -214,14 +227,16 @@ pub async fn oembed(State(state): State<WebState>, uri: Uri) -> WebResult<Respon
     let opts = PollOptions { embed: true, ..Default::default() };
     let mut card = models::card(site, &view, None, Utc::now(), &opts);
     let mut embed_url = format!("{}{}/embed", site.origin, card.path);
-    let as_of = target.as_of.as_deref().and_then(parse_time);
-    if let (Some(at), Some(poll_id)) = (as_of, view.status.poll_id) {
-        // A snapshot that cannot be taken (hidden totals, a future time) embeds the live poll.
-        let doc = state.services.snapshots.snapshot(None, poll_id, at).await.ok();
-        if let Some(frozen) = doc.and_then(|d| models::frozen(site, &d, &view.account.username, true)) {
-            card.poll = Some(frozen);
-            let at = form_urlencoded::byte_serialize(format::iso_millis(at).as_bytes()).collect::<String>();
-            embed_url = format!("{embed_url}?as_of={at}");
+    if let (Some(raw), Some(poll_id)) = (target.as_of.as_deref(), view.status.poll_id) {
+        // A site that asked for the tally of a moment must not be handed the
+        // live one (nor its fallback text) in its place.
+        match frozen_poll(&state, &view, poll_id, raw).await? {
+            Ok((frozen, at)) => {
+                card.poll = Some(frozen);
+                let at = form_urlencoded::byte_serialize(format::iso_millis(at).as_bytes()).collect::<String>();
+                embed_url = format!("{embed_url}?as_of={at}");
+            }
+            Err(reason) => return Ok(plain_status(StatusCode::UNPROCESSABLE_ENTITY, &reason)),
         }
     }
     let dimension = |name: &str| q.get(name).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v > 0);

@@ -148,11 +148,12 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         p.in_words(),
         snapshot_url
     );
+    // Our own document: a citation without the key that checks it is a bug, not a blank.
     let public_key = snapshot
         .get("signature")
         .and_then(|s| s.get("public_key"))
         .and_then(|k| k.as_str())
-        .unwrap_or_default()
+        .ok_or_else(|| WebError::Internal("the snapshot has no public key".into()))?
         .to_string();
     ok(&CitePage {
         l: Layout::new(&ctx, "", "Cite this result"),
