@@ -30,6 +30,8 @@ pub struct SharedState {
     pub services: Services,
     /// Anonymous public listings, shared for up to a second.
     pub pages: std::sync::Arc<page_cache::PageCache>,
+    /// Statuses' streaming frames, rendered once for every connection.
+    pub streaming_frames: std::sync::Arc<routes::streaming::RenderedFrames>,
 }
 
 impl std::ops::Deref for AppState {
@@ -50,7 +52,11 @@ impl AppState {
 /// the binary merges it with the web pages and answers unknown paths (see
 /// [`not_found`] for API paths).
 pub fn router(services: Services, pages: std::sync::Arc<page_cache::PageCache>) -> Router {
-    routes::router().with_state(AppState(std::sync::Arc::new(SharedState { services, pages })))
+    routes::router().with_state(AppState(std::sync::Arc::new(SharedState {
+        services,
+        pages,
+        streaming_frames: Default::default(),
+    })))
 }
 
 /// The prefixes of the paths that belong to the API.

@@ -10,7 +10,7 @@ mod parley;
 mod polls;
 mod search;
 mod statuses;
-mod streaming;
+pub(crate) mod streaming;
 mod timelines;
 
 use axum::Router;

@@ -14,7 +14,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -22,7 +22,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use parley_app::auth::Identity;
 use parley_app::events::Event;
+use parley_app::polls::PollView;
 use parley_app::streaming::{Outgoing, Stream, StreamRefusal};
+use parley_app::views::StatusView;
 use parley_app::{AppError, Services};
 use parley_core::PollId;
 use serde::Deserialize;
@@ -51,23 +53,130 @@ const MAX_WS_WRITE_BUFFER: usize = 1024 * 1024;
 /// The largest message a client may send (subscriptions are tiny).
 const MAX_CLIENT_MESSAGE: usize = 16 * 1024;
 
-/// One frame to send: which stream, which event, the payload (JSON as a
-/// string, or a bare ID for `delete`).
+/// One frame to send: the event's name, its payload (JSON as a string, or a
+/// bare ID for `delete`) for server-sent events, and the whole WebSocket
+/// message. Cheap to clone: a status's frame is rendered once for every
+/// connection it goes to (see [`RenderedFrames`]).
+#[derive(Clone)]
 struct Frame {
-    stream: Vec<String>,
     event: &'static str,
-    payload: String,
+    payload: Arc<str>,
+    websocket: Utf8Bytes,
 }
 
 impl Frame {
-    fn websocket_text(&self) -> String {
-        json!({"stream": self.stream, "event": self.event, "payload": self.payload}).to_string()
+    /// `None` (logged) if the message cannot be written, which strings never fail.
+    fn new(stream: &Stream, event: &'static str, payload: String) -> Option<Frame> {
+        /// A WebSocket message, written straight out (no `serde_json::Value` on the way).
+        #[derive(serde::Serialize)]
+        struct Message<'a> {
+            stream: &'a [String],
+            event: &'a str,
+            payload: &'a str,
+        }
+        let message = Message { stream: &stream.frame_name(), event, payload: &payload };
+        match serde_json::to_string(&message) {
+            Ok(websocket) => Some(Frame { event, payload: payload.into(), websocket: websocket.into() }),
+            Err(e) => {
+                tracing::error!(error = %e, "streaming: a frame could not be written");
+                None
+            }
+        }
+    }
+}
+
+/// The frames of the last statuses and poll tallies streamed, each rendered
+/// once for all the connections it goes to: a post by an account with 10,000
+/// connected followers is serialised and escaped once per stream name, not
+/// 10,000 times, and so is each coalesced tally for its poll's watchers.
+#[derive(Default)]
+pub struct RenderedFrames {
+    recent: std::sync::Mutex<VecDeque<Rendered>>,
+}
+
+struct Rendered {
+    of: RenderedOf,
+    event: &'static str,
+    stream: Stream,
+    frame: Frame,
+}
+
+/// What a frame shows.
+enum RenderedOf {
+    /// One version of a status: its shared view's `Arc` (a new version is a
+    /// new view, see `StreamingService::shared_view`). The entry holds the
+    /// view, so its address cannot be reused while the entry lives.
+    Status(Arc<StatusView>),
+    /// A poll's tally as anyone sees it. Two reads with the same options,
+    /// ballots and state show the same figures; the frame keeps the first
+    /// read's `as_of`, which is still true of them.
+    Poll(Box<PollView>),
+}
+
+impl RenderedOf {
+    fn shows(&self, out: &Outgoing) -> bool {
+        match (self, out) {
+            (RenderedOf::Status(kept), Outgoing::Update(view) | Outgoing::StatusUpdate(view)) => {
+                Arc::ptr_eq(kept, view)
+            }
+            (RenderedOf::Poll(kept), Outgoing::PollUpdate(view)) => {
+                let (a, b) = (&kept.poll, &view.poll);
+                a.id == b.id
+                    && a.vote_seq == b.vote_seq
+                    && a.votes_count == b.votes_count
+                    && a.voters_count == b.voters_count
+                    && a.closed == b.closed
+                    && a.options == b.options
+                    && kept.expired == view.expired
+                    && kept.option_votes == view.option_votes
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Frames kept: a few per stream name for what fans out at once.
+const RENDERED_FRAMES: usize = 256;
+
+impl RenderedFrames {
+    /// `out`'s frame on `stream`, rendered now unless it was already.
+    fn get(&self, stream: &Stream, out: &Outgoing, render: impl FnOnce() -> Option<String>) -> Option<Frame> {
+        let of = match out {
+            Outgoing::Update(view) | Outgoing::StatusUpdate(view) => RenderedOf::Status(view.clone()),
+            Outgoing::PollUpdate(view) => RenderedOf::Poll(view.clone()),
+            // A viewer's own, or a bare ID: nothing to share.
+            Outgoing::Notification(_) | Outgoing::Delete(_) => return Frame::new(stream, out.event(), render()?),
+        };
+        let event = out.event();
+        let find = |recent: &VecDeque<Rendered>| {
+            recent.iter().find(|r| r.event == event && r.stream == *stream && r.of.shows(out)).map(|r| r.frame.clone())
+        };
+        if let Some(frame) = find(&self.lock()) {
+            return Some(frame);
+        }
+        // Rendered outside the lock; two connections may both render a frame
+        // the first time, and the first kept wins.
+        let frame = Frame::new(stream, event, render()?)?;
+        let mut recent = self.lock();
+        if let Some(kept) = find(&recent) {
+            return Some(kept);
+        }
+        if recent.len() >= RENDERED_FRAMES {
+            recent.pop_front();
+        }
+        recent.push_back(Rendered { of, event, stream: stream.clone(), frame: frame.clone() });
+        Some(frame)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Rendered>> {
+        self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
 /// A connection's subscriptions and its place in the event hub.
 struct Connection {
     services: Services,
+    rendered: Arc<RenderedFrames>,
     identity: Option<Arc<Identity>>,
     token: Option<String>,
     streams: Vec<Stream>,
@@ -88,10 +197,12 @@ enum Ended {
 }
 
 impl Connection {
-    fn new(services: Services, identity: Option<Arc<Identity>>, token: Option<String>) -> Connection {
+    fn new(state: &AppState, identity: Option<Arc<Identity>>, token: Option<String>) -> Connection {
+        let services = state.services.clone();
         let rx = services.ctx.events.subscribe();
         Connection {
             services,
+            rendered: state.streaming_frames.clone(),
             identity,
             token,
             streams: Vec::new(),
@@ -198,23 +309,26 @@ impl Connection {
 
     fn frame(&self, stream: &Stream, out: &Outgoing) -> Option<Frame> {
         let settings = self.services.settings();
-        let payload = match out {
-            // As anyone sees it: the same for every subscriber (and the
-            // status's rendering is kept per version, see `entities::rendered`).
-            Outgoing::Update(view) | Outgoing::StatusUpdate(view) => {
-                serde_json::to_string(&entities::Status::from_view(view, settings, None))
+        self.rendered.get(stream, out, || {
+            let payload = match out {
+                // As anyone sees it: the same for every subscriber.
+                Outgoing::Update(view) | Outgoing::StatusUpdate(view) => {
+                    serde_json::to_string(&entities::Status::from_view(view, settings, None))
+                }
+                Outgoing::Notification(view) => {
+                    serde_json::to_string(&entities::Notification::from_view(view, settings))
+                }
+                Outgoing::PollUpdate(view) => serde_json::to_string(&entities::Poll::from_view(view)),
+                Outgoing::Delete(id) => Ok(id.to_string()),
+            };
+            match payload {
+                Ok(payload) => Some(payload),
+                Err(e) => {
+                    tracing::error!(error = %e, "streaming: an entity could not be serialised");
+                    None
+                }
             }
-            Outgoing::Notification(view) => serde_json::to_string(&entities::Notification::from_view(view, settings)),
-            Outgoing::PollUpdate(view) => serde_json::to_string(&entities::Poll::from_view(view)),
-            Outgoing::Delete(id) => Ok(id.to_string()),
-        };
-        match payload {
-            Ok(payload) => Some(Frame { stream: stream.frame_name(), event: out.event(), payload }),
-            Err(e) => {
-                tracing::error!(error = %e, "streaming: an entity could not be serialised");
-                None
-            }
-        }
+        })
     }
 }
 
@@ -303,7 +417,7 @@ pub async fn websocket(
     crate::params::Query(q): crate::params::Query<StreamQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let mut conn = Connection::new(state.services.clone(), auth.identity, auth.token);
+    let mut conn = Connection::new(&state, auth.identity, auth.token);
     if let Some(name) = q.stream.as_deref() {
         let stream = match Stream::parse(name, q.tag.as_deref(), q.list.as_deref(), q.poll.as_deref()) {
             Ok(s) => s,
@@ -348,8 +462,8 @@ async fn serve_websocket(mut socket: WebSocket, mut conn: Connection) {
             frames = conn.next() => match frames {
                 Ok(frames) => {
                     for frame in frames {
-                        tracing::debug!(stream = ?frame.stream, event = frame.event, "streaming: frame");
-                        if socket.send(Message::Text(frame.websocket_text().into())).await.is_err() {
+                        tracing::debug!(event = frame.event, "streaming: frame");
+                        if socket.send(Message::Text(frame.websocket)).await.is_err() {
                             return;
                         }
                     }
@@ -445,7 +559,7 @@ pub async fn server_sent(
         Ok(s) => s,
         Err(r) => return Ok(Refused::Stream(r).into_response()),
     };
-    let mut conn = Connection::new(state.services.clone(), auth.identity, auth.token);
+    let mut conn = Connection::new(&state, auth.identity, auth.token);
     if let Err(refused) = conn.subscribe(stream).await {
         return Ok(refused.into_response());
     }
@@ -457,7 +571,7 @@ pub async fn server_sent(
             }
             match conn.next().await {
                 Ok(frames) => {
-                    pending.extend(frames.into_iter().map(|f| SseEvent::default().event(f.event).data(f.payload)))
+                    pending.extend(frames.into_iter().map(|f| SseEvent::default().event(f.event).data(&*f.payload)))
                 }
                 Err(_) => return None,
             }
