@@ -14,38 +14,20 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::process::{cli, output_text};
 use common::{TestServer, User};
 use parley::config::Config;
 use parley_core::AccountId;
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
 const POLLS: usize = 3;
 const OPTIONS: usize = 4;
 const VOTERS: usize = 400;
 const IN_FLIGHT: usize = 16;
-
-/// Runs the real CLI with only the environment it needs (the server refuses
-/// `PARLEY_*` names it does not know, and a test runner may set some).
-fn parley(args: &[&str], data_dir: &Path) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--data-dir").arg(data_dir).env("RUST_LOG", "warn");
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PARLEY_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.output().expect("run the parley binary")
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
 
 /// An administrator's token with `admin:read`, made through the services (it
 /// is stored in the database, so it works on a restored copy too).
@@ -159,11 +141,11 @@ async fn an_online_backup_under_voting_load_restores_to_a_sound_server() {
     let acknowledged_before: HashSet<(String, usize)> = ledger.lock().expect("ledger").acknowledged.clone();
     backing_up.store(true, Ordering::SeqCst);
     let (data, arg) = (server.data_dir(), file.to_str().expect("utf-8 path").to_string());
-    let out = tokio::task::spawn_blocking(move || parley(&["admin", "backup", &arg], &data)).await.expect("backup");
+    let out = tokio::task::spawn_blocking(move || cli(&["admin", "backup", &arg], &data)).await.expect("backup");
     backing_up.store(false, Ordering::SeqCst);
     let sent_by_end: HashSet<(String, usize)> = ledger.lock().expect("ledger").sent.clone();
-    assert!(out.status.success(), "parley admin backup failed:\n{}", text(&out));
-    assert!(text(&out).contains("integrity ok"), "{}", text(&out));
+    assert!(out.status.success(), "parley admin backup failed:\n{}", output_text(&out));
+    assert!(output_text(&out).contains("integrity ok"), "{}", output_text(&out));
 
     // Votes keep coming for a moment after the backup, then stop.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -187,9 +169,9 @@ async fn an_online_backup_under_voting_load_restores_to_a_sound_server() {
 
     // Never over an existing file: refused, with a clear message, and the file is untouched.
     let before = std::fs::read(&file).expect("read the backup");
-    let again = parley(&["admin", "backup", file.to_str().expect("utf-8")], &server.data_dir());
+    let again = cli(&["admin", "backup", file.to_str().expect("utf-8")], &server.data_dir());
     assert!(!again.status.success());
-    assert!(text(&again).contains("already exists"), "{}", text(&again));
+    assert!(output_text(&again).contains("already exists"), "{}", output_text(&again));
     assert_eq!(std::fs::read(&file).expect("read the backup"), before);
 
     // Restore: the copy alone, as the database of an empty data directory.
@@ -207,8 +189,8 @@ async fn an_online_backup_under_voting_load_restores_to_a_sound_server() {
     let unsent: Vec<_> = stored.difference(&sent_by_end).collect();
     assert!(unsent.is_empty(), "{} ballots in the backup were not yet sent when it ended", unsent.len());
 
-    let verify = parley(&["admin", "polls", "verify"], restored.path());
-    assert!(verify.status.success(), "parley admin polls verify on the restored copy:\n{}", text(&verify));
+    let verify = cli(&["admin", "polls", "verify"], restored.path());
+    assert!(verify.status.success(), "parley admin polls verify on the restored copy:\n{}", output_text(&verify));
 
     let running = parley::server::spawn(Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
