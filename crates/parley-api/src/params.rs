@@ -194,7 +194,10 @@ pub fn merge_pairs(
     Ok(())
 }
 
-/// `a[b][][c]` → `["a", "b", "", "c"]`.
+/// `a[b][][c]` → `["a", "b", "", "c"]`. What does not parse as brackets
+/// (`a[b`, `a[b]c`) is one last segment, as written, as Rack 3 reads it: so
+/// `min_id[x` is a hash under `min_id`, never `min_id` itself, which the
+/// `Link` header (dropping exactly the names `min_id`, `max_id`…) relies on.
 fn split_key(key: &str) -> Vec<String> {
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
@@ -202,13 +205,12 @@ fn split_key(key: &str) -> Vec<String> {
     };
     let mut out = vec![head.to_string()];
     while let Some(stripped) = rest.strip_prefix('[') {
-        match stripped.find(']') {
-            Some(end) => {
-                out.push(stripped[..end].to_string());
-                rest = &stripped[end + 1..];
-            }
-            None => break,
-        }
+        let Some(end) = stripped.find(']') else { break };
+        out.push(stripped[..end].to_string());
+        rest = &stripped[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(rest.to_string());
     }
     out
 }
@@ -517,6 +519,18 @@ mod tests {
         let post: Post = decode(root).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(post.poll, Some(Poll { options: vec!["a".into(), "b".into()], expires_in: 300, multiple: true }));
         assert!(post.sensitive);
+    }
+
+    #[test]
+    fn malformed_brackets_are_a_key_of_their_own_as_in_rack() {
+        // Found by fuzzing (fuzz/fuzz_targets/pagination.rs): `min_id[[x=1` was
+        // read as `min_id=1`, and the `Link` header, which keeps every other
+        // parameter, carried it into the "next" link, which then paged up from 1.
+        let root = form(&[("min_id[[x", "1"), ("a[b]c", "2"), ("d[e", "3")]);
+        assert_eq!(
+            Value::Object(root),
+            serde_json::json!({"min_id": {"[[x": "1"}, "a": {"b": {"c": "2"}}, "d": {"[e": "3"}})
+        );
     }
 
     #[test]

@@ -80,6 +80,10 @@ enum AdminCommand {
         #[command(subcommand)]
         command: PollsCommand,
     },
+    /// Copy the database to a new FILE while the server runs (a consistent
+    /// snapshot; never overwrites FILE). Restore by putting the copy in an
+    /// empty data directory as `parley.sqlite3`.
+    Backup { file: PathBuf },
     /// Fill the database with accounts, follows, statuses and tokens for load tests.
     Seed {
         #[arg(long, default_value_t = 100_000)]
@@ -254,6 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Admin { command: AdminCommand::Backup { file } } => admin::backup(&config, file).await,
         Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {
             let (_store, services) = server::open(&config)?;
             if admin::verify_polls(&services).await? {

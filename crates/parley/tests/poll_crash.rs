@@ -20,13 +20,12 @@
 mod common;
 
 use std::collections::{HashMap, HashSet};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::process::{ServerProcess, cli, output_text};
 use parley::config::Config;
 use parley_core::PollId;
 use parley_core::scope::Scopes;
@@ -35,71 +34,12 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
 const ALREADY_VOTED: &str = "Validation failed: You have already voted on this poll";
 /// Most fresh voters one round may use (the kill usually comes first).
 const PER_ROUND: usize = 800;
 /// Requests in flight at once.
 const IN_FLIGHT: usize = 64;
 const OPTIONS: u32 = 4;
-
-/// A `parley serve` child process, killed (SIGKILL) and reaped on drop, so no
-/// server outlives a failed assertion.
-struct ServerProcess {
-    child: Child,
-    url: String,
-}
-
-impl ServerProcess {
-    /// Starts `parley serve` on a free port and waits until it answers.
-    async fn start(data: &Path, log: &Path) -> ServerProcess {
-        for _attempt in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-            let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("server log");
-            let child = Command::new(BIN)
-                .args(["serve", "--data-dir"])
-                .arg(data)
-                .args(["--listen", &format!("127.0.0.1:{port}")])
-                .env("RUST_LOG", "warn")
-                // This test's own knobs are not settings: the server refuses unknown PARLEY_* names.
-                .env_remove("PARLEY_CRASH_ROUNDS")
-                .env_remove("PARLEY_CRASH_SEED")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(log_file)
-                .spawn()
-                .expect("start parley serve");
-            let mut server = ServerProcess { child, url: format!("http://127.0.0.1:{port}") };
-            let http = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("client");
-            let deadline = Instant::now() + Duration::from_secs(60);
-            while Instant::now() < deadline {
-                if server.child.try_wait().expect("child status").is_some() {
-                    break; // Exited: most likely the port was taken meanwhile; try another.
-                }
-                if let Ok(r) = http.get(format!("{}/api/v1/instance", server.url)).send().await
-                    && r.status().is_success()
-                {
-                    return server;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            server.kill();
-        }
-        panic!("parley serve did not start; its log:\n{}", std::fs::read_to_string(log).unwrap_or_default());
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix) and reap.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 fn config(data: &Path) -> Config {
     Config { data_dir: data.to_path_buf(), ..Config::default() }
@@ -230,20 +170,8 @@ async fn round(
 /// Returns the voters whose ballot is stored.
 async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> HashSet<i64> {
     // The CLI is the first to open the killed server's database.
-    let verify = Command::new(BIN)
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .env_remove("PARLEY_CRASH_ROUNDS")
-        .env_remove("PARLEY_CRASH_SEED")
-        .output()
-        .expect("run parley admin polls verify");
-    assert!(
-        verify.status.success(),
-        "parley admin polls verify failed:\n{}{}",
-        String::from_utf8_lossy(&verify.stdout),
-        String::from_utf8_lossy(&verify.stderr)
-    );
+    let verify = cli(&["admin", "polls", "verify"], data);
+    assert!(verify.status.success(), "parley admin polls verify failed:\n{}", output_text(&verify));
     let (store, services) = parley::server::open(&config(data)).expect("open the data directory");
     assert_eq!(store.integrity_check().await.expect("integrity check"), "ok");
     let audits = services.polls.audit().await.expect("audit");

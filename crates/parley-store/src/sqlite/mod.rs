@@ -7,6 +7,7 @@
 //! thread runs a query (writer or reader) is decided in one place.
 
 mod accounts;
+pub mod backup;
 mod bulk;
 mod changelog;
 mod check;

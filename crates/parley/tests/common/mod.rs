@@ -4,6 +4,8 @@
 // Test code: a failed setup step should stop the test with its message.
 #![allow(clippy::expect_used)]
 
+pub mod process;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parley::config::Config;
