@@ -10,6 +10,7 @@ pub mod auth;
 mod error;
 pub mod events;
 pub mod instance;
+pub mod notification_groups;
 pub mod notifications;
 mod password;
 pub mod polls;

@@ -23,7 +23,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
-use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
+use parley_core::grouping::GroupKey;
+use parley_core::model::{
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit,
+};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 
@@ -174,8 +177,32 @@ pub trait Store: Send + Sync + 'static {
     async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>>;
     async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool>;
     async fn clear_notifications(&self, account: AccountId) -> Result<()>;
+    /// The figures of stored notification groups (see [`NotificationGroupStats`]).
+    async fn notification_group_stats(
+        &self,
+        account: AccountId,
+        keys: Vec<String>,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<NotificationGroupStats>>;
+    /// The newest notification of a group the recipient is shown.
+    async fn find_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<Option<Notification>>;
+    /// Deletes a group's notifications; how many there were.
+    async fn dismiss_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<usize>;
+    /// A group's senders, newest notification first: (cursor, sender).
+    async fn notification_group_senders(
+        &self,
+        account: AccountId,
+        key: &GroupKey,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
     /// Records notifications (recipients who block or mute the sender are skipped).
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()>;
+
+    // ---- markers ----
+    /// The account's markers among `timelines` (those never set are left out).
+    async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>>;
+    /// Sets markers, all or none; returns them as stored.
+    async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>>;
 
     // ---- polls ----
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>>;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Poll, ProfileField, Role, Visibility};
-use parley_core::{AccountId, AppId, PollId, StatusId};
+use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 
 /// A local account to create.
 #[derive(Debug, Clone)]
@@ -182,6 +182,21 @@ pub struct NewNotification {
     pub from_account_id: AccountId,
     pub kind: NotificationKind,
     pub status_id: Option<StatusId>,
+}
+
+/// What a notification group amounts to over a page (Mastodon's
+/// `NotificationGroup` figures): over the notifications up to the page's
+/// newest, those the recipient is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationGroupStats {
+    pub key: String,
+    pub most_recent: NotificationId,
+    pub latest_at: DateTime<Utc>,
+    pub count: i64,
+    /// The most recent senders, newest first (at most `grouping::SAMPLE_ACCOUNTS`).
+    pub sample_accounts: Vec<AccountId>,
+    /// The group's oldest notification from the page's start on (paged lists only).
+    pub page_min: Option<NotificationId>,
 }
 
 /// A poll to attach to a new status.

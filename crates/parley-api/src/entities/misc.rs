@@ -91,7 +91,7 @@ impl Notification {
         Notification {
             id: n.id.to_string(),
             kind: n.kind.as_str().to_string(),
-            group_key: format!("ungrouped-{}", n.id),
+            group_key: n.group_key.clone().unwrap_or_else(|| parley_core::grouping::ungrouped_key(n.id)),
             created_at: timestamp(n.created_at),
             account: Account::from_domain(&v.account, s),
             status: v.status.as_ref().map(|st| Status::from_view(st, s, Some(n.account_id))),

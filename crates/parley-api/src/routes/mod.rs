@@ -3,6 +3,7 @@
 mod accounts;
 mod apps;
 mod assets;
+mod grouped_notifications;
 mod instance;
 mod notifications;
 mod oauth;
@@ -76,6 +77,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route("/api/v1/notifications/unread_count", get(notifications::unread_count))
+        .route("/api/v2/notifications", get(grouped_notifications::list))
+        .route("/api/v2/notifications/unread_count", get(grouped_notifications::unread_count))
+        .route("/api/v2/notifications/{group_key}", get(grouped_notifications::get))
+        .route("/api/v2/notifications/{group_key}/dismiss", post(grouped_notifications::dismiss))
+        .route("/api/v2/notifications/{group_key}/accounts", get(grouped_notifications::accounts))
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
         .route("/api/v2/search", get(search::search))

@@ -12,6 +12,7 @@ mod changelog;
 mod check;
 mod entities;
 mod home;
+mod markers;
 mod notifications;
 mod oauth;
 mod polls;
@@ -29,7 +30,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
-use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
+use parley_core::grouping::GroupKey;
+use parley_core::model::{
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit,
+};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 use rusqlite::{Connection, OpenFlags};
@@ -58,6 +62,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_notification_groups.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_markers.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -681,8 +687,40 @@ impl Store for SqliteStore {
     async fn clear_notifications(&self, account: AccountId) -> Result<()> {
         self.write(move |c, _| notifications::clear(c, account)).await
     }
+    async fn notification_group_stats(
+        &self,
+        account: AccountId,
+        keys: Vec<String>,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<NotificationGroupStats>> {
+        self.read(move |c| notifications::group_stats(c, account, &keys, range)).await
+    }
+    async fn find_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<Option<Notification>> {
+        let key = key.clone();
+        self.read(move |c| notifications::find_group(c, account, &key)).await
+    }
+    async fn dismiss_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<usize> {
+        let key = key.clone();
+        self.write(move |c, _| notifications::dismiss_group(c, account, &key)).await
+    }
+    async fn notification_group_senders(
+        &self,
+        account: AccountId,
+        key: &GroupKey,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        let key = key.clone();
+        self.read(move |c| notifications::group_senders(c, account, &key, page)).await
+    }
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
         self.write(move |c, ids| notifications::insert_all(c, ids, &notes)).await
+    }
+
+    async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
+        self.read_here(|c| markers::find(c, account, timelines))
+    }
+    async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>> {
+        self.write(move |c, _| markers::save(c, account, &positions)).await
     }
 
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>> {
