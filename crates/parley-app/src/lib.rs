@@ -10,6 +10,7 @@ pub mod auth;
 mod error;
 pub mod events;
 pub mod instance;
+pub mod markers;
 pub mod notification_groups;
 pub mod notifications;
 mod password;
@@ -50,6 +51,7 @@ pub struct Services {
     pub timelines: timelines::TimelineService,
     pub notifications: notifications::NotificationService,
     pub instance: instance::InstanceService,
+    pub markers: markers::MarkerService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -75,6 +77,7 @@ impl Services {
             timelines: timelines::TimelineService::new(ctx.clone()),
             notifications: notifications::NotificationService::new(ctx.clone()),
             instance: instance::InstanceService::new(ctx.clone()),
+            markers: markers::MarkerService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),

@@ -1,4 +1,4 @@
-//! Application, Token, Notification.
+//! Application, Token, Notification, Marker.
 
 use parley_app::Settings;
 use parley_app::auth::IssuedToken;
@@ -96,5 +96,19 @@ impl Notification {
             account: Account::from_domain(&v.account, s),
             status: v.status.as_ref().map(|st| Status::from_view(st, s, Some(n.account_id))),
         }
+    }
+}
+
+/// https://docs.joinmastodon.org/entities/Marker/
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub last_read_id: String,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+impl Marker {
+    pub fn from_domain(m: &model::Marker) -> Marker {
+        Marker { last_read_id: m.last_read_id.to_string(), version: m.version, updated_at: timestamp(m.updated_at) }
     }
 }

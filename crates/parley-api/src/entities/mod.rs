@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use account::{Account, AccountJson, CredentialAccount, Relationship, Role};
 pub use instance::{NODEINFO_VERSIONS, instance_v1, instance_v2, nodeinfo};
-pub use misc::{Application, Notification, Token};
+pub use misc::{Application, Marker, Notification, Token};
 pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};
 pub use poll::Poll;
 pub use status::{Status, StatusEdit, StatusSource};

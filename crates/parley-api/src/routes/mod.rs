@@ -5,6 +5,7 @@ mod apps;
 mod assets;
 mod grouped_notifications;
 mod instance;
+mod markers;
 mod notifications;
 mod oauth;
 mod parley;
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v2/notifications/{group_key}/accounts", get(grouped_notifications::accounts))
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
+        .route("/api/v1/markers", get(markers::get).post(markers::save))
         .route("/api/v2/search", get(search::search))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
