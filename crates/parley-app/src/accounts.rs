@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use parley_core::AccountId;
-use parley_core::model::{Account, ProfileField, Relationship, Role};
+use parley_core::model::{Account, PostingDefaults, ProfileField, Relationship, Role, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
 use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate};
@@ -28,6 +28,16 @@ pub struct ProfileChanges {
     pub fields: Option<Vec<ProfileField>>,
     pub locked: Option<bool>,
     pub bot: Option<bool>,
+    /// `source[privacy]`, `source[sensitive]`, `source[language]`.
+    pub source: SourceChanges,
+}
+
+/// Changes to the posting defaults; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SourceChanges {
+    pub privacy: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
 }
 
 /// An account made by an administrator (CLI) or by registration.
@@ -119,7 +129,24 @@ impl AccountService {
             }
             update.fields = Some(fields);
         }
+        let source = changes.source;
+        if let Some(privacy) = source.privacy {
+            // Mastodon's default privacy is one of these three (never direct).
+            update.posting_defaults.visibility = match Visibility::parse(&privacy) {
+                Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => Some(v),
+                _ => return Err(AppError::validation("Validation failed: Privacy is not included in the list")),
+            };
+        }
+        update.posting_defaults.sensitive = source.sensitive;
+        if let Some(language) = source.language {
+            update.posting_defaults.language = Some(crate::statuses::check_language(Some(language))?);
+        }
         Ok(self.ctx.store.update_profile(me.id, update).await?)
+    }
+
+    /// The account's posting defaults (`source`, `/api/v1/preferences`).
+    pub async fn posting_defaults(&self, me: AccountId) -> Result<PostingDefaults> {
+        Ok(self.ctx.store.posting_defaults(me).await?)
     }
 
     /// `GET /api/v1/accounts/:id/statuses`

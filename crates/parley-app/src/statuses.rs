@@ -18,9 +18,10 @@ use crate::{AppError, Context, Result};
 pub struct CreateStatus {
     pub text: String,
     pub in_reply_to_id: Option<StatusId>,
+    /// `None`: the author's default ([`parley_core::model::PostingDefaults`]), as are the next two.
     pub visibility: Option<Visibility>,
     pub spoiler_text: String,
-    pub sensitive: bool,
+    pub sensitive: Option<bool>,
     pub language: Option<String>,
     pub idempotency_key: Option<String>,
     pub app: Option<AppId>,
@@ -81,7 +82,13 @@ impl StatusService {
             return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
-        let language = check_language(req.language)?;
+        // What the request leaves out is the author's default (Mastodon's PostStatusService).
+        let asked_language = req.language.filter(|l| !l.trim().is_empty());
+        let defaults = match (req.visibility, req.sensitive, &asked_language) {
+            (Some(_), Some(_), Some(_)) => parley_core::model::PostingDefaults::default(),
+            _ => ctx.store.posting_defaults(author.id).await?,
+        };
+        let language = check_language(asked_language.or(defaults.language))?;
         let in_reply_to = match req.in_reply_to_id {
             Some(id) => {
                 let parent = visible_status(ctx, Some(author.id), id).await?;
@@ -104,9 +111,9 @@ impl StatusService {
                 account_id: author.id,
                 text,
                 content_html: rendered.html,
-                sensitive: req.sensitive || !req.spoiler_text.trim().is_empty(),
+                sensitive: req.sensitive.unwrap_or(defaults.sensitive) || !req.spoiler_text.trim().is_empty(),
                 spoiler_text: req.spoiler_text.trim().to_string(),
-                visibility: req.visibility.unwrap_or(Visibility::Public),
+                visibility: req.visibility.unwrap_or(defaults.visibility),
                 language,
                 in_reply_to,
                 mentions: rendered.mentions,
@@ -412,7 +419,7 @@ fn mention_key(m: &MentionRef) -> String {
 }
 
 /// ISO 639 codes are two or three lower-case letters.
-fn check_language(language: Option<String>) -> Result<Option<String>> {
+pub(crate) fn check_language(language: Option<String>) -> Result<Option<String>> {
     match language.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()) {
         None => Ok(None),
         Some(l) if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()) => {

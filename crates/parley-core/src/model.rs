@@ -193,6 +193,21 @@ pub struct Notification {
     pub group_key: Option<String>,
 }
 
+/// What a new status of an account is when the request does not say
+/// (Mastodon's `source` settings and `posting:default:*` preferences).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingDefaults {
+    pub visibility: Visibility,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
+impl Default for PostingDefaults {
+    fn default() -> Self {
+        PostingDefaults { visibility: Visibility::Public, sensitive: false, language: None }
+    }
+}
+
 /// A timeline whose read position is kept (Mastodon's markers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MarkerTimeline {

@@ -25,7 +25,8 @@ use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
 use parley_core::grouping::GroupKey;
 use parley_core::model::{
-    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit,
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
+    StatusEdit,
 };
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
@@ -203,6 +204,10 @@ pub trait Store: Send + Sync + 'static {
     async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>>;
     /// Sets markers, all or none; returns them as stored.
     async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>>;
+
+    /// What the account's new statuses are when a request does not say
+    /// (changed with the profile: [`ProfileUpdate::posting_defaults`]).
+    async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults>;
 
     // ---- polls ----
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>>;

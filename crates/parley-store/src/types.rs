@@ -35,6 +35,22 @@ pub struct ProfileUpdate {
     pub fields: Option<Vec<ProfileField>>,
     pub locked: Option<bool>,
     pub bot: Option<bool>,
+    pub posting_defaults: PostingDefaultsUpdate,
+}
+
+/// A change to the posting defaults; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PostingDefaultsUpdate {
+    pub visibility: Option<Visibility>,
+    pub sensitive: Option<bool>,
+    /// `Some(None)` clears it.
+    pub language: Option<Option<String>>,
+}
+
+impl PostingDefaultsUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.visibility.is_none() && self.sensitive.is_none() && self.language.is_none()
+    }
 }
 
 /// An administrator's change to an account; `None` leaves a field as it is.

@@ -177,13 +177,18 @@ pub struct CredentialAccount {
 }
 
 impl CredentialAccount {
-    pub fn from_domain(a: &model::Account, s: &Settings, follow_requests_count: i64) -> CredentialAccount {
+    pub fn from_domain(
+        a: &model::Account,
+        defaults: &model::PostingDefaults,
+        s: &Settings,
+        follow_requests_count: i64,
+    ) -> CredentialAccount {
         CredentialAccount {
             account: Account::from_domain(a, s),
             source: Source {
-                privacy: "public".into(),
-                sensitive: false,
-                language: None,
+                privacy: defaults.visibility.as_str().into(),
+                sensitive: defaults.sensitive,
+                language: defaults.language.clone(),
                 note: a.note.clone(),
                 fields: a
                     .fields

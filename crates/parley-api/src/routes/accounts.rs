@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, State};
-use parley_app::accounts::ProfileChanges;
+use parley_app::accounts::{ProfileChanges, SourceChanges};
 use parley_app::auth::Registration;
 use parley_app::{AccountStatusesFilter, FollowOptions};
 use parley_core::AccountId;
@@ -64,7 +64,8 @@ pub async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> Ap
         .accounts
         .follow_requests(me, parley_core::page::PageRequest::new(None, None, None, Some(80), 80, 80))
         .await?;
-    Ok(Json(CredentialAccount::from_domain(me, state.settings(), requests.len() as i64)))
+    let defaults = state.services.accounts.posting_defaults(me.id).await?;
+    Ok(Json(CredentialAccount::from_domain(me, &defaults, state.settings(), requests.len() as i64)))
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,15 @@ pub struct UpdateCredentialsForm {
     locked: Option<bool>,
     bot: Option<bool>,
     fields_attributes: Option<Vec<FieldForm>>,
+    source: Option<SourceForm>,
+}
+
+/// `source[privacy]`, `source[sensitive]`, `source[language]`: the posting defaults.
+#[derive(Deserialize, Default)]
+pub struct SourceForm {
+    privacy: Option<String>,
+    sensitive: Option<bool>,
+    language: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`
@@ -104,10 +114,15 @@ pub async fn update_credentials(
                 fields: form
                     .fields_attributes
                     .map(|fs| fs.into_iter().map(|f| ProfileField { name: f.name, value: f.value }).collect()),
+                source: {
+                    let source = form.source.unwrap_or_default();
+                    SourceChanges { privacy: source.privacy, sensitive: source.sensitive, language: source.language }
+                },
             },
         )
         .await?;
-    Ok(Json(CredentialAccount::from_domain(&updated, state.settings(), 0)))
+    let defaults = state.services.accounts.posting_defaults(me.id).await?;
+    Ok(Json(CredentialAccount::from_domain(&updated, &defaults, state.settings(), 0)))
 }
 
 /// `GET /api/v1/accounts/:id`
@@ -385,4 +400,19 @@ pub async fn reject_follow_request(
     let requester = path_id(&id)?;
     let rel = state.services.accounts.answer_follow_request(me, requester, false).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
+}
+
+/// `GET /api/v1/preferences` — https://docs.joinmastodon.org/methods/preferences/
+/// The posting defaults (`source`); Parley keeps no reading preferences,
+/// so those are Mastodon's defaults.
+pub async fn preferences(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<serde_json::Value>> {
+    let me = auth.user("read:accounts")?;
+    let defaults = state.services.accounts.posting_defaults(me.id).await?;
+    Ok(Json(serde_json::json!({
+        "posting:default:visibility": defaults.visibility,
+        "posting:default:sensitive": defaults.sensitive,
+        "posting:default:language": defaults.language,
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
 }

@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v2/notifications/{group_key}/accounts", get(grouped_notifications::accounts))
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
+        .route("/api/v1/preferences", get(accounts::preferences))
         .route("/api/v1/markers", get(markers::get).post(markers::save))
         .route("/api/v2/search", get(search::search))
         .route("/api/v1/instance", get(instance::v1))

@@ -32,7 +32,8 @@ use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
 use parley_core::grouping::GroupKey;
 use parley_core::model::{
-    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit,
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
+    StatusEdit,
 };
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
@@ -64,6 +65,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
     (8, include_str!("../../migrations/sqlite/0008_notification_groups.sql")),
     (9, include_str!("../../migrations/sqlite/0009_markers.sql")),
+    (10, include_str!("../../migrations/sqlite/0010_posting_defaults.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -721,6 +723,9 @@ impl Store for SqliteStore {
     }
     async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>> {
         self.write(move |c, _| markers::save(c, account, &positions)).await
+    }
+    async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults> {
+        self.read_here(|c| accounts::posting_defaults(c, account))
     }
 
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>> {
