@@ -1,4 +1,4 @@
-//! Posting, reading, editing and deleting statuses; favourites and boosts.
+//! Posting, reading, editing and deleting statuses; favourites, bookmarks and boosts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -233,6 +233,20 @@ impl StatusService {
         self.get(Some(actor.id), status.id).await
     }
 
+    /// `POST /api/v1/statuses/:id/bookmark` (a boost's original is what gets
+    /// bookmarked); only a status the actor may see.
+    pub async fn bookmark(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.bookmark(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
+    pub async fn unbookmark(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.unbookmark(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
     /// `POST /api/v1/statuses/:id/reblog`: returns the boost, wrapping the original.
     pub async fn reblog(
         &self,
@@ -287,6 +301,17 @@ impl StatusService {
     /// `GET /api/v1/favourites`: what the viewer favourited and may still see, with cursors.
     pub async fn favourites(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusView)>> {
         let pairs = self.ctx.store.favourites_of(me, page).await?;
+        self.still_visible(me, pairs).await
+    }
+
+    /// `GET /api/v1/bookmarks`: what the viewer bookmarked and may still see, with cursors.
+    pub async fn bookmarks(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusView)>> {
+        let pairs = self.ctx.store.bookmarks_of(me, page).await?;
+        self.still_visible(me, pairs).await
+    }
+
+    /// The (cursor, status) pairs of a list whose statuses `me` may still see, as views.
+    async fn still_visible(&self, me: AccountId, pairs: Vec<(i64, StatusId)>) -> Result<Vec<(i64, StatusView)>> {
         let ids: Vec<StatusId> = pairs.iter().map(|(_, id)| *id).collect();
         let statuses = filter_visible(&self.ctx, Some(me), self.ctx.store.find_statuses(&ids).await?).await?;
         let views = status_views(&self.ctx, Some(me), statuses).await?;

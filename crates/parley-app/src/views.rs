@@ -22,6 +22,7 @@ pub struct StatusView {
     pub favourited: Option<bool>,
     pub reblogged: Option<bool>,
     pub pinned: Option<bool>,
+    pub bookmarked: Option<bool>,
     pub poll: Option<crate::polls::PollView>,
     /// The app it was posted with (name, website).
     pub application: Option<(String, Option<String>)>,
@@ -199,6 +200,7 @@ pub async fn status_views(
             favourited: mark(|f| &f.favourited),
             reblogged: mark(|f| &f.reblogged),
             pinned: mark(|f| &f.pinned),
+            bookmarked: mark(|f| &f.bookmarked),
             status: s,
             account,
             mentions,

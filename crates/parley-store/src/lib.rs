@@ -103,6 +103,11 @@ pub trait Store: Send + Sync + 'static {
     /// Ok(true) when the favourite is new.
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool>;
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    /// Ok(true) when the bookmark is new.
+    async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    /// The statuses an account bookmarked, newest bookmark first: (cursor, status).
+    async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>>;
     /// Boosts `status`; returns the boost (existing one if already boosted).
     async fn reblog(&self, new: NewReblog) -> Result<Status>;
     /// Removes `account`'s boost of `status`; returns it if there was one.
@@ -116,7 +121,7 @@ pub trait Store: Send + Sync + 'static {
         status: StatusId,
         page: PageRequest,
     ) -> Result<Vec<(i64, AccountId)>>;
-    /// Which of `statuses` the viewer has favourited, boosted, pinned.
+    /// Which of `statuses` the viewer has favourited, boosted, pinned, bookmarked.
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()>;
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()>;

@@ -169,6 +169,7 @@ pub struct StatusFlags {
     pub favourited: HashSet<StatusId>,
     pub reblogged: HashSet<StatusId>,
     pub pinned: HashSet<StatusId>,
+    pub bookmarked: HashSet<StatusId>,
 }
 
 /// The filters of `GET /api/v1/accounts/:id/statuses`.

@@ -3,6 +3,7 @@
 mod accounts;
 mod apps;
 mod assets;
+mod bookmarks;
 mod grouped_notifications;
 mod instance;
 mod markers;
@@ -58,6 +59,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/statuses/{id}/unfavourite", post(statuses::unfavourite))
         .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
         .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route("/api/v1/statuses/{id}/bookmark", post(bookmarks::bookmark))
+        .route("/api/v1/statuses/{id}/unbookmark", post(bookmarks::unbookmark))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route("/api/v1/polls/{id}", get(polls::get))
@@ -71,7 +74,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/streaming/health", get(streaming::health))
         .route("/api/v1/streaming/{*stream}", get(streaming::server_sent))
         .route("/api/v1/favourites", get(statuses::favourites))
-        .route("/api/v1/bookmarks", get(instance::empty_list))
+        .route("/api/v1/bookmarks", get(bookmarks::list))
         .route("/api/v1/conversations", get(instance::empty_list))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))

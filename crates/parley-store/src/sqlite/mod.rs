@@ -66,6 +66,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../../migrations/sqlite/0008_notification_groups.sql")),
     (9, include_str!("../../migrations/sqlite/0009_markers.sql")),
     (10, include_str!("../../migrations/sqlite/0010_posting_defaults.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_bookmarks.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -523,6 +524,15 @@ impl Store for SqliteStore {
     }
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
         self.write(move |c, _| statuses::unfavourite(c, account, status)).await
+    }
+    async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |c, ids| statuses::bookmark(c, ids, account, status)).await
+    }
+    async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |c, _| statuses::unbookmark(c, account, status)).await
+    }
+    async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+        self.read(move |c| statuses::bookmarks_of(c, account, page)).await
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
         self.write(move |c, ids| statuses::reblog(c, ids, new)).await

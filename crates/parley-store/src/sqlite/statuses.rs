@@ -173,6 +173,18 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
             [status.account_id.0],
         )?;
     }
+    // Its favourites and bookmarks go with it (a cascade): each account's
+    // marks are told, or they would keep a status that is gone.
+    let marked_by = |table: &str| -> Result<Vec<i64>> {
+        let mut stmt = c.prepare_cached(&format!("SELECT account_id FROM {table} WHERE status_id = ?1"))?;
+        Ok(stmt.query_map([id.0], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    };
+    for account in marked_by("favourites")? {
+        append(c, Change::Unfavourited { account: AccountId(account), status: id })?;
+    }
+    for account in marked_by("bookmarks")? {
+        append(c, Change::Unbookmarked { account: AccountId(account), status: id })?;
+    }
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
     append(
@@ -374,6 +386,35 @@ pub fn unfavourite(c: &Connection, account: AccountId, status: StatusId) -> Resu
     Ok(removed)
 }
 
+pub fn bookmark(c: &Connection, ids: &IdGenerator, account: AccountId, status: StatusId) -> Result<bool> {
+    let added = c
+        .prepare_cached("INSERT OR IGNORE INTO bookmarks (id, account_id, status_id) VALUES (?1, ?2, ?3)")?
+        .execute(params![ids.next_raw(), account.0, status.0])?
+        > 0;
+    if added {
+        append(c, Change::Bookmarked { account, status })?;
+    }
+    Ok(added)
+}
+
+pub fn unbookmark(c: &Connection, account: AccountId, status: StatusId) -> Result<bool> {
+    let removed =
+        c.execute("DELETE FROM bookmarks WHERE account_id = ?1 AND status_id = ?2", params![account.0, status.0])? > 0;
+    if removed {
+        append(c, Change::Unbookmarked { account, status })?;
+    }
+    Ok(removed)
+}
+
+pub fn bookmarks_of(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+    let w = Window::new(page);
+    let sql =
+        format!("SELECT b.id, b.status_id FROM bookmarks b WHERE b.account_id = :account AND {}", w.clause("b.id"));
+    let rows =
+        query_pairs(c, &sql, named_params! {":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
+    Ok(w.finish(rows.into_iter().map(|(cursor, id)| (cursor, StatusId(id.0))).collect()))
+}
+
 pub fn reblog(c: &Connection, ids: &IdGenerator, new: NewReblog) -> Result<Status> {
     let existing: Option<i64> = c
         .query_row(
@@ -477,7 +518,7 @@ pub fn reblogged_by(
     Ok(w.finish(rows))
 }
 
-/// A viewer's marks (favourited, boosted, pinned), read from the database.
+/// A viewer's marks (favourited, boosted, pinned, bookmarked), read from the database.
 pub fn load_marks(c: &Connection, viewer: AccountId) -> Result<Marks> {
     let sorted = |sql: &str| -> Result<Vec<i64>> {
         let mut stmt = c.prepare_cached(sql)?;
@@ -487,6 +528,7 @@ pub fn load_marks(c: &Connection, viewer: AccountId) -> Result<Marks> {
         sorted("SELECT status_id FROM favourites WHERE account_id = ?1")?,
         sorted("SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL")?,
         sorted("SELECT status_id FROM pins WHERE account_id = ?1")?,
+        sorted("SELECT status_id FROM bookmarks WHERE account_id = ?1")?,
     ))
 }
 
