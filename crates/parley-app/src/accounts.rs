@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use parley_core::AccountId;
 use parley_core::model::{Account, PostingDefaults, ProfileField, Relationship, Role, Visibility};
 use parley_core::page::PageRequest;
@@ -225,17 +226,55 @@ impl AccountService {
         self.relationship(me.id, target.id).await
     }
 
-    pub async fn mute(&self, me: &Account, id: AccountId, on: bool, notifications: bool) -> Result<Relationship> {
+    /// Mutes (or unmutes) an account; `duration` seconds, `None` or 0 for ever (as Mastodon).
+    pub async fn mute(
+        &self,
+        me: &Account,
+        id: AccountId,
+        on: bool,
+        notifications: bool,
+        duration: Option<i64>,
+    ) -> Result<Relationship> {
+        let expires_at = match duration {
+            None | Some(0) => None,
+            Some(seconds) => Some(
+                chrono::TimeDelta::try_seconds(seconds)
+                    .filter(|d| *d > chrono::TimeDelta::zero())
+                    .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+                    .ok_or_else(|| {
+                        AppError::validation("Validation failed: Duration is not a valid number of seconds")
+                    })?,
+            ),
+        };
         let target = self.get(id).await?;
         if target.id == me.id {
             return Err(AppError::forbidden());
         }
         if on {
-            self.ctx.store.mute(me.id, target.id, notifications).await?;
+            self.ctx.store.mute(me.id, target.id, notifications, expires_at).await?;
         } else {
             self.ctx.store.unmute(me.id, target.id).await?;
         }
         self.relationship(me.id, target.id).await
+    }
+
+    /// `GET /api/v1/blocks`: (cursor, account), newest block first.
+    pub async fn blocks(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, Account)>> {
+        let pairs = self.ctx.store.blocks_of(me, page).await?;
+        accounts_for(&self.ctx, pairs).await
+    }
+
+    /// `GET /api/v1/mutes`: (cursor, account, when the mute ends), newest mute first.
+    pub async fn mutes(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, Account, Option<DateTime<Utc>>)>> {
+        let mutes = self.ctx.store.mutes_of(me, page).await?;
+        let ends: std::collections::HashMap<i64, Option<DateTime<Utc>>> =
+            mutes.iter().map(|m| (m.cursor, m.expires_at)).collect();
+        let pairs = mutes.into_iter().map(|m| (m.cursor, m.account)).collect();
+        Ok(accounts_for(&self.ctx, pairs)
+            .await?
+            .into_iter()
+            .map(|(cursor, account)| (cursor, account, ends.get(&cursor).copied().flatten()))
+            .collect())
     }
 
     pub async fn follow_requests(&self, me: &Account, page: PageRequest) -> Result<Vec<(i64, Account)>> {
@@ -376,4 +415,24 @@ fn check_password(password: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Runs until the process ends: ends mutes when their time is up (and, at
+/// start, those that ended while the server was down).
+pub async fn run_mute_expirer(ctx: Arc<Context>) {
+    loop {
+        if let Err(e) = ctx.store.unmute_expired(Utc::now()).await {
+            tracing::error!(error = %e, "ending expired mutes failed");
+        }
+        let wait = match ctx.store.next_mute_expiry().await {
+            Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or_default(),
+            Ok(None) => std::time::Duration::from_secs(1),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the next mute expiry failed");
+                std::time::Duration::from_secs(1)
+            }
+        };
+        // New mutes may end sooner than the next known one: look again at least every second.
+        tokio::time::sleep(wait.clamp(std::time::Duration::from_millis(20), std::time::Duration::from_secs(1))).await;
+    }
 }

@@ -110,8 +110,12 @@ impl Services {
         Ok(found)
     }
 
-    /// Starts the background jobs (poll expiry); they run until the runtime stops.
+    /// Starts the background jobs (poll expiry, mute expiry); they run until
+    /// the runtime stops, or until the handle is aborted.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(polls::run_poll_closer(self.ctx.clone()))
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            tokio::join!(polls::run_poll_closer(ctx.clone()), accounts::run_mute_expirer(ctx));
+        })
     }
 }

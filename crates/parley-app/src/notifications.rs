@@ -10,7 +10,7 @@ use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
 use parley_core::{AccountId, NotificationId, StatusId};
 
-use crate::views::{NotificationView, StatusView, filter_visible, status_views};
+use crate::views::{NotificationView, StatusView, filter_viewable, status_views};
 use crate::{AppError, Context, Result};
 
 #[derive(Clone)]
@@ -70,7 +70,7 @@ impl NotificationService {
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
         let statuses: HashMap<StatusId, Arc<Status>> =
-            filter_visible(&self.ctx, Some(me), statuses).await?.into_iter().map(|s| (s.id, s)).collect();
+            filter_viewable(&self.ctx, Some(me), statuses).await?.into_iter().map(|s| (s.id, s)).collect();
         Ok(notes
             .into_iter()
             .filter_map(|n| {

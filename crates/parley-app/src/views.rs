@@ -59,6 +59,18 @@ pub(crate) async fn filter_visible(
     keep_visible(ctx, viewer, statuses, Hide::BlockedAndMuted).await
 }
 
+/// Keeps the statuses `viewer` may see, in their order, muted and blocked
+/// authors' included: for notifications, whose senders the recipient's
+/// mutes and blocks already decide (a mute that spares notifications lets
+/// a muted account's mentions through, as Mastodon).
+pub(crate) async fn filter_viewable(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Arc<Status>>,
+) -> Result<Vec<Arc<Status>>> {
+    keep_visible(ctx, viewer, statuses, Hide::Nothing).await
+}
+
 /// Besides what `can_view` refuses, what a read leaves out.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hide {

@@ -159,7 +159,21 @@ pub trait Store: Send + Sync + 'static {
     /// Blocks `target`: severs follows and requests both ways.
     async fn block(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()>;
-    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
+    /// Mutes `target` (its notifications too when `notifications`), until `expires_at` if given.
+    async fn mute(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        notifications: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    /// Ends the mutes whose time is up; how many ended.
+    async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize>;
+    async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>>;
+    /// Whom `account` blocks, newest block first: (cursor, account).
+    async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    /// Whom `account` mutes, newest mute first.
+    async fn mutes_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<MuteEntry>>;
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>>;
     /// Whether `status` belongs in `viewer`'s home timeline by the home rules

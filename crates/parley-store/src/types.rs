@@ -193,6 +193,15 @@ impl Default for FollowOptions {
     }
 }
 
+/// One mute, as `GET /api/v1/mutes` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuteEntry {
+    pub cursor: i64,
+    pub account: AccountId,
+    /// When it ends by itself (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewNotification {
     pub account_id: AccountId,

@@ -245,6 +245,22 @@ impl Relationship {
 
 impl crate::pagination::ListItem for Account {}
 
+/// An account as `GET /api/v1/mutes` lists it: with when the mute ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct MutedAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    pub mute_expires_at: Option<String>,
+}
+
+impl MutedAccount {
+    pub fn from_domain(a: &model::Account, ends: Option<chrono::DateTime<chrono::Utc>>, s: &Settings) -> Self {
+        MutedAccount { account: Account::from_domain(a, s), mute_expires_at: ends.map(super::timestamp) }
+    }
+}
+
+impl crate::pagination::ListItem for MutedAccount {}
+
 /// An account entity as JSON, ready to embed. Every status carries its
 /// author's full account, and a page of 20 statuses names the same few
 /// authors again and again: building and escaping the account (about 800

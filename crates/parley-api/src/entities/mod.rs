@@ -11,7 +11,7 @@ mod status;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use account::{Account, AccountJson, CredentialAccount, Relationship, Role};
+pub use account::{Account, AccountJson, CredentialAccount, MutedAccount, Relationship, Role};
 pub use instance::{NODEINFO_VERSIONS, instance_v1, instance_v2, nodeinfo};
 pub use misc::{Application, Marker, Notification, Token};
 pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};

@@ -339,6 +339,8 @@ pub async fn unblock(
 #[derive(Deserialize)]
 pub struct MuteForm {
     notifications: Option<bool>,
+    /// Seconds until the mute ends by itself; 0 or absent: never.
+    duration: Option<i64>,
 }
 
 /// `POST /api/v1/accounts/:id/mute`
@@ -350,7 +352,7 @@ pub async fn mute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state.services.accounts.mute(me, target, true, form.notifications.unwrap_or(true)).await?;
+    let rel = state.services.accounts.mute(me, target, true, form.notifications.unwrap_or(true), form.duration).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -362,7 +364,7 @@ pub async fn unmute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state.services.accounts.mute(me, target, false, false).await?;
+    let rel = state.services.accounts.mute(me, target, false, false, None).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -400,19 +402,4 @@ pub async fn reject_follow_request(
     let requester = path_id(&id)?;
     let rel = state.services.accounts.answer_follow_request(me, requester, false).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
-}
-
-/// `GET /api/v1/preferences` — https://docs.joinmastodon.org/methods/preferences/
-/// The posting defaults (`source`); Parley keeps no reading preferences,
-/// so those are Mastodon's defaults.
-pub async fn preferences(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<serde_json::Value>> {
-    let me = auth.user("read:accounts")?;
-    let defaults = state.services.accounts.posting_defaults(me.id).await?;
-    Ok(Json(serde_json::json!({
-        "posting:default:visibility": defaults.visibility,
-        "posting:default:sensitive": defaults.sensitive,
-        "posting:default:language": defaults.language,
-        "reading:expand:media": "default",
-        "reading:expand:spoilers": false,
-    })))
 }

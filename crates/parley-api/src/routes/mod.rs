@@ -3,6 +3,7 @@
 mod accounts;
 mod apps;
 mod assets;
+mod blocks_mutes;
 mod bookmarks;
 mod grouped_notifications;
 mod instance;
@@ -11,6 +12,7 @@ mod notifications;
 mod oauth;
 mod parley;
 mod polls;
+mod preferences;
 mod search;
 mod statuses;
 mod streaming;
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/unblock", post(accounts::unblock))
         .route("/api/v1/accounts/{id}/mute", post(accounts::mute))
         .route("/api/v1/accounts/{id}/unmute", post(accounts::unmute))
+        .route("/api/v1/blocks", get(blocks_mutes::blocks))
+        .route("/api/v1/mutes", get(blocks_mutes::mutes))
         .route("/api/v1/follow_requests", get(accounts::follow_requests))
         .route("/api/v1/follow_requests/{id}/authorize", post(accounts::authorize_follow_request))
         .route("/api/v1/follow_requests/{id}/reject", post(accounts::reject_follow_request))
@@ -89,7 +93,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v2/notifications/{group_key}/accounts", get(grouped_notifications::accounts))
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
-        .route("/api/v1/preferences", get(accounts::preferences))
+        .route("/api/v1/preferences", get(preferences::preferences))
         .route("/api/v1/markers", get(markers::get).post(markers::save))
         .route("/api/v2/search", get(search::search))
         .route("/api/v1/instance", get(instance::v1))

@@ -67,6 +67,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/sqlite/0009_markers.sql")),
     (10, include_str!("../../migrations/sqlite/0010_posting_defaults.sql")),
     (11, include_str!("../../migrations/sqlite/0011_bookmarks.sql")),
+    (12, include_str!("../../migrations/sqlite/0012_mute_expiry.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -640,8 +641,26 @@ impl Store for SqliteStore {
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()> {
         self.write(move |c, _| social::unblock(c, account, target)).await
     }
-    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()> {
-        self.write(move |c, ids| social::mute(c, ids, account, target, notifications)).await
+    async fn mute(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        notifications: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.write(move |c, ids| social::mute(c, ids, account, target, notifications, expires_at)).await
+    }
+    async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize> {
+        self.write(move |c, _| social::unmute_expired(c, now)).await
+    }
+    async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>> {
+        self.read(social::next_mute_expiry).await
+    }
+    async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::blocks_of(c, account, page)).await
+    }
+    async fn mutes_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<MuteEntry>> {
+        self.read(move |c| social::mutes_of(c, account, page)).await
     }
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
         self.write(move |c, _| social::unmute(c, account, target)).await
