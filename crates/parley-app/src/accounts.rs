@@ -94,6 +94,21 @@ impl AccountService {
         }
     }
 
+    /// The local account a WebFinger `resource` names: `acct:user@domain`
+    /// (or without `acct:`), the profile URL or the actor URI.
+    pub async fn webfinger(&self, resource: &str) -> Result<Account> {
+        let resource = resource.trim();
+        let url = &self.ctx.settings.public_url;
+        let username = [format!("{url}/@"), format!("{url}/users/")]
+            .iter()
+            .find_map(|prefix| resource.strip_prefix(prefix.as_str()))
+            .filter(|name| !name.contains('/'));
+        match username {
+            Some(name) => self.lookup(name).await,
+            None => self.lookup(resource.strip_prefix("acct:").unwrap_or(resource)).await,
+        }
+    }
+
     pub async fn update_credentials(&self, me: &Account, changes: ProfileChanges) -> Result<Account> {
         let mut update = ProfileUpdate { locked: changes.locked, bot: changes.bot, ..ProfileUpdate::default() };
         if let Some(name) = changes.display_name {
@@ -256,6 +271,34 @@ impl AccountService {
             self.ctx.store.unmute(me.id, target.id).await?;
         }
         self.relationship(me.id, target.id).await
+    }
+
+    /// `GET /api/v1/accounts/familiar_followers`: for each existing account
+    /// of `ids`, those `me` follows who follow it (none for `me` itself, as
+    /// Mastodon), at most `limit` each.
+    pub async fn familiar_followers(
+        &self,
+        me: AccountId,
+        ids: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<Account>)>> {
+        let shown: Vec<AccountId> = self
+            .ctx
+            .store
+            .find_accounts(ids)
+            .await?
+            .iter()
+            .filter(|a| account_shown(a, Some(me)))
+            .map(|a| a.id)
+            .collect();
+        let found = self.ctx.store.familiar_followers(me, &shown, limit).await?;
+        let mut out = Vec::with_capacity(found.len());
+        for (target, followers) in found {
+            let followers = if target == me { Vec::new() } else { followers };
+            let accounts = accounts_for(&self.ctx, followers.into_iter().map(|a| (0, a)).collect()).await?;
+            out.push((target, accounts.into_iter().map(|(_, a)| a).collect()));
+        }
+        Ok(out)
     }
 
     /// `GET /api/v1/blocks`: (cursor, account), newest block first.

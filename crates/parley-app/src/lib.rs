@@ -27,7 +27,7 @@ use std::sync::Arc;
 pub use error::{AppError, Result};
 use parley_store::Store;
 pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
-pub use settings::{RegistrationsMode, Settings};
+pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived
 /// from the store's change log (live polls, identities, the event hub), which

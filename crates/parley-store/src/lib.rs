@@ -170,6 +170,13 @@ pub trait Store: Send + Sync + 'static {
     /// Ends the mutes whose time is up; how many ended.
     async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize>;
     async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>>;
+    /// For each of `targets`, those `viewer` follows who follow it (at most `limit` each).
+    async fn familiar_followers(
+        &self,
+        viewer: AccountId,
+        targets: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<AccountId>)>>;
     /// Whom `account` blocks, newest block first: (cursor, account).
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Whom `account` mutes, newest mute first.

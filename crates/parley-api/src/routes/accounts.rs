@@ -403,3 +403,25 @@ pub async fn reject_follow_request(
     let rel = state.services.accounts.answer_follow_request(me, requester, false).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
 }
+
+/// `GET /api/v1/accounts/familiar_followers?id[]=…` — accounts the caller
+/// follows that follow each of these (https://docs.joinmastodon.org/methods/accounts/#familiar_followers).
+pub async fn familiar_followers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<IdsQuery>,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    let me = auth.user("read:follows")?;
+    let ids: Vec<AccountId> = q.id.iter().filter_map(|i| i.parse().ok()).take(40).collect();
+    let found = state.services.accounts.familiar_followers(me.id, &ids, 40).await?;
+    let s = state.settings();
+    Ok(Json(
+        found
+            .iter()
+            .map(|(id, accounts)| {
+                let accounts: Vec<Account> = accounts.iter().map(|a| Account::from_domain(a, s)).collect();
+                serde_json::json!({ "id": id.to_string(), "accounts": accounts })
+            })
+            .collect(),
+    ))
+}

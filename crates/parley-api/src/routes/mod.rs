@@ -17,6 +17,7 @@ mod search;
 mod statuses;
 mod streaming;
 mod timelines;
+mod webfinger;
 
 use axum::Router;
 use axum::http::{Method, Uri};
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/accounts/update_credentials", axum::routing::patch(accounts::update_credentials))
         .route("/api/v1/accounts/relationships", get(accounts::relationships))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/familiar_followers", get(accounts::familiar_followers))
         .route("/api/v1/accounts/search", get(accounts::search))
         .route("/api/v1/accounts/{id}", get(accounts::get))
         .route("/api/v1/accounts/{id}/statuses", get(accounts::statuses))
@@ -99,10 +101,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/peers", get(instance::peers))
+        .route("/api/v1/instance/rules", get(instance::rules))
+        .route("/api/v1/instance/extended_description", get(instance::extended_description))
+        .route("/api/v1/instance/privacy_policy", get(instance::privacy_policy))
+        .route("/api/v1/instance/terms_of_service", get(instance::terms_of_service))
         .route("/api/v1/custom_emojis", get(instance::empty_list))
         .route("/api/v1/filters", get(instance::empty_list))
         .route("/api/v2/filters", get(instance::empty_list))
         .route("/api/v1/lists", get(instance::empty_list))
+        .route("/.well-known/webfinger", get(webfinger::webfinger))
+        .route("/.well-known/host-meta", get(webfinger::host_meta))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))
         .route("/nodeinfo/2.0", get(instance::nodeinfo_2_0))
         .route("/nodeinfo/2.1", get(instance::nodeinfo_2_1))

@@ -656,6 +656,18 @@ impl Store for SqliteStore {
     async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>> {
         self.read(social::next_mute_expiry).await
     }
+    async fn familiar_followers(
+        &self,
+        viewer: AccountId,
+        targets: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<AccountId>)>> {
+        let targets = targets.to_vec();
+        self.read(move |c| {
+            targets.iter().map(|t| Ok((*t, social::familiar_followers(c, viewer, *t, limit)?))).collect()
+        })
+        .await
+    }
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| social::blocks_of(c, account, page)).await
     }

@@ -213,6 +213,25 @@ pub fn next_mute_expiry(c: &Connection) -> Result<Option<DateTime<Utc>>> {
     Ok(next.map(time))
 }
 
+/// Those `viewer` follows who follow `target` (not suspended, not awaiting
+/// approval: `account_shown`), most recent follow of `target` first.
+pub fn familiar_followers(
+    c: &Connection,
+    viewer: AccountId,
+    target: AccountId,
+    limit: usize,
+) -> Result<Vec<AccountId>> {
+    Ok(c.prepare_cached(
+        "SELECT f.account_id FROM follows f
+         JOIN follows mine ON mine.account_id = ?1 AND mine.target_id = f.account_id
+         JOIN accounts a ON a.id = f.account_id
+         WHERE f.target_id = ?2 AND a.suspended = 0 AND a.approved = 1
+         ORDER BY f.id DESC LIMIT ?3 + 0",
+    )?
+    .query_map(params![viewer.0, target.0, limit as i64], |r| r.get(0).map(AccountId))?
+    .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// The accounts `account` blocks, newest block first: (block, account).
 pub fn blocks_of(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
