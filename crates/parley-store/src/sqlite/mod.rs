@@ -7,6 +7,7 @@
 //! thread runs a query (writer or reader) is decided in one place.
 
 mod accounts;
+mod bookmarks;
 mod bulk;
 mod changelog;
 mod check;
@@ -527,13 +528,13 @@ impl Store for SqliteStore {
         self.write(move |c, _| statuses::unfavourite(c, account, status)).await
     }
     async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
-        self.write(move |c, ids| statuses::bookmark(c, ids, account, status)).await
+        self.write(move |c, ids| bookmarks::bookmark(c, ids, account, status)).await
     }
     async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
-        self.write(move |c, _| statuses::unbookmark(c, account, status)).await
+        self.write(move |c, _| bookmarks::unbookmark(c, account, status)).await
     }
     async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
-        self.read(move |c| statuses::bookmarks_of(c, account, page)).await
+        self.read(move |c| bookmarks::bookmarks_of(c, account, page)).await
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
         self.write(move |c, ids| statuses::reblog(c, ids, new)).await
