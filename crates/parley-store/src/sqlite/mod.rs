@@ -64,11 +64,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/sqlite/0005_token_lookup.sql")),
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
-    (8, include_str!("../../migrations/sqlite/0008_notification_groups.sql")),
-    (9, include_str!("../../migrations/sqlite/0009_markers.sql")),
-    (10, include_str!("../../migrations/sqlite/0010_posting_defaults.sql")),
-    (11, include_str!("../../migrations/sqlite/0011_bookmarks.sql")),
-    (12, include_str!("../../migrations/sqlite/0012_mute_expiry.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_notification_groups.sql")),
+    (10, include_str!("../../migrations/sqlite/0010_markers.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_posting_defaults.sql")),
+    (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
+    (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
