@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use parley_core::AccountId;
-use parley_core::model::{Account, ProfileField, Relationship, Role};
+use parley_core::model::{Account, PostingDefaults, ProfileField, Relationship, Role, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
 use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate};
@@ -28,6 +29,16 @@ pub struct ProfileChanges {
     pub fields: Option<Vec<ProfileField>>,
     pub locked: Option<bool>,
     pub bot: Option<bool>,
+    /// `source[privacy]`, `source[sensitive]`, `source[language]`.
+    pub source: SourceChanges,
+}
+
+/// Changes to the posting defaults; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct SourceChanges {
+    pub privacy: Option<String>,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
 }
 
 /// An account made by an administrator (CLI) or by registration.
@@ -83,6 +94,21 @@ impl AccountService {
         }
     }
 
+    /// The local account a WebFinger `resource` names: `acct:user@domain`
+    /// (or without `acct:`), the profile URL or the actor URI.
+    pub async fn webfinger(&self, resource: &str) -> Result<Account> {
+        let resource = resource.trim();
+        let url = &self.ctx.settings.public_url;
+        let username = [format!("{url}/@"), format!("{url}/users/")]
+            .iter()
+            .find_map(|prefix| resource.strip_prefix(prefix.as_str()))
+            .filter(|name| !name.contains('/'));
+        match username {
+            Some(name) => self.lookup(name).await,
+            None => self.lookup(resource.strip_prefix("acct:").unwrap_or(resource)).await,
+        }
+    }
+
     pub async fn update_credentials(&self, me: &Account, changes: ProfileChanges) -> Result<Account> {
         let mut update = ProfileUpdate { locked: changes.locked, bot: changes.bot, ..ProfileUpdate::default() };
         if let Some(name) = changes.display_name {
@@ -119,7 +145,24 @@ impl AccountService {
             }
             update.fields = Some(fields);
         }
+        let source = changes.source;
+        if let Some(privacy) = source.privacy {
+            // Mastodon's default privacy is one of these three (never direct).
+            update.posting_defaults.visibility = match Visibility::parse(&privacy) {
+                Some(v @ (Visibility::Public | Visibility::Unlisted | Visibility::Private)) => Some(v),
+                _ => return Err(AppError::validation("Validation failed: Privacy is not included in the list")),
+            };
+        }
+        update.posting_defaults.sensitive = source.sensitive;
+        if let Some(language) = source.language {
+            update.posting_defaults.language = Some(crate::statuses::check_language(Some(language))?);
+        }
         Ok(self.ctx.store.update_profile(me.id, update).await?)
+    }
+
+    /// The account's posting defaults (`source`, `/api/v1/preferences`).
+    pub async fn posting_defaults(&self, me: AccountId) -> Result<PostingDefaults> {
+        Ok(self.ctx.store.posting_defaults(me).await?)
     }
 
     /// `GET /api/v1/accounts/:id/statuses`
@@ -203,17 +246,83 @@ impl AccountService {
         self.relationship(me.id, target.id).await
     }
 
-    pub async fn mute(&self, me: &Account, id: AccountId, on: bool, notifications: bool) -> Result<Relationship> {
+    /// Mutes (or unmutes) an account; `duration` seconds, `None` or 0 for ever (as Mastodon).
+    pub async fn mute(
+        &self,
+        me: &Account,
+        id: AccountId,
+        on: bool,
+        notifications: bool,
+        duration: Option<i64>,
+    ) -> Result<Relationship> {
+        let expires_at = match duration {
+            None | Some(0) => None,
+            Some(seconds) => Some(
+                chrono::TimeDelta::try_seconds(seconds)
+                    .filter(|d| *d > chrono::TimeDelta::zero())
+                    .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+                    .ok_or_else(|| {
+                        AppError::validation("Validation failed: Duration is not a valid number of seconds")
+                    })?,
+            ),
+        };
         let target = self.get(id).await?;
         if target.id == me.id {
             return Err(AppError::forbidden());
         }
         if on {
-            self.ctx.store.mute(me.id, target.id, notifications).await?;
+            self.ctx.store.mute(me.id, target.id, notifications, expires_at).await?;
         } else {
             self.ctx.store.unmute(me.id, target.id).await?;
         }
         self.relationship(me.id, target.id).await
+    }
+
+    /// `GET /api/v1/accounts/familiar_followers`: for each existing account
+    /// of `ids`, those `me` follows who follow it (none for `me` itself, as
+    /// Mastodon), at most `limit` each.
+    pub async fn familiar_followers(
+        &self,
+        me: AccountId,
+        ids: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<Account>)>> {
+        let shown: Vec<AccountId> = self
+            .ctx
+            .store
+            .find_accounts(ids)
+            .await?
+            .iter()
+            .filter(|a| account_shown(a, Some(me)))
+            .map(|a| a.id)
+            .collect();
+        let found = self.ctx.store.familiar_followers(me, &shown, limit).await?;
+        let mut out = Vec::with_capacity(found.len());
+        for (target, followers) in found {
+            let followers = if target == me { Vec::new() } else { followers };
+            let accounts = accounts_for(&self.ctx, followers.into_iter().map(|a| (0, a)).collect()).await?;
+            out.push((target, accounts.into_iter().map(|(_, a)| a).collect()));
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v1/blocks`: (cursor, account), newest block first.
+    pub async fn blocks(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, Account)>> {
+        let pairs = self.ctx.store.blocks_of(me, page).await?;
+        accounts_for(&self.ctx, pairs).await
+    }
+
+    /// `GET /api/v1/mutes`: (cursor, account, when the mute ends), newest mute first.
+    pub async fn mutes(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, Account, Option<DateTime<Utc>>)>> {
+        let mutes = self.ctx.store.mutes_of(me, page).await?;
+        let ends: std::collections::HashMap<i64, Option<DateTime<Utc>>> =
+            mutes.iter().map(|m| (m.cursor, m.expires_at)).collect();
+        let pairs = mutes.into_iter().map(|m| (m.cursor, m.account)).collect();
+        Ok(accounts_for(&self.ctx, pairs)
+            .await?
+            .into_iter()
+            .map(|(cursor, account)| (cursor, account, ends.get(&cursor).copied().flatten()))
+            .collect())
     }
 
     pub async fn follow_requests(&self, me: &Account, page: PageRequest) -> Result<Vec<(i64, Account)>> {
@@ -354,4 +463,24 @@ fn check_password(password: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Runs until the process ends: ends mutes when their time is up (and, at
+/// start, those that ended while the server was down).
+pub async fn run_mute_expirer(ctx: Arc<Context>) {
+    loop {
+        if let Err(e) = ctx.store.unmute_expired(Utc::now()).await {
+            tracing::error!(error = %e, "ending expired mutes failed");
+        }
+        let wait = match ctx.store.next_mute_expiry().await {
+            Ok(Some(next)) => (next - Utc::now()).to_std().unwrap_or_default(),
+            Ok(None) => std::time::Duration::from_secs(1),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the next mute expiry failed");
+                std::time::Duration::from_secs(1)
+            }
+        };
+        // New mutes may end sooner than the next known one: look again at least every second.
+        tokio::time::sleep(wait.clamp(std::time::Duration::from_millis(20), std::time::Duration::from_secs(1))).await;
+    }
 }

@@ -10,6 +10,8 @@ pub mod auth;
 mod error;
 pub mod events;
 pub mod instance;
+pub mod markers;
+pub mod notification_groups;
 pub mod notifications;
 mod password;
 pub mod polls;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 pub use error::{AppError, Result};
 use parley_store::Store;
 pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
-pub use settings::{RegistrationsMode, Settings};
+pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived
 /// from the store's change log (live polls, identities, the event hub), which
@@ -49,6 +51,7 @@ pub struct Services {
     pub timelines: timelines::TimelineService,
     pub notifications: notifications::NotificationService,
     pub instance: instance::InstanceService,
+    pub markers: markers::MarkerService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -74,6 +77,7 @@ impl Services {
             timelines: timelines::TimelineService::new(ctx.clone()),
             notifications: notifications::NotificationService::new(ctx.clone()),
             instance: instance::InstanceService::new(ctx.clone()),
+            markers: markers::MarkerService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),
@@ -106,8 +110,12 @@ impl Services {
         Ok(found)
     }
 
-    /// Starts the background jobs (poll expiry); they run until the runtime stops.
+    /// Starts the background jobs (poll expiry, mute expiry); they run until
+    /// the runtime stops, or until the handle is aborted.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(polls::run_poll_closer(self.ctx.clone()))
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            tokio::join!(polls::run_poll_closer(ctx.clone()), accounts::run_mute_expirer(ctx));
+        })
     }
 }

@@ -1,19 +1,21 @@
-//! Listing and dismissing notifications.
+//! Listing and dismissing notifications, and the one place that decides
+//! which notifications a recipient is shown ([`NotificationService::visible`]);
+//! grouping them is in [`crate::notification_groups`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parley_core::model::{Account, NotificationKind};
+use parley_core::model::{Account, Notification, NotificationKind, Status};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
 use parley_core::{AccountId, NotificationId, StatusId};
 
-use crate::views::{NotificationView, StatusView, status_views};
+use crate::views::{NotificationView, StatusView, filter_viewable, status_views};
 use crate::{AppError, Context, Result};
 
 #[derive(Clone)]
 pub struct NotificationService {
-    ctx: Arc<Context>,
+    pub(crate) ctx: Arc<Context>,
 }
 
 impl NotificationService {
@@ -48,30 +50,54 @@ impl NotificationService {
         Ok(self.ctx.store.clear_notifications(me).await?)
     }
 
-    async fn views(
+    /// The notifications among `notes` that `me` is shown, in their order:
+    /// the one rule for every listing, count and group. A notification never
+    /// shows a status its recipient may not see (now), nor anything from an
+    /// account that is gone (suspended, awaiting approval).
+    pub(crate) async fn visible(&self, me: AccountId, notes: Vec<Notification>) -> Result<Vec<Notification>> {
+        Ok(self.shown(me, notes).await?.into_iter().map(|(n, _, _)| n).collect())
+    }
+
+    /// [`Self::visible`], with the sender and the status each needs.
+    async fn shown(
         &self,
         me: AccountId,
-        notes: Vec<parley_core::model::Notification>,
-    ) -> Result<Vec<NotificationView>> {
+        notes: Vec<Notification>,
+    ) -> Result<Vec<(Notification, Arc<Account>, Option<Arc<Status>>)>> {
         let from: Vec<AccountId> = notes.iter().map(|n| n.from_account_id).collect();
         let accounts: HashMap<AccountId, Arc<Account>> =
             self.ctx.store.find_accounts(&from).await?.into_iter().map(|a| (a.id, a)).collect();
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
-        // A notification never shows a status its recipient may not see (now).
-        let statuses = crate::views::filter_visible(&self.ctx, Some(me), statuses).await?;
-        let views: HashMap<StatusId, StatusView> =
-            status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
+        let statuses: HashMap<StatusId, Arc<Status>> =
+            filter_viewable(&self.ctx, Some(me), statuses).await?.into_iter().map(|s| (s.id, s)).collect();
         Ok(notes
             .into_iter()
             .filter_map(|n| {
-                // Nothing from an account that is gone (suspended, awaiting approval).
-                let account = Account::clone(accounts.get(&n.from_account_id).filter(|a| account_shown(a, Some(me)))?);
+                let account = Arc::clone(accounts.get(&n.from_account_id).filter(|a| account_shown(a, Some(me)))?);
                 let status = match n.status_id {
-                    Some(id) => Some(views.get(&id)?.clone()),
+                    Some(id) => Some(Arc::clone(statuses.get(&id)?)),
                     None => None,
                 };
-                Some(NotificationView { notification: n, account, status })
+                Some((n, account, status))
+            })
+            .collect())
+    }
+
+    /// Views of the notifications among `notes` that `me` is shown.
+    pub(crate) async fn views(&self, me: AccountId, notes: Vec<Notification>) -> Result<Vec<NotificationView>> {
+        let shown = self.shown(me, notes).await?;
+        let statuses: Vec<Arc<Status>> = shown.iter().filter_map(|(_, _, s)| s.clone()).collect();
+        let views: HashMap<StatusId, StatusView> =
+            status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
+        Ok(shown
+            .into_iter()
+            .filter_map(|(n, account, status)| {
+                let status = match status {
+                    Some(s) => Some(views.get(&s.id)?.clone()),
+                    None => None,
+                };
+                Some(NotificationView { notification: n, account: Account::clone(&account), status })
             })
             .collect())
     }

@@ -37,6 +37,41 @@ pub struct Settings {
     pub max_status_bytes: usize,
     pub max_profile_fields: usize,
     pub poll_limits: parley_core::poll::PollLimits,
+    pub texts: InstanceTexts,
+}
+
+/// What the administrator tells users about the server (config
+/// `[instance]`): plain text, shown as paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceTexts {
+    /// The server rules, in order (`/api/v1/instance/rules`).
+    pub rules: Vec<String>,
+    pub extended_description: String,
+    pub privacy_policy: String,
+    pub terms_of_service: String,
+    /// When these texts took effect: when the server loaded them.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl InstanceTexts {
+    /// The texts of a server whose administrator has written none, saying so.
+    pub const DEFAULT_EXTENDED_DESCRIPTION: &str =
+        "The administrator of this server has not written a longer description yet.";
+    pub const DEFAULT_PRIVACY_POLICY: &str = "The administrator of this server has not published a privacy policy yet.";
+    pub const DEFAULT_TERMS_OF_SERVICE: &str =
+        "The administrator of this server has not published terms of service yet.";
+}
+
+impl Default for InstanceTexts {
+    fn default() -> Self {
+        InstanceTexts {
+            rules: Vec::new(),
+            extended_description: Self::DEFAULT_EXTENDED_DESCRIPTION.into(),
+            privacy_policy: Self::DEFAULT_PRIVACY_POLICY.into(),
+            terms_of_service: Self::DEFAULT_TERMS_OF_SERVICE.into(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
 }
 
 impl Settings {
@@ -56,6 +91,7 @@ impl Settings {
             max_status_bytes: 16 * 1024,
             max_profile_fields: 4,
             poll_limits: parley_core::poll::PollLimits::default(),
+            texts: InstanceTexts::default(),
         }
     }
 

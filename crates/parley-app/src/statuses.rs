@@ -1,4 +1,4 @@
-//! Posting, reading, editing and deleting statuses; favourites and boosts.
+//! Posting, reading, editing and deleting statuses; favourites, bookmarks and boosts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,9 +19,10 @@ use crate::{AppError, Context, Result};
 pub struct CreateStatus {
     pub text: String,
     pub in_reply_to_id: Option<StatusId>,
+    /// `None`: the author's default ([`parley_core::model::PostingDefaults`]), as are the next two.
     pub visibility: Option<Visibility>,
     pub spoiler_text: String,
-    pub sensitive: bool,
+    pub sensitive: Option<bool>,
     pub language: Option<String>,
     pub idempotency_key: Option<String>,
     pub app: Option<AppId>,
@@ -99,7 +100,13 @@ impl StatusService {
             return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
-        let language = check_language(req.language)?;
+        // What the request leaves out is the author's default (Mastodon's PostStatusService).
+        let asked_language = req.language.filter(|l| !l.trim().is_empty());
+        let defaults = match (req.visibility, req.sensitive, &asked_language) {
+            (Some(_), Some(_), Some(_)) => parley_core::model::PostingDefaults::default(),
+            _ => ctx.store.posting_defaults(author.id).await?,
+        };
+        let language = check_language(asked_language.or(defaults.language))?;
         let in_reply_to = match req.in_reply_to_id {
             Some(id) => {
                 let parent = visible_status(ctx, Some(author.id), id).await?;
@@ -122,9 +129,9 @@ impl StatusService {
                 account_id: author.id,
                 text,
                 content_html: rendered.html,
-                sensitive: req.sensitive || !req.spoiler_text.trim().is_empty(),
+                sensitive: req.sensitive.unwrap_or(defaults.sensitive) || !req.spoiler_text.trim().is_empty(),
                 spoiler_text: req.spoiler_text.trim().to_string(),
-                visibility: req.visibility.unwrap_or(Visibility::Public),
+                visibility: req.visibility.unwrap_or(defaults.visibility),
                 language,
                 in_reply_to,
                 mentions: rendered.mentions,
@@ -245,6 +252,20 @@ impl StatusService {
         self.get(Some(actor.id), status.id).await
     }
 
+    /// `POST /api/v1/statuses/:id/bookmark` (a boost's original is what gets
+    /// bookmarked); only a status the actor may see.
+    pub async fn bookmark(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.bookmark(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
+    pub async fn unbookmark(&self, actor: &Account, id: StatusId) -> Result<StatusView> {
+        let status = self.target_of(actor, id).await?;
+        self.ctx.store.unbookmark(actor.id, status.id).await?;
+        self.get(Some(actor.id), status.id).await
+    }
+
     /// `POST /api/v1/statuses/:id/reblog`: returns the boost, wrapping the original.
     pub async fn reblog(
         &self,
@@ -299,6 +320,17 @@ impl StatusService {
     /// `GET /api/v1/favourites`: what the viewer favourited and may still see, with cursors.
     pub async fn favourites(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusView)>> {
         let pairs = self.ctx.store.favourites_of(me, page).await?;
+        self.still_visible(me, pairs).await
+    }
+
+    /// `GET /api/v1/bookmarks`: what the viewer bookmarked and may still see, with cursors.
+    pub async fn bookmarks(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusView)>> {
+        let pairs = self.ctx.store.bookmarks_of(me, page).await?;
+        self.still_visible(me, pairs).await
+    }
+
+    /// The (cursor, status) pairs of a list whose statuses `me` may still see, as views.
+    async fn still_visible(&self, me: AccountId, pairs: Vec<(i64, StatusId)>) -> Result<Vec<(i64, StatusView)>> {
         let ids: Vec<StatusId> = pairs.iter().map(|(_, id)| *id).collect();
         let statuses = filter_visible(&self.ctx, Some(me), self.ctx.store.find_statuses(&ids).await?).await?;
         let views = status_views(&self.ctx, Some(me), statuses).await?;
@@ -434,7 +466,7 @@ fn mention_key(m: &MentionRef) -> String {
 }
 
 /// ISO 639 codes are two or three lower-case letters.
-fn check_language(language: Option<String>) -> Result<Option<String>> {
+pub(crate) fn check_language(language: Option<String>) -> Result<Option<String>> {
     match language.map(|l| l.trim().to_string()).filter(|l| !l.is_empty()) {
         None => Ok(None),
         Some(l) if (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()) => {

@@ -22,6 +22,7 @@ pub struct StatusView {
     pub favourited: Option<bool>,
     pub reblogged: Option<bool>,
     pub pinned: Option<bool>,
+    pub bookmarked: Option<bool>,
     pub poll: Option<crate::polls::PollView>,
     /// The app it was posted with (name, website).
     pub application: Option<(String, Option<String>)>,
@@ -56,6 +57,18 @@ pub(crate) async fn filter_visible(
     statuses: Vec<Arc<Status>>,
 ) -> Result<Vec<Arc<Status>>> {
     keep_visible(ctx, viewer, statuses, Hide::BlockedAndMuted).await
+}
+
+/// Keeps the statuses `viewer` may see, in their order, muted and blocked
+/// authors' included: for notifications, whose senders the recipient's
+/// mutes and blocks already decide (a mute that spares notifications lets
+/// a muted account's mentions through, as Mastodon).
+pub(crate) async fn filter_viewable(
+    ctx: &Context,
+    viewer: Option<AccountId>,
+    statuses: Vec<Arc<Status>>,
+) -> Result<Vec<Arc<Status>>> {
+    keep_visible(ctx, viewer, statuses, Hide::Nothing).await
 }
 
 /// Besides what `can_view` refuses, what a read leaves out.
@@ -223,6 +236,7 @@ pub async fn status_views(
             favourited: mark(|f| &f.favourited),
             reblogged: mark(|f| &f.reblogged),
             pinned: mark(|f| &f.pinned),
+            bookmarked: mark(|f| &f.bookmarked),
             status: s,
             account,
             mentions,

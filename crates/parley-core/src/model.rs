@@ -199,6 +199,56 @@ pub struct Notification {
     pub kind: NotificationKind,
     pub status_id: Option<StatusId>,
     pub created_at: DateTime<Utc>,
+    /// The group it belongs to (`favourite-<status>-<bucket>`…; see
+    /// [`crate::grouping`]); `None` for a kind that is never grouped.
+    pub group_key: Option<String>,
+}
+
+/// What a new status of an account is when the request does not say
+/// (Mastodon's `source` settings and `posting:default:*` preferences).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingDefaults {
+    pub visibility: Visibility,
+    pub sensitive: bool,
+    pub language: Option<String>,
+}
+
+impl Default for PostingDefaults {
+    fn default() -> Self {
+        PostingDefaults { visibility: Visibility::Public, sensitive: false, language: None }
+    }
+}
+
+/// A timeline whose read position is kept (Mastodon's markers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MarkerTimeline {
+    Home,
+    Notifications,
+}
+
+impl MarkerTimeline {
+    pub const ALL: [MarkerTimeline; 2] = [MarkerTimeline::Home, MarkerTimeline::Notifications];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkerTimeline::Home => "home",
+            MarkerTimeline::Notifications => "notifications",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Where an account stopped reading a timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    pub timeline: MarkerTimeline,
+    pub last_read_id: i64,
+    /// How many times it moved since it was first set (from 0).
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// How one account stands towards another (Mastodon's Relationship entity).

@@ -87,6 +87,15 @@ pub enum Change {
         account: AccountId,
         status: StatusId,
     },
+    Bookmarked {
+        account: AccountId,
+        status: StatusId,
+    },
+    /// Also for each bookmark of a deleted status.
+    Unbookmarked {
+        account: AccountId,
+        status: StatusId,
+    },
     Unpinned {
         account: AccountId,
         status: StatusId,

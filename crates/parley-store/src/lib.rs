@@ -23,7 +23,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
-use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
+use parley_core::grouping::GroupKey;
+use parley_core::model::{
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
+    StatusEdit,
+};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 
@@ -99,6 +103,11 @@ pub trait Store: Send + Sync + 'static {
     /// Ok(true) when the favourite is new.
     async fn favourite(&self, account: AccountId, status: StatusId, notify: Option<AccountId>) -> Result<bool>;
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    /// Ok(true) when the bookmark is new.
+    async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool>;
+    /// The statuses an account bookmarked, newest bookmark first: (cursor, status).
+    async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>>;
     /// Boosts `status`; returns the boost (existing one if already boosted).
     async fn reblog(&self, new: NewReblog) -> Result<Status>;
     /// Removes `account`'s boost of `status`; returns it if there was one.
@@ -112,7 +121,7 @@ pub trait Store: Send + Sync + 'static {
         status: StatusId,
         page: PageRequest,
     ) -> Result<Vec<(i64, AccountId)>>;
-    /// Which of `statuses` the viewer has favourited, boosted, pinned.
+    /// Which of `statuses` the viewer has favourited, boosted, pinned, bookmarked.
     async fn status_flags(&self, viewer: AccountId, statuses: &[StatusId]) -> Result<StatusFlags>;
     async fn pin(&self, account: AccountId, status: StatusId) -> Result<()>;
     async fn unpin(&self, account: AccountId, status: StatusId) -> Result<()>;
@@ -150,7 +159,28 @@ pub trait Store: Send + Sync + 'static {
     /// Blocks `target`: severs follows and requests both ways.
     async fn block(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()>;
-    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()>;
+    /// Mutes `target` (its notifications too when `notifications`), until `expires_at` if given.
+    async fn mute(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        notifications: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    /// Ends the mutes whose time is up; how many ended.
+    async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize>;
+    async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>>;
+    /// For each of `targets`, those `viewer` follows who follow it (at most `limit` each).
+    async fn familiar_followers(
+        &self,
+        viewer: AccountId,
+        targets: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<AccountId>)>>;
+    /// Whom `account` blocks, newest block first: (cursor, account).
+    async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    /// Whom `account` mutes, newest mute first.
+    async fn mutes_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<MuteEntry>>;
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()>;
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>>;
     /// Whether `status` belongs in `viewer`'s home timeline by the home rules
@@ -174,8 +204,36 @@ pub trait Store: Send + Sync + 'static {
     async fn find_notification(&self, account: AccountId, id: NotificationId) -> Result<Option<Notification>>;
     async fn dismiss_notification(&self, account: AccountId, id: NotificationId) -> Result<bool>;
     async fn clear_notifications(&self, account: AccountId) -> Result<()>;
+    /// The figures of stored notification groups (see [`NotificationGroupStats`]).
+    async fn notification_group_stats(
+        &self,
+        account: AccountId,
+        keys: Vec<String>,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<NotificationGroupStats>>;
+    /// The newest notification of a group the recipient is shown.
+    async fn find_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<Option<Notification>>;
+    /// Deletes a group's notifications; how many there were.
+    async fn dismiss_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<usize>;
+    /// A group's senders, newest notification first: (cursor, sender).
+    async fn notification_group_senders(
+        &self,
+        account: AccountId,
+        key: &GroupKey,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>>;
     /// Records notifications (recipients who block or mute the sender are skipped).
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()>;
+
+    // ---- markers ----
+    /// The account's markers among `timelines` (those never set are left out).
+    async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>>;
+    /// Sets markers, all or none; returns them as stored.
+    async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>>;
+
+    /// What the account's new statuses are when a request does not say
+    /// (changed with the profile: [`ProfileUpdate::posting_defaults`]).
+    async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults>;
 
     // ---- polls ----
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>>;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Poll, ProfileField, Role, Visibility};
-use parley_core::{AccountId, AppId, PollId, StatusId};
+use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 
 /// A local account to create.
 #[derive(Debug, Clone)]
@@ -35,6 +35,22 @@ pub struct ProfileUpdate {
     pub fields: Option<Vec<ProfileField>>,
     pub locked: Option<bool>,
     pub bot: Option<bool>,
+    pub posting_defaults: PostingDefaultsUpdate,
+}
+
+/// A change to the posting defaults; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PostingDefaultsUpdate {
+    pub visibility: Option<Visibility>,
+    pub sensitive: Option<bool>,
+    /// `Some(None)` clears it.
+    pub language: Option<Option<String>>,
+}
+
+impl PostingDefaultsUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.visibility.is_none() && self.sensitive.is_none() && self.language.is_none()
+    }
 }
 
 /// An administrator's change to an account; `None` leaves a field as it is.
@@ -153,6 +169,7 @@ pub struct StatusFlags {
     pub favourited: HashSet<StatusId>,
     pub reblogged: HashSet<StatusId>,
     pub pinned: HashSet<StatusId>,
+    pub bookmarked: HashSet<StatusId>,
 }
 
 /// The filters of `GET /api/v1/accounts/:id/statuses`.
@@ -176,12 +193,36 @@ impl Default for FollowOptions {
     }
 }
 
+/// One mute, as `GET /api/v1/mutes` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MuteEntry {
+    pub cursor: i64,
+    pub account: AccountId,
+    /// When it ends by itself (`None`: never).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewNotification {
     pub account_id: AccountId,
     pub from_account_id: AccountId,
     pub kind: NotificationKind,
     pub status_id: Option<StatusId>,
+}
+
+/// What a notification group amounts to over a page (Mastodon's
+/// `NotificationGroup` figures): over the notifications up to the page's
+/// newest, those the recipient is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationGroupStats {
+    pub key: String,
+    pub most_recent: NotificationId,
+    pub latest_at: DateTime<Utc>,
+    pub count: i64,
+    /// The most recent senders, newest first (at most `grouping::SAMPLE_ACCOUNTS`).
+    pub sample_accounts: Vec<AccountId>,
+    /// The group's oldest notification from the page's start on (paged lists only).
+    pub page_min: Option<NotificationId>,
 }
 
 /// A poll to attach to a new status.

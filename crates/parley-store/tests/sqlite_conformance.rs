@@ -254,7 +254,7 @@ async fn home_timeline_agrees_with_its_reference_query() {
             }
         }
         if i % 5 == 0 {
-            store.mute(*a, accounts[next(accounts.len())], true).await.expect("mute");
+            store.mute(*a, accounts[next(accounts.len())], true, None).await.expect("mute");
         }
         if i % 4 == 0 {
             let t = accounts[next(accounts.len())];
@@ -380,7 +380,7 @@ async fn home_timeline_follows_every_change_of_the_graph() {
             }
             10 if a != t => {
                 if next(2) == 0 {
-                    store.mute(a, t, true).await.expect("mute");
+                    store.mute(a, t, true, None).await.expect("mute");
                 } else {
                     store.unmute(a, t).await.expect("unmute");
                 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use parley_app::{RegistrationsMode, Settings};
+use parley_app::{InstanceTexts, RegistrationsMode, Settings};
 use serde::{Deserialize, Serialize};
 
 /// Every setting, with its default. `parley config example` prints [`EXAMPLE`].
@@ -128,6 +128,12 @@ pub struct InstanceConfig {
     pub title: String,
     pub description: String,
     pub contact_email: String,
+    /// The server rules, in order (plain text each).
+    pub rules: Vec<String>,
+    /// The about page's longer description (plain text; blank lines part paragraphs).
+    pub extended_description: String,
+    pub privacy_policy: String,
+    pub terms_of_service: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -191,6 +197,10 @@ impl Default for InstanceConfig {
             title: "Parley".into(),
             description: "Official voices, public questions, verifiable answers.".into(),
             contact_email: String::new(),
+            rules: Vec::new(),
+            extended_description: InstanceTexts::DEFAULT_EXTENDED_DESCRIPTION.into(),
+            privacy_policy: InstanceTexts::DEFAULT_PRIVACY_POLICY.into(),
+            terms_of_service: InstanceTexts::DEFAULT_TERMS_OF_SERVICE.into(),
         }
     }
 }
@@ -367,6 +377,13 @@ impl Config {
         s.title = self.instance.title.clone();
         s.description = self.instance.description.clone();
         s.contact_email = self.instance.contact_email.clone();
+        s.texts = InstanceTexts {
+            rules: self.instance.rules.clone(),
+            extended_description: self.instance.extended_description.clone(),
+            privacy_policy: self.instance.privacy_policy.clone(),
+            terms_of_service: self.instance.terms_of_service.clone(),
+            updated_at: chrono::Utc::now(),
+        };
         s.registrations = self.registrations_mode();
         s.password_grant = self.oauth.password_grant;
         s.max_characters = self.statuses.max_characters;
@@ -440,6 +457,14 @@ log = "info"
 title = "Parley"
 description = "Official voices, public questions, verifiable answers."
 contact_email = ""
+# The server rules (/api/v1/instance/rules), in order.
+rules = []
+# Texts for /api/v1/instance/extended_description, /privacy_policy and
+# /terms_of_service: plain text, a blank line between paragraphs. The
+# defaults say that none has been written.
+extended_description = "The administrator of this server has not written a longer description yet."
+privacy_policy = "The administrator of this server has not published a privacy policy yet."
+terms_of_service = "The administrator of this server has not published terms of service yet."
 
 [registrations]
 # open: anyone may sign up; approval: an admin approves each account

@@ -177,13 +177,18 @@ pub struct CredentialAccount {
 }
 
 impl CredentialAccount {
-    pub fn from_domain(a: &model::Account, s: &Settings, follow_requests_count: i64) -> CredentialAccount {
+    pub fn from_domain(
+        a: &model::Account,
+        defaults: &model::PostingDefaults,
+        s: &Settings,
+        follow_requests_count: i64,
+    ) -> CredentialAccount {
         CredentialAccount {
             account: Account::from_domain(a, s),
             source: Source {
-                privacy: "public".into(),
-                sensitive: false,
-                language: None,
+                privacy: defaults.visibility.as_str().into(),
+                sensitive: defaults.sensitive,
+                language: defaults.language.clone(),
                 note: a.note.clone(),
                 fields: a
                     .fields
@@ -239,6 +244,22 @@ impl Relationship {
 }
 
 impl crate::pagination::ListItem for Account {}
+
+/// An account as `GET /api/v1/mutes` lists it: with when the mute ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct MutedAccount {
+    #[serde(flatten)]
+    pub account: Account,
+    pub mute_expires_at: Option<String>,
+}
+
+impl MutedAccount {
+    pub fn from_domain(a: &model::Account, ends: Option<chrono::DateTime<chrono::Utc>>, s: &Settings) -> Self {
+        MutedAccount { account: Account::from_domain(a, s), mute_expires_at: ends.map(super::timestamp) }
+    }
+}
+
+impl crate::pagination::ListItem for MutedAccount {}
 
 /// An account entity as JSON, ready to embed. Every status carries its
 /// author's full account, and a page of 20 statuses names the same few

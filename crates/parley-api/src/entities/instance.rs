@@ -78,7 +78,7 @@ pub fn instance_v1(s: &Settings, stats: InstanceStats) -> Value {
             "polls": polls_configuration(s)
         },
         "contact_account": null,
-        "rules": []
+        "rules": rules(s)
     })
 }
 
@@ -117,8 +117,47 @@ pub fn instance_v2(s: &Settings, stats: InstanceStats) -> Value {
         },
         "api_versions": { "mastodon": 2 },
         "contact": { "email": s.contact_email, "account": null },
-        "rules": []
+        "rules": rules(s)
     })
+}
+
+/// The server rules as Mastodon's `Rule` entities, numbered from 1.
+pub fn rules(s: &Settings) -> Value {
+    let rules: Vec<Value> = s
+        .texts
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, text)| json!({ "id": (i + 1).to_string(), "text": text, "hint": "" }))
+        .collect();
+    Value::Array(rules)
+}
+
+/// `/api/v1/instance/extended_description` and `/privacy_policy`: `{updated_at, content}`.
+pub fn instance_text(s: &Settings, text: &str) -> Value {
+    json!({ "updated_at": super::timestamp(s.texts.updated_at), "content": paragraphs(text) })
+}
+
+/// `/api/v1/instance/terms_of_service`: the TermsOfService entity (Mastodon 4.4).
+pub fn terms_of_service(s: &Settings) -> Value {
+    json!({
+        "effective_date": s.texts.updated_at.format("%Y-%m-%d").to_string(),
+        "effective": true,
+        "content": paragraphs(&s.texts.terms_of_service),
+        "succeeded_by": null
+    })
+}
+
+/// Plain text as HTML: escaped, a blank line between paragraphs, a line
+/// break within one.
+fn paragraphs(text: &str) -> String {
+    let escape = |t: &str| t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
+        .collect()
 }
 
 /// The nodeinfo schemas served, `/nodeinfo/2.0` and `/nodeinfo/2.1`.

@@ -1,4 +1,4 @@
-//! Application, Token, Notification.
+//! Application, Token, Notification, Marker.
 
 use parley_app::Settings;
 use parley_app::auth::IssuedToken;
@@ -91,10 +91,24 @@ impl Notification {
         Notification {
             id: n.id.to_string(),
             kind: n.kind.as_str().to_string(),
-            group_key: format!("ungrouped-{}", n.id),
+            group_key: n.group_key.clone().unwrap_or_else(|| parley_core::grouping::ungrouped_key(n.id)),
             created_at: timestamp(n.created_at),
             account: Account::from_domain(&v.account, s),
             status: v.status.as_ref().map(|st| Status::from_view(st, s, Some(n.account_id))),
         }
+    }
+}
+
+/// https://docs.joinmastodon.org/entities/Marker/
+#[derive(Debug, Clone, Serialize)]
+pub struct Marker {
+    pub last_read_id: String,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+impl Marker {
+    pub fn from_domain(m: &model::Marker) -> Marker {
+        Marker { last_read_id: m.last_read_id.to_string(), version: m.version, updated_at: timestamp(m.updated_at) }
     }
 }

@@ -4,15 +4,17 @@
 mod account;
 mod instance;
 mod misc;
+mod notification_group;
 mod poll;
 mod rendered;
 mod status;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-pub use account::{Account, AccountJson, CredentialAccount, Relationship, Role};
-pub use instance::{NODEINFO_VERSIONS, instance_v1, instance_v2, nodeinfo};
-pub use misc::{Application, Notification, Token};
+pub use account::{Account, AccountJson, CredentialAccount, MutedAccount, Relationship, Role};
+pub use instance::{NODEINFO_VERSIONS, instance_text, instance_v1, instance_v2, nodeinfo, rules, terms_of_service};
+pub use misc::{Application, Marker, Notification, Token};
+pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};
 pub use poll::Poll;
 pub use status::{Status, StatusEdit, StatusSource};
 

@@ -191,7 +191,7 @@ impl Status {
             favourited: v.favourited,
             reblogged: v.reblogged,
             muted: v.favourited.map(|_| false),
-            bookmarked: v.favourited.map(|_| false),
+            bookmarked: v.bookmarked,
             // Mastodon reports `pinned` only on the viewer's own statuses.
             pinned: v.pinned.filter(|_| viewer == Some(st.account_id) && !is_reblog),
             reblog: v.reblog.as_ref().map(|r| Box::new(Status::from_view(r, s, viewer))),
@@ -332,6 +332,7 @@ mod tests {
             favourited: Some(true),
             reblogged: Some(false),
             pinned: Some(false),
+            bookmarked: Some(false),
             poll: None,
             application: None,
         }

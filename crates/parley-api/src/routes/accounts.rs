@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, State};
-use parley_app::accounts::ProfileChanges;
+use parley_app::accounts::{ProfileChanges, SourceChanges};
 use parley_app::auth::Registration;
 use parley_app::{AccountStatusesFilter, FollowOptions};
 use parley_core::AccountId;
@@ -64,7 +64,8 @@ pub async fn verify_credentials(State(state): State<AppState>, auth: Auth) -> Ap
         .accounts
         .follow_requests(me, parley_core::page::PageRequest::new(None, None, None, Some(80), 80, 80))
         .await?;
-    Ok(Json(CredentialAccount::from_domain(me, state.settings(), requests.len() as i64)))
+    let defaults = state.services.accounts.posting_defaults(me.id).await?;
+    Ok(Json(CredentialAccount::from_domain(me, &defaults, state.settings(), requests.len() as i64)))
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,15 @@ pub struct UpdateCredentialsForm {
     locked: Option<bool>,
     bot: Option<bool>,
     fields_attributes: Option<Vec<FieldForm>>,
+    source: Option<SourceForm>,
+}
+
+/// `source[privacy]`, `source[sensitive]`, `source[language]`: the posting defaults.
+#[derive(Deserialize, Default)]
+pub struct SourceForm {
+    privacy: Option<String>,
+    sensitive: Option<bool>,
+    language: Option<String>,
 }
 
 /// `PATCH /api/v1/accounts/update_credentials`
@@ -104,10 +114,15 @@ pub async fn update_credentials(
                 fields: form
                     .fields_attributes
                     .map(|fs| fs.into_iter().map(|f| ProfileField { name: f.name, value: f.value }).collect()),
+                source: {
+                    let source = form.source.unwrap_or_default();
+                    SourceChanges { privacy: source.privacy, sensitive: source.sensitive, language: source.language }
+                },
             },
         )
         .await?;
-    Ok(Json(CredentialAccount::from_domain(&updated, state.settings(), 0)))
+    let defaults = state.services.accounts.posting_defaults(me.id).await?;
+    Ok(Json(CredentialAccount::from_domain(&updated, &defaults, state.settings(), 0)))
 }
 
 /// `GET /api/v1/accounts/:id`
@@ -324,6 +339,8 @@ pub async fn unblock(
 #[derive(Deserialize)]
 pub struct MuteForm {
     notifications: Option<bool>,
+    /// Seconds until the mute ends by itself; 0 or absent: never.
+    duration: Option<i64>,
 }
 
 /// `POST /api/v1/accounts/:id/mute`
@@ -335,7 +352,7 @@ pub async fn mute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state.services.accounts.mute(me, target, true, form.notifications.unwrap_or(true)).await?;
+    let rel = state.services.accounts.mute(me, target, true, form.notifications.unwrap_or(true), form.duration).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -347,7 +364,7 @@ pub async fn unmute(
 ) -> ApiResult<Json<Relationship>> {
     let me = auth.user("write:mutes")?;
     let target = path_id(&id)?;
-    let rel = state.services.accounts.mute(me, target, false, false).await?;
+    let rel = state.services.accounts.mute(me, target, false, false, None).await?;
     Ok(Json(Relationship::from_domain(target, &rel)))
 }
 
@@ -385,4 +402,26 @@ pub async fn reject_follow_request(
     let requester = path_id(&id)?;
     let rel = state.services.accounts.answer_follow_request(me, requester, false).await?;
     Ok(Json(Relationship::from_domain(requester, &rel)))
+}
+
+/// `GET /api/v1/accounts/familiar_followers?id[]=…` — accounts the caller
+/// follows that follow each of these (https://docs.joinmastodon.org/methods/accounts/#familiar_followers).
+pub async fn familiar_followers(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<IdsQuery>,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    let me = auth.user("read:follows")?;
+    let ids: Vec<AccountId> = q.id.iter().filter_map(|i| i.parse().ok()).take(40).collect();
+    let found = state.services.accounts.familiar_followers(me.id, &ids, 40).await?;
+    let s = state.settings();
+    Ok(Json(
+        found
+            .iter()
+            .map(|(id, accounts)| {
+                let accounts: Vec<Account> = accounts.iter().map(|a| Account::from_domain(a, s)).collect();
+                serde_json::json!({ "id": id.to_string(), "accounts": accounts })
+            })
+            .collect(),
+    ))
 }

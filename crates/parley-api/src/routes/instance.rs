@@ -19,6 +19,28 @@ pub async fn v2(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     Ok(Json(entities::instance_v2(state.settings(), stats)))
 }
 
+/// `GET /api/v1/instance/rules`
+pub async fn rules(State(state): State<AppState>) -> Json<Value> {
+    Json(entities::rules(state.settings()))
+}
+
+/// `GET /api/v1/instance/extended_description`
+pub async fn extended_description(State(state): State<AppState>) -> Json<Value> {
+    let s = state.settings();
+    Json(entities::instance_text(s, &s.texts.extended_description))
+}
+
+/// `GET /api/v1/instance/privacy_policy`
+pub async fn privacy_policy(State(state): State<AppState>) -> Json<Value> {
+    let s = state.settings();
+    Json(entities::instance_text(s, &s.texts.privacy_policy))
+}
+
+/// `GET /api/v1/instance/terms_of_service`
+pub async fn terms_of_service(State(state): State<AppState>) -> Json<Value> {
+    Json(entities::terms_of_service(state.settings()))
+}
+
 /// `GET /api/v1/instance/peers`: no federation yet, so no peers.
 pub async fn peers() -> Json<Vec<String>> {
     Json(Vec::new())

@@ -3,15 +3,21 @@
 mod accounts;
 mod apps;
 mod assets;
+mod blocks_mutes;
+mod bookmarks;
+mod grouped_notifications;
 mod instance;
+mod markers;
 mod notifications;
 mod oauth;
 mod parley;
 mod polls;
+mod preferences;
 mod search;
 mod statuses;
 pub(crate) mod streaming;
 mod timelines;
+mod webfinger;
 
 use axum::Router;
 use axum::http::{Method, Uri};
@@ -31,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/accounts/update_credentials", axum::routing::patch(accounts::update_credentials))
         .route("/api/v1/accounts/relationships", get(accounts::relationships))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route("/api/v1/accounts/familiar_followers", get(accounts::familiar_followers))
         .route("/api/v1/accounts/search", get(accounts::search))
         .route("/api/v1/accounts/{id}", get(accounts::get))
         .route("/api/v1/accounts/{id}/statuses", get(accounts::statuses))
@@ -42,6 +49,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/accounts/{id}/unblock", post(accounts::unblock))
         .route("/api/v1/accounts/{id}/mute", post(accounts::mute))
         .route("/api/v1/accounts/{id}/unmute", post(accounts::unmute))
+        .route("/api/v1/blocks", get(blocks_mutes::blocks))
+        .route("/api/v1/mutes", get(blocks_mutes::mutes))
         .route("/api/v1/follow_requests", get(accounts::follow_requests))
         .route("/api/v1/follow_requests/{id}/authorize", post(accounts::authorize_follow_request))
         .route("/api/v1/follow_requests/{id}/reject", post(accounts::reject_follow_request))
@@ -56,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/statuses/{id}/unfavourite", post(statuses::unfavourite))
         .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
         .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route("/api/v1/statuses/{id}/bookmark", post(bookmarks::bookmark))
+        .route("/api/v1/statuses/{id}/unbookmark", post(bookmarks::unbookmark))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
         .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route("/api/v1/polls/{id}", get(polls::get))
@@ -69,23 +80,37 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/streaming/health", get(streaming::health))
         .route("/api/v1/streaming/{*stream}", get(streaming::server_sent))
         .route("/api/v1/favourites", get(statuses::favourites))
-        .route("/api/v1/bookmarks", get(instance::empty_list))
+        .route("/api/v1/bookmarks", get(bookmarks::list))
         .route("/api/v1/conversations", get(instance::empty_list))
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))
         .route("/api/v1/notifications", get(notifications::list))
         .route("/api/v1/notifications/clear", post(notifications::clear))
+        .route("/api/v1/notifications/unread_count", get(notifications::unread_count))
+        .route("/api/v2/notifications", get(grouped_notifications::list))
+        .route("/api/v2/notifications/unread_count", get(grouped_notifications::unread_count))
+        .route("/api/v2/notifications/{group_key}", get(grouped_notifications::get))
+        .route("/api/v2/notifications/{group_key}/dismiss", post(grouped_notifications::dismiss))
+        .route("/api/v2/notifications/{group_key}/accounts", get(grouped_notifications::accounts))
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/dismiss", post(notifications::dismiss))
+        .route("/api/v1/preferences", get(preferences::preferences))
+        .route("/api/v1/markers", get(markers::get).post(markers::save))
         .route("/api/v2/search", get(search::search))
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/peers", get(instance::peers))
+        .route("/api/v1/instance/rules", get(instance::rules))
+        .route("/api/v1/instance/extended_description", get(instance::extended_description))
+        .route("/api/v1/instance/privacy_policy", get(instance::privacy_policy))
+        .route("/api/v1/instance/terms_of_service", get(instance::terms_of_service))
         .route("/api/v1/custom_emojis", get(instance::empty_list))
         .route("/api/v1/filters", get(instance::empty_list))
         .route("/api/v2/filters", get(instance::empty_list))
         .route("/api/v1/lists", get(instance::empty_list))
+        .route("/.well-known/webfinger", get(webfinger::webfinger))
+        .route("/.well-known/host-meta", get(webfinger::host_meta))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))
         .route("/nodeinfo/2.0", get(instance::nodeinfo_2_0))
         .route("/nodeinfo/2.1", get(instance::nodeinfo_2_1))

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{OriginalUri, State};
+use parley_app::notification_groups::NotificationFilter;
 use parley_core::model::NotificationKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -13,8 +14,9 @@ use crate::pagination::{PageParams, Paged, cursors_of, link_header};
 use crate::params::{PathParam, Query};
 use crate::{ApiResult, AppState};
 
+/// `types[]`, `exclude_types[]` and `account_id`, as both API versions read them.
 #[derive(Deserialize)]
-pub struct ListQuery {
+pub struct FilterQuery {
     #[serde(default)]
     types: Vec<String>,
     #[serde(default)]
@@ -23,32 +25,64 @@ pub struct ListQuery {
     account_id: Option<String>,
 }
 
-/// `GET /api/v1/notifications` (`types[]` keeps, `exclude_types[]` drops; unknown types are ignored).
+impl FilterQuery {
+    /// `types[]` keeps, `exclude_types[]` drops; unknown types are ignored.
+    /// `None` when no kind is left, so nothing can match.
+    pub fn filter(&self) -> ApiResult<Option<NotificationFilter>> {
+        let mut kinds: Vec<NotificationKind> = if self.types.is_empty() {
+            NotificationKind::ALL.to_vec()
+        } else {
+            self.types.iter().filter_map(|t| NotificationKind::parse(t)).collect()
+        };
+        kinds.retain(|k| !self.exclude_types.iter().any(|x| x == k.as_str()));
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        let from = match self.account_id.as_deref() {
+            Some(raw) => Some(path_id(raw)?),
+            None => None,
+        };
+        Ok(Some(NotificationFilter { kinds, from }))
+    }
+}
+
+/// `GET /api/v1/notifications`
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     OriginalUri(uri): OriginalUri,
     Query(page): Query<PageParams>,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<FilterQuery>,
 ) -> ApiResult<Paged<Notification>> {
     let me = auth.user("read:notifications")?;
-    let mut kinds: Vec<NotificationKind> = if q.types.is_empty() {
-        NotificationKind::ALL.to_vec()
-    } else {
-        q.types.iter().filter_map(|t| NotificationKind::parse(t)).collect()
-    };
-    kinds.retain(|k| !q.exclude_types.iter().any(|x| x == k.as_str()));
-    if kinds.is_empty() {
+    let Some(filter) = q.filter()? else {
         return Ok(Paged(Vec::new(), None));
-    }
-    let from = match q.account_id.as_deref() {
-        Some(raw) => Some(path_id(raw)?),
-        None => None,
     };
-    let views = state.services.notifications.list(me.id, &kinds, from, page.request(40, 80)?).await?;
+    let views = state.services.notifications.list(me.id, &filter.kinds, filter.from, page.request(40, 80)?).await?;
     let link = link_header(&state.settings().public_url, &uri, cursors_of(&views, |v| v.notification.id.get()));
     Ok(Paged(views.iter().map(|v| Notification::from_view(v, state.settings())).collect(), link))
 }
+
+/// `GET /api/v1/notifications/unread_count` — notifications after the
+/// notifications marker (https://docs.joinmastodon.org/methods/notifications/#unread-count).
+pub async fn unread_count(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(page): Query<PageParams>,
+    Query(q): Query<FilterQuery>,
+) -> ApiResult<Json<Value>> {
+    let me = auth.user("read:notifications")?;
+    let limit = page.request(UNREAD_LIMIT, MAX_UNREAD_LIMIT)?.limit;
+    let count = match q.filter()? {
+        Some(filter) => state.services.notifications.unread_count(me.id, &filter, limit).await?,
+        None => 0,
+    };
+    Ok(Json(json!({ "count": count })))
+}
+
+/// Mastodon's default and largest `limit` of the unread counts.
+pub(crate) const UNREAD_LIMIT: usize = 100;
+pub(crate) const MAX_UNREAD_LIMIT: usize = 1000;
 
 /// `GET /api/v1/notifications/:id`
 pub async fn get(State(state): State<AppState>, auth: Auth, PathParam(id): PathParam) -> ApiResult<Json<Notification>> {

@@ -75,8 +75,7 @@ pub struct CreateStatusForm {
     poll: Option<PollForm>,
     status: Option<String>,
     in_reply_to_id: Option<String>,
-    #[serde(default)]
-    sensitive: bool,
+    sensitive: Option<bool>,
     spoiler_text: Option<String>,
     visibility: Option<String>,
     language: Option<String>,

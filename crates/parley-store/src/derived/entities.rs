@@ -115,6 +115,8 @@ impl ChangeListener for EntityCache {
             | Change::TokenRevoked { .. }
             | Change::Pinned { .. }
             | Change::Unpinned { .. }
+            | Change::Bookmarked { .. }
+            | Change::Unbookmarked { .. }
             | Change::FollowRequested { .. }
             | Change::FollowRequestClosed { .. }
             | Change::Blocked { .. }

@@ -256,7 +256,7 @@ pub(crate) fn page_from_memory(
     Ok(sure.then_some(pool))
 }
 
-/// A viewer's own marks on statuses (favourited, boosted, pinned): every
+/// A viewer's own marks on statuses (favourited, boosted, pinned, bookmarked): every
 /// status shown to a signed-in viewer carries them. Kept in memory per viewer
 /// ([`super::home_index::HomeIndex::marks`]), sorted for lookups.
 #[derive(Debug, PartialEq, Eq)]
@@ -264,18 +264,25 @@ pub struct Marks {
     favourited: Box<[i64]>,
     reblogged: Box<[i64]>,
     pinned: Box<[i64]>,
+    bookmarked: Box<[i64]>,
 }
 
 impl Marks {
-    /// Marks from the IDs of the statuses favourited, boosted and pinned (any order).
-    pub fn new(mut favourited: Vec<i64>, mut reblogged: Vec<i64>, mut pinned: Vec<i64>) -> Marks {
-        for ids in [&mut favourited, &mut reblogged, &mut pinned] {
+    /// Marks from the IDs of the statuses favourited, boosted, pinned and bookmarked (any order).
+    pub fn new(
+        mut favourited: Vec<i64>,
+        mut reblogged: Vec<i64>,
+        mut pinned: Vec<i64>,
+        mut bookmarked: Vec<i64>,
+    ) -> Marks {
+        for ids in [&mut favourited, &mut reblogged, &mut pinned, &mut bookmarked] {
             ids.sort_unstable();
         }
         Marks {
             favourited: favourited.into_boxed_slice(),
             reblogged: reblogged.into_boxed_slice(),
             pinned: pinned.into_boxed_slice(),
+            bookmarked: bookmarked.into_boxed_slice(),
         }
     }
 
@@ -286,11 +293,12 @@ impl Marks {
             favourited: among(&self.favourited),
             reblogged: among(&self.reblogged),
             pinned: among(&self.pinned),
+            bookmarked: among(&self.bookmarked),
         }
     }
 
     pub fn weight(&self) -> usize {
-        self.favourited.len() + self.reblogged.len() + self.pinned.len() + 1
+        self.favourited.len() + self.reblogged.len() + self.pinned.len() + self.bookmarked.len() + 1
     }
 }
 

@@ -108,7 +108,7 @@ impl HomeIndex {
         self.recent.forget(author.0);
     }
 
-    /// After `account` favourited, boosted or pinned something, or took it back.
+    /// After `account` favourited, boosted, pinned or bookmarked something, or took it back.
     pub fn forget_marks(&self, account: AccountId) {
         self.marks.forget(account.0);
     }
@@ -153,7 +153,9 @@ impl ChangeListener for HomeIndex {
             Change::Favourited { account, .. }
             | Change::Unfavourited { account, .. }
             | Change::Pinned { account, .. }
-            | Change::Unpinned { account, .. } => self.forget_marks(*account),
+            | Change::Unpinned { account, .. }
+            | Change::Bookmarked { account, .. }
+            | Change::Unbookmarked { account, .. } => self.forget_marks(*account),
             Change::Followed { account, .. }
             | Change::Unfollowed { account, .. }
             | Change::Muted { account, .. }

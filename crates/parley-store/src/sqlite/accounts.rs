@@ -1,6 +1,6 @@
-//! Accounts and their credentials.
+//! Accounts, their credentials and their posting defaults.
 
-use parley_core::model::Account;
+use parley_core::model::{Account, PostingDefaults, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, named_params, params};
 use super::changelog::append;
 use super::rows::{ACCOUNT_COLUMNS, SqlWindow, Window, account_from_row, json_ids, ms, now_ms};
 use crate::changes::Change;
-use crate::types::{AdminUpdate, Credentials, NewAccount, ProfileUpdate};
+use crate::types::{AdminUpdate, Credentials, NewAccount, PostingDefaultsUpdate, ProfileUpdate};
 use crate::{Result, StoreError};
 
 pub fn create(c: &Connection, ids: &IdGenerator, new: NewAccount) -> Result<Account> {
@@ -86,6 +86,9 @@ pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result
     if let Some(bot) = u.bot {
         c.execute("UPDATE accounts SET bot = ?2 WHERE id = ?1", params![id.0, bot])?;
     }
+    if !u.posting_defaults.is_empty() {
+        update_posting_defaults(c, id, &u.posting_defaults)?;
+    }
     append(c, Change::ProfileUpdated { account: id })?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
@@ -154,4 +157,43 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
         .query_map(params![format!("{escaped}%"), format!("%{escaped}%"), q, limit as i64], account_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+pub fn posting_defaults(c: &Connection, account: AccountId) -> Result<PostingDefaults> {
+    let row = c
+        .prepare_cached("SELECT visibility, sensitive, language FROM posting_defaults WHERE account_id = ?1")?
+        .query_row([account.0], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?)))
+        .optional()?;
+    Ok(match row {
+        Some((visibility, sensitive, language)) => PostingDefaults {
+            // Written from a `Visibility`; anything else is the default.
+            visibility: Visibility::parse(&visibility).unwrap_or(Visibility::Public),
+            sensitive,
+            language,
+        },
+        None => PostingDefaults::default(),
+    })
+}
+
+/// Changes the given defaults in place (no read-modify-write); nothing is
+/// derived from them, so no change record of their own.
+fn update_posting_defaults(c: &Connection, account: AccountId, u: &PostingDefaultsUpdate) -> Result<()> {
+    let initial = PostingDefaults::default();
+    c.prepare_cached(
+        "INSERT INTO posting_defaults (account_id, visibility, sensitive, language)
+         VALUES (?1, coalesce(?2, ?5), coalesce(?3, ?6), CASE WHEN ?4 THEN ?7 ELSE NULL END)
+         ON CONFLICT (account_id) DO UPDATE
+             SET visibility = coalesce(?2, visibility), sensitive = coalesce(?3, sensitive),
+                 language = CASE WHEN ?4 THEN ?7 ELSE language END",
+    )?
+    .execute(params![
+        account.0,
+        u.visibility.map(|v| v.as_str()),
+        u.sensitive,
+        u.language.is_some(),
+        initial.visibility.as_str(),
+        initial.sensitive,
+        u.language.clone().flatten(),
+    ])?;
+    Ok(())
 }

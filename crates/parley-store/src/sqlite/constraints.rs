@@ -83,6 +83,9 @@ const UNIQUE: &[Unique] = &[
     ),
     unique("blocks_unique", "blocks", &["account_id", "target_id"], Conflict::Other("blocks_unique")),
     unique("mutes_unique", "mutes", &["account_id", "target_id"], Conflict::Other("mutes_unique")),
+    // Bookmarking twice is `INSERT OR IGNORE`, and markers are upserted.
+    unique("bookmarks_unique", "bookmarks", &["account_id", "status_id"], Conflict::Other("bookmarks_unique")),
+    unique("sqlite_autoindex_markers_1", "markers", &["account_id", "timeline"], Conflict::Other("markers_pkey")),
 ];
 
 /// What SQLite said was violated.

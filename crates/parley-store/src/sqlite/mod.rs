@@ -8,12 +8,14 @@
 
 mod accounts;
 pub mod backup;
+mod bookmarks;
 mod bulk;
 mod changelog;
 mod check;
 mod constraints;
 mod entities;
 mod home;
+mod markers;
 mod notifications;
 mod oauth;
 mod polls;
@@ -31,7 +33,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
-use parley_core::model::{Account, App, Notification, NotificationKind, Poll, Relationship, Status, StatusEdit};
+use parley_core::grouping::GroupKey;
+use parley_core::model::{
+    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
+    StatusEdit,
+};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
 use rusqlite::{Connection, OpenFlags};
@@ -61,6 +67,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
     (8, include_str!("../../migrations/sqlite/0008_poll_eligibility.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_notification_groups.sql")),
+    (10, include_str!("../../migrations/sqlite/0010_markers.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_posting_defaults.sql")),
+    (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
+    (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -520,6 +531,15 @@ impl Store for SqliteStore {
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
         self.write(move |c, _| statuses::unfavourite(c, account, status)).await
     }
+    async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |c, ids| bookmarks::bookmark(c, ids, account, status)).await
+    }
+    async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |c, _| bookmarks::unbookmark(c, account, status)).await
+    }
+    async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+        self.read(move |c| bookmarks::bookmarks_of(c, account, page)).await
+    }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
         self.write(move |c, ids| statuses::reblog(c, ids, new)).await
     }
@@ -626,8 +646,38 @@ impl Store for SqliteStore {
     async fn unblock(&self, account: AccountId, target: AccountId) -> Result<()> {
         self.write(move |c, _| social::unblock(c, account, target)).await
     }
-    async fn mute(&self, account: AccountId, target: AccountId, notifications: bool) -> Result<()> {
-        self.write(move |c, ids| social::mute(c, ids, account, target, notifications)).await
+    async fn mute(
+        &self,
+        account: AccountId,
+        target: AccountId,
+        notifications: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.write(move |c, ids| social::mute(c, ids, account, target, notifications, expires_at)).await
+    }
+    async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize> {
+        self.write(move |c, _| social::unmute_expired(c, now)).await
+    }
+    async fn next_mute_expiry(&self) -> Result<Option<DateTime<Utc>>> {
+        self.read(social::next_mute_expiry).await
+    }
+    async fn familiar_followers(
+        &self,
+        viewer: AccountId,
+        targets: &[AccountId],
+        limit: usize,
+    ) -> Result<Vec<(AccountId, Vec<AccountId>)>> {
+        let targets = targets.to_vec();
+        self.read(move |c| {
+            targets.iter().map(|t| Ok((*t, social::familiar_followers(c, viewer, *t, limit)?))).collect()
+        })
+        .await
+    }
+    async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| social::blocks_of(c, account, page)).await
+    }
+    async fn mutes_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<MuteEntry>> {
+        self.read(move |c| social::mutes_of(c, account, page)).await
     }
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
         self.write(move |c, _| social::unmute(c, account, target)).await
@@ -685,8 +735,43 @@ impl Store for SqliteStore {
     async fn clear_notifications(&self, account: AccountId) -> Result<()> {
         self.write(move |c, _| notifications::clear(c, account)).await
     }
+    async fn notification_group_stats(
+        &self,
+        account: AccountId,
+        keys: Vec<String>,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<NotificationGroupStats>> {
+        self.read(move |c| notifications::group_stats(c, account, &keys, range)).await
+    }
+    async fn find_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<Option<Notification>> {
+        let key = key.clone();
+        self.read(move |c| notifications::find_group(c, account, &key)).await
+    }
+    async fn dismiss_notification_group(&self, account: AccountId, key: &GroupKey) -> Result<usize> {
+        let key = key.clone();
+        self.write(move |c, _| notifications::dismiss_group(c, account, &key)).await
+    }
+    async fn notification_group_senders(
+        &self,
+        account: AccountId,
+        key: &GroupKey,
+        page: PageRequest,
+    ) -> Result<Vec<(i64, AccountId)>> {
+        let key = key.clone();
+        self.read(move |c| notifications::group_senders(c, account, &key, page)).await
+    }
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
         self.write(move |c, ids| notifications::insert_all(c, ids, &notes)).await
+    }
+
+    async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
+        self.read_here(|c| markers::find(c, account, timelines))
+    }
+    async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>> {
+        self.write(move |c, _| markers::save(c, account, &positions)).await
+    }
+    async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults> {
+        self.read_here(|c| accounts::posting_defaults(c, account))
     }
 
     async fn find_poll(&self, id: PollId) -> Result<Option<Poll>> {

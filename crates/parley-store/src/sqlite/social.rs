@@ -1,5 +1,6 @@
 //! Follows, follow requests, blocks, mutes and the relationships they add up to.
 
+use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Relationship};
 use parley_core::page::PageRequest;
 use parley_core::{AccountId, IdGenerator};
@@ -7,10 +8,10 @@ use rusqlite::{Connection, named_params, params};
 
 use super::changelog::append;
 use super::notifications::notify_filtered;
-use super::rows::{SqlWindow, Window, query_pairs};
+use super::rows::{SqlWindow, Window, ms, query_pairs, time};
 use crate::Result;
 use crate::changes::Change;
-use crate::types::FollowOptions;
+use crate::types::{FollowOptions, MuteEntry};
 
 pub fn follow(
     c: &Connection,
@@ -174,20 +175,94 @@ pub fn unblock(c: &Connection, account: AccountId, target: AccountId) -> Result<
     Ok(())
 }
 
+/// Mutes `target`, until `expires_at` if given; muting again sets both anew.
 pub fn mute(
     c: &Connection,
     ids: &IdGenerator,
     account: AccountId,
     target: AccountId,
     notifications: bool,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<()> {
     c.execute(
-        "INSERT INTO mutes (id, account_id, target_id, notifications) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (account_id, target_id) DO UPDATE SET notifications = excluded.notifications",
-        params![ids.next_raw(), account.0, target.0, notifications],
+        "INSERT INTO mutes (id, account_id, target_id, notifications, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account_id, target_id)
+         DO UPDATE SET notifications = excluded.notifications, expires_at = excluded.expires_at",
+        params![ids.next_raw(), account.0, target.0, notifications, expires_at.map(ms)],
     )?;
     append(c, Change::Muted { account, target })?;
     Ok(())
+}
+
+/// Ends every mute whose time is up at `now`, each with its `Unmuted`
+/// record (so home indexes show the account again); how many ended.
+pub fn unmute_expired(c: &Connection, now: DateTime<Utc>) -> Result<usize> {
+    let ended: Vec<(i64, i64)> = c
+        .prepare_cached("SELECT account_id, target_id FROM mutes WHERE expires_at <= ?1")?
+        .query_map([ms(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (account, target) in &ended {
+        unmute(c, AccountId(*account), AccountId(*target))?;
+    }
+    Ok(ended.len())
+}
+
+/// When the next mute ends, if any does.
+pub fn next_mute_expiry(c: &Connection) -> Result<Option<DateTime<Utc>>> {
+    let next: Option<i64> = c.query_row("SELECT min(expires_at) FROM mutes", [], |r| r.get(0))?;
+    Ok(next.map(time))
+}
+
+/// Those `viewer` follows who follow `target` (not suspended, not awaiting
+/// approval: `account_shown`), most recent follow of `target` first.
+pub fn familiar_followers(
+    c: &Connection,
+    viewer: AccountId,
+    target: AccountId,
+    limit: usize,
+) -> Result<Vec<AccountId>> {
+    Ok(c.prepare_cached(
+        "SELECT f.account_id FROM follows f
+         JOIN follows mine ON mine.account_id = ?1 AND mine.target_id = f.account_id
+         JOIN accounts a ON a.id = f.account_id
+         WHERE f.target_id = ?2 AND a.suspended = 0 AND a.approved = 1
+         ORDER BY f.id DESC LIMIT ?3 + 0",
+    )?
+    .query_map(params![viewer.0, target.0, limit as i64], |r| r.get(0).map(AccountId))?
+    .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The accounts `account` blocks, newest block first: (block, account).
+pub fn blocks_of(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+    page_of(
+        c,
+        "SELECT b.id, b.target_id FROM blocks b JOIN accounts a ON a.id = b.target_id
+         WHERE b.account_id = :account AND a.suspended = 0",
+        account,
+        page,
+        "b.id",
+    )
+}
+
+/// The accounts `account` mutes, newest mute first, with when each mute ends.
+pub fn mutes_of(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<MuteEntry>> {
+    let w = Window::new(page);
+    let sql = format!(
+        "SELECT m.id, m.target_id, m.expires_at FROM mutes m JOIN accounts a ON a.id = m.target_id
+         WHERE m.account_id = :account AND a.suspended = 0 AND {}",
+        w.clause("m.id")
+    );
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map(named_params! {":account": account.0, ":max": w.max, ":min": w.min, ":limit": w.limit}, |r| {
+            Ok(MuteEntry {
+                cursor: r.get(0)?,
+                account: AccountId(r.get(1)?),
+                expires_at: r.get::<_, Option<i64>>(2)?.map(time),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(w.finish(rows))
 }
 
 pub fn unmute(c: &Connection, account: AccountId, target: AccountId) -> Result<()> {

@@ -173,6 +173,18 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
             [status.account_id.0],
         )?;
     }
+    // Its favourites and bookmarks go with it (a cascade): each account's
+    // marks are told, or they would keep a status that is gone.
+    let marked_by = |table: &str| -> Result<Vec<i64>> {
+        let mut stmt = c.prepare_cached(&format!("SELECT account_id FROM {table} WHERE status_id = ?1"))?;
+        Ok(stmt.query_map([id.0], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    };
+    for account in marked_by("favourites")? {
+        append(c, Change::Unfavourited { account: AccountId(account), status: id })?;
+    }
+    for account in marked_by("bookmarks")? {
+        append(c, Change::Unbookmarked { account: AccountId(account), status: id })?;
+    }
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
     append(
@@ -477,7 +489,7 @@ pub fn reblogged_by(
     Ok(w.finish(rows))
 }
 
-/// A viewer's marks (favourited, boosted, pinned), read from the database.
+/// A viewer's marks (favourited, boosted, pinned, bookmarked), read from the database.
 pub fn load_marks(c: &Connection, viewer: AccountId) -> Result<Marks> {
     let sorted = |sql: &str| -> Result<Vec<i64>> {
         let mut stmt = c.prepare_cached(sql)?;
@@ -487,6 +499,7 @@ pub fn load_marks(c: &Connection, viewer: AccountId) -> Result<Marks> {
         sorted("SELECT status_id FROM favourites WHERE account_id = ?1")?,
         sorted("SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL")?,
         sorted("SELECT status_id FROM pins WHERE account_id = ?1")?,
+        sorted("SELECT status_id FROM bookmarks WHERE account_id = ?1")?,
     ))
 }
 

@@ -328,6 +328,8 @@ pub async fn save_profile(Post(ctx, form): Post) -> WebResult {
         fields: Some(fields.clone()),
         locked: Some(form.checked("locked")),
         bot: Some(form.checked("bot")),
+        // The settings page has no posting defaults (yet): they stay as they are.
+        source: Default::default(),
     };
     match ctx.services().accounts.update_credentials(&me, changes).await {
         Ok(_) => Ok(see_other_with(&ctx.state.site, "/settings", "notice", "Your profile is saved.")),
