@@ -72,14 +72,15 @@ pub fn list(
          WHERE n.account_id = :account AND n.kind IN (SELECT value FROM json_each(:kinds))
            AND (:from IS NULL OR n.from_account_id = :from)
            AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.target_id = n.from_account_id)
-           -- `account_shown` in SQL, so a page is not emptied by the app's check.
-           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = n.from_account_id AND (a.suspended = 1 OR a.approved = 0))
+           AND {}
            AND {}",
+        // `account_shown` in SQL, so a page is not emptied by the app's check.
+        super::visibility::account_shown("n.from_account_id"),
         w.clause("n.id")
     ))?;
     let rows = stmt
         .query_map(
-            named_params! {":account": account.0, ":kinds": kinds, ":from": from.map(|f| f.0), ":max": w.max, ":min": w.min, ":limit": w.limit},
+            named_params! {":account": account.0, ":viewer": account.0, ":kinds": kinds, ":from": from.map(|f| f.0), ":max": w.max, ":min": w.min, ":limit": w.limit},
             from_row,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;

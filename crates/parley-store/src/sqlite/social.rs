@@ -8,6 +8,7 @@ use rusqlite::{Connection, named_params, params};
 use super::changelog::append;
 use super::notifications::notify_filtered;
 use super::rows::{SqlWindow, Window, query_pairs};
+use super::visibility::account_shown_to_others;
 use crate::Result;
 use crate::changes::Change;
 use crate::types::FollowOptions;
@@ -136,8 +137,11 @@ pub fn follow_requests(c: &Connection, target: AccountId, page: PageRequest) -> 
 pub fn followers(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
-        "SELECT f.id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
-         WHERE f.target_id = :account AND a.suspended = 0",
+        &format!(
+            "SELECT f.id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+             WHERE f.target_id = :account AND {}",
+            account_shown_to_others("a")
+        ),
         account,
         page,
         "f.id",
@@ -147,8 +151,11 @@ pub fn followers(c: &Connection, account: AccountId, page: PageRequest) -> Resul
 pub fn following(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
-        "SELECT f.id, f.target_id FROM follows f JOIN accounts a ON a.id = f.target_id
-         WHERE f.account_id = :account AND a.suspended = 0",
+        &format!(
+            "SELECT f.id, f.target_id FROM follows f JOIN accounts a ON a.id = f.target_id
+             WHERE f.account_id = :account AND {}",
+            account_shown_to_others("a")
+        ),
         account,
         page,
         "f.id",
