@@ -61,7 +61,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/sqlite/0006_change_log.sql")),
     (7, include_str!("../../migrations/sqlite/0007_grant_redemption.sql")),
     (8, include_str!("../../migrations/sqlite/0008_poll_eligibility.sql")),
-    (9, include_str!("../../migrations/sqlite/0009_hidden_index.sql")),
+    (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
