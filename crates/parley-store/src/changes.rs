@@ -38,7 +38,8 @@ pub enum Change {
     /// Role, organisation label, approval or suspension.
     StandingChanged {
         account: AccountId,
-        /// Suspension was set or lifted (who may be seen changes everywhere).
+        /// Suspension or approval was set or lifted: whether the account is
+        /// shown to others (`account_shown`) changes everywhere.
         suspension: bool,
     },
     /// Every token of the account was revoked (password reset, suspension).

@@ -98,18 +98,22 @@ impl Sources {
         account == self.me || self.follows.binary_search(&account).is_ok()
     }
 
-    /// Statuses by this account stay out: blocked, muted or suspended.
-    pub(crate) fn hides(&self, account: i64, suspended: &HashSet<i64>) -> bool {
-        self.blocked.binary_search(&account).is_ok()
-            || self.muted.binary_search(&account).is_ok()
-            || suspended.contains(&account)
+    /// Statuses by this account stay out: blocked, muted, blocking the
+    /// viewer, or not shown to others (suspended or awaiting approval); never
+    /// the viewer's own.
+    pub(crate) fn hides(&self, account: i64, hidden: &HashSet<i64>) -> bool {
+        account != self.me
+            && (self.blocked.binary_search(&account).is_ok()
+                || self.muted.binary_search(&account).is_ok()
+                || self.blocked_by.binary_search(&account).is_ok()
+                || hidden.contains(&account))
     }
 }
 
 /// Does `cand` belong in the home timeline of `s.me`?
-pub fn admits(cand: &Candidate, s: &Sources, suspended: &HashSet<i64>) -> bool {
+pub fn admits(cand: &Candidate, s: &Sources, hidden: &HashSet<i64>) -> bool {
     let me = s.me;
-    if suspended.contains(&cand.author) || cand.author != me && s.hides(cand.author, suspended) {
+    if s.hides(cand.author, hidden) {
         return false;
     }
     // Boosts by someone whose boosts the viewer turned off stay out.
@@ -123,7 +127,7 @@ pub fn admits(cand: &Candidate, s: &Sources, suspended: &HashSet<i64>) -> bool {
     };
     let original_ok = match cand.reblog_of_author.map(NonZeroI64::get) {
         None => !cand.is_reblog,
-        Some(o) => !(s.hides(o, suspended) || s.blocked_by.binary_search(&o).is_ok()),
+        Some(o) => !s.hides(o, hidden),
     };
     // Direct statuses of others show only to those they mention.
     let direct_ok = match &cand.direct_mentions {
@@ -168,11 +172,11 @@ impl Recent {
 /// in the index and decides it: then it costs no SQL at all.
 pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Option<Vec<i64>>> {
     let w = Window::new(page);
-    let (Some(sources), Some(suspended)) = (index.cached_sources(viewer), index.cached_suspended()) else {
+    let (Some(sources), Some(hidden)) = (index.cached_sources(viewer), index.cached_hidden()) else {
         return Ok(None);
     };
     let newest = |account| Ok(index.cached_newest(account));
-    match page_from_memory(&sources, &suspended, &w, newest, |account| Ok(index.cached_recent(account)))? {
+    match page_from_memory(&sources, &hidden, &w, newest, |account| Ok(index.cached_recent(account)))? {
         Some(ids) => Ok(Some(w.finish(ids))),
         None => Ok(None),
     }
@@ -189,7 +193,7 @@ pub fn home_in_memory(index: &HomeIndex, viewer: AccountId, page: PageRequest) -
 /// source after it, so most lists are never opened.
 pub(crate) fn page_from_memory(
     sources: &Sources,
-    suspended: &HashSet<i64>,
+    hidden: &HashSet<i64>,
     w: &Window,
     mut newest: impl FnMut(AccountId) -> Result<Option<i64>>,
     mut list: impl FnMut(AccountId) -> Result<Option<Arc<Recent>>>,
@@ -200,7 +204,7 @@ pub(crate) fn page_from_memory(
     let limit = w.limit.max(0) as usize;
     let mut heads: Vec<(i64, AccountId)> = Vec::with_capacity(sources.follows.len() + 1);
     for account in sources.accounts() {
-        if account != sources.me && sources.hides(account, suspended) {
+        if account != sources.me && sources.hides(account, hidden) {
             continue;
         }
         match newest(AccountId(account))? {
@@ -234,7 +238,7 @@ pub(crate) fn page_from_memory(
             if page.len() == limit && page.peek().is_some_and(|&Reverse(end)| cand.id <= end) {
                 break;
             }
-            if admits(cand, sources, suspended) && !page.iter().any(|&Reverse(id)| id == cand.id) {
+            if admits(cand, sources, hidden) && !page.iter().any(|&Reverse(id)| id == cand.id) {
                 page.push(Reverse(cand.id));
                 if page.len() > limit {
                     page.pop();

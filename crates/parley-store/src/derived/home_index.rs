@@ -31,8 +31,10 @@ pub struct HomeIndex {
     sources: Sharded<Sources>,
     recent: Sharded<Recent>,
     marks: Sharded<Marks>,
-    /// Suspended accounts, and how often the set was dropped (its epoch).
-    suspended: Mutex<(u64, Option<Arc<HashSet<i64>>>)>,
+    /// The accounts shown to nobody else (suspended or awaiting approval:
+    /// `parley_core::visibility::account_shown`), and how often the set was
+    /// dropped (its epoch).
+    hidden: Mutex<(u64, Option<Arc<HashSet<i64>>>)>,
 }
 
 impl Default for HomeIndex {
@@ -41,7 +43,7 @@ impl Default for HomeIndex {
             sources: Sharded::new(MAX_SOURCE_ENTRIES),
             recent: Sharded::with_hint(MAX_RECENT_STATUSES, Recent::newest),
             marks: Sharded::new(MAX_MARKS),
-            suspended: Mutex::new((0, None)),
+            hidden: Mutex::new((0, None)),
         }
     }
 }
@@ -62,16 +64,16 @@ impl HomeIndex {
         self.marks.get_or_load(viewer.0, Marks::weight, load)
     }
 
-    pub fn suspended(&self, load: impl FnOnce() -> Result<HashSet<i64>>) -> Result<Arc<HashSet<i64>>> {
+    pub fn hidden(&self, load: impl FnOnce() -> Result<HashSet<i64>>) -> Result<Arc<HashSet<i64>>> {
         let epoch = {
-            let guard = lock(&self.suspended);
+            let guard = lock(&self.hidden);
             if let Some(set) = &guard.1 {
                 return Ok(set.clone());
             }
             guard.0
         };
         let set = Arc::new(load()?);
-        let mut guard = lock(&self.suspended);
+        let mut guard = lock(&self.hidden);
         if guard.0 == epoch {
             guard.1 = Some(set.clone());
         }
@@ -94,8 +96,8 @@ impl HomeIndex {
         self.recent.get(author.0)
     }
 
-    pub fn cached_suspended(&self) -> Option<Arc<HashSet<i64>>> {
-        lock(&self.suspended).1.clone()
+    pub fn cached_hidden(&self) -> Option<Arc<HashSet<i64>>> {
+        lock(&self.hidden).1.clone()
     }
 
     /// After a change to whom `account` follows, blocks or mutes, or who blocks them.
@@ -113,9 +115,9 @@ impl HomeIndex {
         self.marks.forget(account.0);
     }
 
-    /// After an account was suspended or unsuspended.
-    pub fn forget_suspended(&self) {
-        let mut guard = lock(&self.suspended);
+    /// After an account was created, suspended, unsuspended, approved or unapproved.
+    pub fn forget_hidden(&self) {
+        let mut guard = lock(&self.hidden);
         guard.0 += 1;
         guard.1 = None;
     }
@@ -126,7 +128,7 @@ impl HomeIndex {
             sources: self.sources.entries(),
             recent: self.recent.entries(),
             marks: self.marks.entries(),
-            suspended: self.cached_suspended(),
+            hidden: self.cached_hidden(),
         }
     }
 }
@@ -136,7 +138,7 @@ pub struct IndexSnapshot {
     pub sources: Vec<(i64, Arc<Sources>)>,
     pub recent: Vec<(i64, Arc<Recent>)>,
     pub marks: Vec<(i64, Arc<Marks>)>,
-    pub suspended: Option<Arc<HashSet<i64>>>,
+    pub hidden: Option<Arc<HashSet<i64>>>,
 }
 
 impl ChangeListener for HomeIndex {
@@ -165,10 +167,10 @@ impl ChangeListener for HomeIndex {
                 self.forget_sources(*account);
                 self.forget_sources(*target);
             }
-            Change::StandingChanged { suspension: true, .. } => self.forget_suspended(),
+            // A new account may await approval: then it is hidden.
+            Change::StandingChanged { suspension: true, .. } | Change::AccountCreated { .. } => self.forget_hidden(),
             Change::Everything => self.reset(),
             Change::StandingChanged { suspension: false, .. }
-            | Change::AccountCreated { .. }
             | Change::ProfileUpdated { .. }
             | Change::TokensRevoked { .. }
             | Change::TokenRevoked { .. }
@@ -186,6 +188,6 @@ impl ChangeListener for HomeIndex {
         self.sources.clear();
         self.recent.clear();
         self.marks.clear();
-        self.forget_suspended();
+        self.forget_hidden();
     }
 }

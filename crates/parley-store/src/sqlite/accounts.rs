@@ -114,7 +114,7 @@ pub fn update_admin(c: &Connection, id: AccountId, u: AdminUpdate) -> Result<Acc
             append(c, Change::TokensRevoked { account: id })?;
         }
     }
-    append(c, Change::StandingChanged { account: id, suspension: u.suspended.is_some() })?;
+    append(c, Change::StandingChanged { account: id, suspension: u.suspended.is_some() || u.approved.is_some() })?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }
 
@@ -149,9 +149,10 @@ pub fn search(c: &Connection, query: &str, limit: usize) -> Result<Vec<Account>>
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {ACCOUNT_COLUMNS} FROM accounts
-         WHERE suspended = 0 AND approved = 1 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
+         WHERE {} AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?2 ESCAPE '\\')
          ORDER BY (username = ?3 COLLATE NOCASE) DESC, (username LIKE ?1 ESCAPE '\\') DESC, followers_count DESC, id
-         LIMIT ?4 + 0"
+         LIMIT ?4 + 0",
+        super::visibility::account_shown_to_others("accounts")
     ))?;
     let rows = stmt
         .query_map(params![format!("{escaped}%"), format!("%{escaped}%"), q, limit as i64], account_from_row)?

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parley_core::{AccountId, AppId};
 use rusqlite::Connection;
 
-use super::home::{load_sources, recent, suspended_accounts};
+use super::home::{hidden_accounts, load_sources, recent};
 use super::statuses::load_marks;
 use super::{accounts, oauth, rows};
 use crate::Result;
@@ -42,10 +42,10 @@ pub fn differences(c: &Connection, entities: &EntityCache, home: &HomeIndex) -> 
     compare(&mut found, "home sources of", index.sources, |id| load_sources(c, AccountId(id)))?;
     compare(&mut found, "newest statuses of", index.recent, |id| recent(c, id))?;
     compare(&mut found, "marks of", index.marks, |id| load_marks(c, AccountId(id)))?;
-    if let Some(suspended) = index.suspended {
-        let fresh = suspended_accounts(c)?;
-        if *suspended != fresh {
-            found.push(format!("suspended accounts: cached {suspended:?}, database {fresh:?}"));
+    if let Some(hidden) = index.hidden {
+        let fresh = hidden_accounts(c)?;
+        if *hidden != fresh {
+            found.push(format!("hidden accounts: cached {hidden:?}, database {fresh:?}"));
         }
     }
     Ok(found)

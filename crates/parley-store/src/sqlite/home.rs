@@ -1,5 +1,5 @@
 //! The home timeline on SQLite: loading what the rules of
-//! [`crate::derived::home`] read (sources, newest statuses, the suspended
+//! [`crate::derived::home`] read (sources, newest statuses, the hidden
 //! set), and the page by SQL when the index cannot decide it (deep pages,
 //! oldest-first pages). The rules are those of
 //! [`super::timelines::home_reference`], which stays as the executable
@@ -40,9 +40,10 @@ fn ids(c: &Connection, sql: &str, viewer: i64) -> Result<Vec<i64>> {
     Ok(stmt.query_map([viewer], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<i64>>>()?)
 }
 
-/// The accounts that are suspended (few; read with the partial index `accounts_suspended`).
-pub fn suspended_accounts(c: &Connection) -> Result<HashSet<i64>> {
-    let mut stmt = c.prepare_cached("SELECT id FROM accounts WHERE suspended = 1")?;
+/// The accounts shown to nobody else: suspended or awaiting approval
+/// (`account_shown`; few, read with the partial index `accounts_hidden`).
+pub fn hidden_accounts(c: &Connection) -> Result<HashSet<i64>> {
+    let mut stmt = c.prepare_cached("SELECT id FROM accounts WHERE suspended = 1 OR approved = 0")?;
     let set = stmt.query_map([], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<HashSet<i64>>>()?;
     Ok(set)
 }
@@ -81,19 +82,18 @@ pub fn recent(c: &Connection, author: i64) -> Result<Recent> {
 pub fn home(c: &Connection, index: &HomeIndex, viewer: AccountId, page: PageRequest) -> Result<Vec<i64>> {
     let w = Window::new(page);
     let sources = index.sources(viewer, || load_sources(c, viewer))?;
-    let suspended = index.suspended(|| suspended_accounts(c))?;
+    let hidden = index.hidden(|| hidden_accounts(c))?;
     let list = |account: AccountId| index.recent(account, || recent(c, account.0));
-    let from_memory =
-        page_from_memory(&sources, &suspended, &w, |a| Ok(Some(list(a)?.newest())), |a| Ok(Some(list(a)?)))?;
+    let from_memory = page_from_memory(&sources, &hidden, &w, |a| Ok(Some(list(a)?.newest())), |a| Ok(Some(list(a)?)))?;
     let ids = match from_memory {
         Some(ids) => ids,
-        None => page_from_sql(c, &sources, &suspended, &w)?,
+        None => page_from_sql(c, &sources, &hidden, &w)?,
     };
     Ok(w.finish(ids))
 }
 
 /// The page by one index seek per source: for deep pages and oldest-first pages.
-fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w: &Window) -> Result<Vec<i64>> {
+fn page_from_sql(c: &Connection, sources: &Sources, hidden: &HashSet<i64>, w: &Window) -> Result<Vec<i64>> {
     let order = if w.ascending { "ASC" } else { "DESC" };
     // Phase 1 reads only the covering index `statuses_account (account_id, id)`;
     // phase 2 reads what the rules need of the best candidates, a chunk at a time.
@@ -109,7 +109,7 @@ fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w:
         {
             let mut stmt = c.prepare_cached(&ids_sql)?;
             for source in sources.accounts() {
-                if source != sources.me && sources.hides(source, suspended) {
+                if source != sources.me && sources.hides(source, hidden) {
                     continue;
                 }
                 let before = pool.len();
@@ -133,7 +133,7 @@ fn page_from_sql(c: &Connection, sources: &Sources, suspended: &HashSet<i64>, w:
                 let mut passed = HashSet::new();
                 for cand in rows {
                     let cand = cand?;
-                    if admits(&cand, sources, suspended) {
+                    if admits(&cand, sources, hidden) {
                         passed.insert(cand.id);
                     }
                 }

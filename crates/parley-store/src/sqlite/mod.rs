@@ -23,6 +23,7 @@ mod rows;
 mod social;
 mod statuses;
 mod timelines;
+mod visibility;
 pub mod writer;
 
 use std::collections::HashMap;
@@ -72,6 +73,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../../migrations/sqlite/0011_posting_defaults.sql")),
     (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
     (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
+    (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -439,7 +441,9 @@ impl Store for SqliteStore {
         // Those shown to others (`account_shown`): Mastodon counts neither
         // suspended accounts nor users awaiting approval.
         self.read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM accounts WHERE suspended = 0 AND approved = 1", [], |r| r.get(0))?)
+            let sql =
+                format!("SELECT count(*) FROM accounts WHERE {}", visibility::account_shown_to_others("accounts"));
+            Ok(c.query_row(&sql, [], |r| r.get(0))?)
         })
         .await
     }
@@ -683,11 +687,15 @@ impl Store for SqliteStore {
         self.write(move |c, _| social::unmute(c, account, target)).await
     }
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
-        // From the home index (suspensions, and whom the author blocks), so a
-        // hot poll read needs no read transaction; loaded on first use.
+        // From the home index (accounts shown to nobody else, and whom the
+        // author blocks), so a hot poll read needs no read transaction;
+        // loaded on first use. Nothing of one's own is hidden from oneself.
+        if viewer == Some(author) {
+            return Ok(false);
+        }
         let index = &self.inner.home;
         self.read_here(|c| {
-            if index.suspended(|| home::suspended_accounts(c))?.contains(&author.0) {
+            if index.hidden(|| home::hidden_accounts(c))?.contains(&author.0) {
                 return Ok(true);
             }
             let Some(viewer) = viewer else { return Ok(false) };
@@ -706,9 +714,9 @@ impl Store for SqliteStore {
         let index = &self.inner.home;
         self.read_here(|c| {
             let sources = index.sources(viewer, || home::load_sources(c, viewer))?;
-            let suspended = index.suspended(|| home::suspended_accounts(c))?;
+            let hidden = index.hidden(|| home::hidden_accounts(c))?;
             Ok(sources.accounts().any(|a| a == candidate.author)
-                && crate::derived::home::admits(&candidate, &sources, &suspended))
+                && crate::derived::home::admits(&candidate, &sources, &hidden))
         })
     }
     async fn relationships(&self, account: AccountId, targets: &[AccountId]) -> Result<Vec<Relationship>> {

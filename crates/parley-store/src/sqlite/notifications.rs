@@ -19,6 +19,9 @@ use crate::types::{NewNotification, NotificationGroupStats};
 /// SQL (not suspended, not awaiting approval), so a page or a group's counts
 /// are not emptied by the app's check afterwards. The one SQL copy of the
 /// rule for notifications: lists and group figures both use it.
+/// The sender is shown to the recipient: not blocked by them, and
+/// `account_shown` (`visibility::account_shown`, for a sender who is never
+/// the recipient). One copy for every notification query.
 const SENDER_SHOWN: &str = "NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.target_id = n.from_account_id)
            AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = n.from_account_id AND (a.suspended = 1 OR a.approved = 0))";
 

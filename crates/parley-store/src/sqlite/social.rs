@@ -9,6 +9,7 @@ use rusqlite::{Connection, named_params, params};
 use super::changelog::append;
 use super::notifications::notify_filtered;
 use super::rows::{SqlWindow, Window, ms, query_pairs, time};
+use super::visibility::account_shown_to_others;
 use crate::Result;
 use crate::changes::Change;
 use crate::types::{FollowOptions, MuteEntry};
@@ -137,8 +138,11 @@ pub fn follow_requests(c: &Connection, target: AccountId, page: PageRequest) -> 
 pub fn followers(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
-        "SELECT f.id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
-         WHERE f.target_id = :account AND a.suspended = 0",
+        &format!(
+            "SELECT f.id, f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+             WHERE f.target_id = :account AND {}",
+            account_shown_to_others("a")
+        ),
         account,
         page,
         "f.id",
@@ -148,8 +152,11 @@ pub fn followers(c: &Connection, account: AccountId, page: PageRequest) -> Resul
 pub fn following(c: &Connection, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
     page_of(
         c,
-        "SELECT f.id, f.target_id FROM follows f JOIN accounts a ON a.id = f.target_id
-         WHERE f.account_id = :account AND a.suspended = 0",
+        &format!(
+            "SELECT f.id, f.target_id FROM follows f JOIN accounts a ON a.id = f.target_id
+             WHERE f.account_id = :account AND {}",
+            account_shown_to_others("a")
+        ),
         account,
         page,
         "f.id",

@@ -448,7 +448,8 @@ pub fn favourited_by(c: &Connection, status: StatusId, page: PageRequest) -> Res
     let w = Window::new(page);
     let sql = format!(
         "SELECT f.id, f.account_id FROM favourites f JOIN accounts a ON a.id = f.account_id
-         WHERE f.status_id = :status AND a.suspended = 0 AND {}",
+         WHERE f.status_id = :status AND {} AND {}",
+        super::visibility::account_shown_to_others("a"),
         w.clause("f.id")
     );
     let rows =
@@ -466,7 +467,8 @@ pub fn favourites_of(c: &Connection, account: AccountId, page: PageRequest) -> R
 }
 
 /// The boosters of a status whose boosts `viewer` may see (a followers-only
-/// boost lists its booster to the booster's followers only).
+/// boost lists its booster to the booster's followers only), less those the
+/// viewer blocks or mutes (Mastodon's `RebloggedByAccountsController`).
 pub fn reblogged_by(
     c: &Connection,
     viewer: Option<AccountId>,
@@ -476,8 +478,9 @@ pub fn reblogged_by(
     let w = Window::new(page);
     let sql = format!(
         "SELECT s.id, s.account_id FROM statuses s
-         WHERE s.reblog_of_id = :status AND {} AND {}",
-        super::timelines::visible_to_viewer("s"),
+         WHERE s.reblog_of_id = :status AND {} AND {} AND {}",
+        super::visibility::can_view("s"),
+        super::visibility::not_blocked_or_muted("s.account_id"),
         w.clause("s.id")
     );
     let viewer = viewer.map_or(0, |v| v.0);

@@ -1,59 +1,16 @@
-//! Timelines and status search. Every query here filters by the same
-//! visibility rule as `parley_core::visibility::can_view`, expressed in SQL
-//! ([`visible_to_viewer`]); the API tests check the two agree.
+//! Timelines and status search. Every query here filters by the rule of
+//! `parley_core::visibility` in SQL ([`super::visibility`]); the property
+//! test `tests/visibility` checks the two agree.
 
 use parley_core::AccountId;
 use parley_core::model::Status;
 use parley_core::page::PageRequest;
-use rusqlite::{Connection, named_params, params};
+use rusqlite::{Connection, named_params};
 
 use super::rows::{SqlWindow, Window, load_statuses, query_ids};
+use super::visibility::{can_view, can_view_boost, not_hidden_from_viewer, original_not_blocked_or_muted};
 use crate::Result;
 use crate::types::AccountStatusesFilter;
-
-/// The status row `{s}` is visible to `:viewer` (0 when anonymous):
-/// `parley_core::visibility::can_view` in SQL, `account_shown` included (an
-/// author suspended or awaiting approval is seen by nobody else).
-pub(super) fn visible_to_viewer(s: &str) -> String {
-    format!(
-        "(
-    {s}.account_id = :viewer
-    OR (
-      NOT EXISTS (SELECT 1 FROM accounts au WHERE au.id = {s}.account_id AND (au.suspended = 1 OR au.approved = 0))
-      AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = {s}.account_id AND b.target_id = :viewer)
-      AND (
-        {s}.visibility IN ('public', 'unlisted')
-        OR ({s}.visibility = 'private' AND EXISTS
-             (SELECT 1 FROM follows f WHERE f.account_id = :viewer AND f.target_id = {s}.account_id))
-        OR ({s}.visibility IN ('private', 'direct') AND EXISTS
-             (SELECT 1 FROM mentions m WHERE m.status_id = {s}.id AND m.account_id = :viewer))
-      )
-    )
-  )"
-    )
-}
-
-/// `s` is visible to `:viewer`, and so is what it boosts: `can_view_boost` in SQL.
-fn visible_with_original() -> String {
-    format!(
-        "({} AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND {})))",
-        visible_to_viewer("s"),
-        visible_to_viewer("o")
-    )
-}
-
-/// Hides what the viewer chose not to see (blocked or muted authors, also of
-/// boosted statuses) and authors who are suspended.
-const NOT_HIDDEN_FROM_VIEWER: &str = "
-  NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND a.suspended = 1)
-  AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_id = s.account_id)
-  AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_id = s.account_id)
-  AND (s.reblog_of_id IS NULL OR NOT EXISTS (
-        SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id AND (
-          EXISTS (SELECT 1 FROM accounts a WHERE a.id = o.account_id AND a.suspended = 1)
-          OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = :viewer AND b.target_id = o.account_id)
-          OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = o.account_id AND b.target_id = :viewer)
-          OR EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = :viewer AND mu.target_id = o.account_id))))";
 
 /// The home timeline's rules as one query: the specification that
 /// [`super::home::home`] implements faster. Kept for the agreement test.
@@ -63,15 +20,15 @@ pub fn home_reference(c: &Connection, viewer: AccountId, page: PageRequest) -> R
         "SELECT s.id FROM statuses s
          WHERE (s.account_id = :viewer
                 OR s.account_id IN (SELECT target_id FROM follows WHERE account_id = :viewer))
-           AND (s.visibility != 'direct' OR s.account_id = :viewer
-                OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = :viewer))
            AND (s.reblog_of_id IS NULL OR s.account_id = :viewer OR EXISTS
                 (SELECT 1 FROM follows f WHERE f.account_id = :viewer AND f.target_id = s.account_id AND f.show_reblogs = 1))
            AND (s.in_reply_to_account_id IS NULL OR s.account_id = :viewer
                 OR s.in_reply_to_account_id IN (s.account_id, :viewer)
                 OR s.in_reply_to_account_id IN (SELECT target_id FROM follows WHERE account_id = :viewer))
-           AND {NOT_HIDDEN_FROM_VIEWER}
+           AND {} AND {}
            AND {}",
+        can_view_boost(),
+        not_hidden_from_viewer(),
         w.clause("s.id")
     );
     let ids = query_ids(c, &sql, named_params! {":viewer": viewer.0, ":max": w.max, ":min": w.min, ":limit": w.limit})?;
@@ -91,9 +48,10 @@ pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {tag_filter}
-           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = s.account_id AND b.target_id = :viewer)
-           AND {NOT_HIDDEN_FROM_VIEWER}
+           AND {} AND {}
            AND {}",
+        can_view("s"),
+        not_hidden_from_viewer(),
         w.clause("s.id")
     );
     let ids = query_ids(
@@ -131,9 +89,12 @@ pub fn account(
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.account_id = :account {filters}
-           AND {}
+           AND {} AND {}
            AND {}",
-        visible_with_original(),
+        can_view_boost(),
+        // Mastodon's `AccountStatusesFilter`: boosts of accounts the viewer
+        // blocks or mutes are left out (the account's own statuses are not).
+        original_not_blocked_or_muted(),
         w.clause("s.id")
     );
     let ids = query_ids(
@@ -154,9 +115,10 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
     let sql = format!(
         "SELECT s.id FROM statuses s
          WHERE s.reblog_of_id IS NULL AND s.text LIKE :pattern ESCAPE '\\'
-           AND {} AND {NOT_HIDDEN_FROM_VIEWER}
+           AND {} AND {}
          ORDER BY s.id DESC LIMIT :limit + 0",
-        visible_with_original()
+        can_view("s"),
+        not_hidden_from_viewer()
     );
     let ids = query_ids(
         c,
@@ -167,23 +129,26 @@ pub fn search(c: &Connection, viewer: AccountId, query: &str, limit: usize) -> R
 }
 
 /// Hashtags starting with `query`, most used first; only tags of statuses
-/// anyone may see (public or unlisted, by an author shown to others), so a
-/// tag used only in followers-only or direct posts, or by a suspended
-/// account, is not revealed.
+/// anyone may see (`can_view` by an anonymous viewer: public or unlisted, by
+/// an author shown to others), so a tag used only in followers-only or
+/// direct posts, or by a suspended account, is not revealed.
 pub fn search_tags(c: &Connection, query: &str, limit: usize) -> Result<Vec<String>> {
     let q = query.trim().trim_start_matches('#').to_lowercase();
     if q.is_empty() {
         return Ok(Vec::new());
     }
     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let mut stmt = c.prepare_cached(
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT t.tag FROM status_tags t JOIN statuses s ON s.id = t.status_id
-         WHERE t.tag LIKE ?1 ESCAPE '\\' AND s.visibility IN ('public', 'unlisted')
-           AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended = 1 OR a.approved = 0))
-         GROUP BY t.tag ORDER BY (t.tag = ?2) DESC, count(*) DESC, t.tag LIMIT ?3 + 0",
-    )?;
+         WHERE t.tag LIKE :pattern ESCAPE '\\' AND {}
+         GROUP BY t.tag ORDER BY (t.tag = :exact) DESC, count(*) DESC, t.tag LIMIT :limit + 0",
+        can_view("s")
+    ))?;
     let tags = stmt
-        .query_map(params![format!("{escaped}%"), q, limit as i64], |r| r.get(0))?
+        .query_map(
+            named_params! {":pattern": format!("{escaped}%"), ":exact": q, ":limit": limit as i64, ":viewer": 0},
+            |r| r.get(0),
+        )?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(tags)
 }
