@@ -149,7 +149,12 @@ impl RenderedFrames {
         };
         let event = out.event();
         let find = |recent: &VecDeque<Rendered>| {
-            recent.iter().find(|r| r.event == event && r.stream == *stream && r.of.shows(out)).map(|r| r.frame.clone())
+            // Newest first: what fans out now was rendered last.
+            recent
+                .iter()
+                .rev()
+                .find(|r| r.event == event && r.of.shows(out) && r.stream == *stream)
+                .map(|r| r.frame.clone())
         };
         if let Some(frame) = find(&self.lock()) {
             return Some(frame);
