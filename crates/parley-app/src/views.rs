@@ -10,6 +10,7 @@ use parley_core::visibility::{Viewer, account_shown, can_view, can_view_boost};
 use parley_core::{AccountId, StatusId};
 
 use crate::{AppError, Context, Result};
+use parley_store::AuthorRelation;
 
 #[derive(Debug, Clone)]
 pub struct StatusView {
@@ -146,7 +147,7 @@ fn pair_relationships(ids: &[AccountId], rels: Vec<Relationship>) -> Result<Vec<
 struct Audience {
     viewer: Option<AccountId>,
     authors: HashMap<AccountId, Arc<Account>>,
-    relations: HashMap<AccountId, Relationship>,
+    relations: HashMap<AccountId, AuthorRelation>,
 }
 
 impl Audience {
@@ -160,7 +161,18 @@ impl Audience {
         ids.dedup();
         let authors = ctx.store.find_accounts(&ids).await?.into_iter().map(|a| (a.id, a)).collect();
         let relations = match viewer {
-            Some(me) => relationships_to(ctx, me, &ids).await?.into_iter().collect(),
+            Some(me) => {
+                let relations = ctx.store.author_relations(me, &ids).await?;
+                // One per author, or a block would go unknown: fail closed.
+                if relations.len() != ids.len() {
+                    return Err(AppError::Internal(format!(
+                        "asked for {} author relations, the store answered {}",
+                        ids.len(),
+                        relations.len()
+                    )));
+                }
+                ids.iter().copied().zip(relations).collect()
+            }
             None => HashMap::new(),
         };
         Ok(Audience { viewer, authors, relations })

@@ -192,6 +192,11 @@ pub trait Store: Send + Sync + 'static {
     /// Cheap (kept in memory), for hot paths that need nothing else of the
     /// relationship.
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool>;
+    /// `viewer`'s relation to each of `authors`, in their order, one each:
+    /// what the visibility rule needs of a relationship. Cheap (the home
+    /// index, which follows the change log), so every signed-in read and
+    /// every stream delivery skips a relationships query.
+    async fn author_relations(&self, viewer: AccountId, authors: &[AccountId]) -> Result<Vec<AuthorRelation>>;
 
     // ---- notifications ----
     async fn list_notifications(

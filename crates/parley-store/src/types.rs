@@ -193,6 +193,21 @@ impl Default for FollowOptions {
     }
 }
 
+/// What a viewer's relationship to an author says for who sees what
+/// (`parley_core::visibility`): the part of a `Relationship` the visibility
+/// rule reads, answered from memory (see `Store::author_relations`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthorRelation {
+    /// The viewer follows the author (an accepted follow).
+    pub following: bool,
+    /// The viewer blocks the author.
+    pub blocking: bool,
+    /// The author blocks the viewer.
+    pub blocked_by: bool,
+    /// The viewer mutes the author.
+    pub muting: bool,
+}
+
 /// One mute, as `GET /api/v1/mutes` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MuteEntry {

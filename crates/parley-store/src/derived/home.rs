@@ -94,6 +94,17 @@ impl Sources {
         self.blocked.binary_search(&account).is_ok()
     }
 
+    /// The viewer's relation to `account`, as the visibility rule reads it.
+    pub fn relation_to(&self, account: i64) -> crate::AuthorRelation {
+        let has = |ids: &[i64]| ids.binary_search(&account).is_ok();
+        crate::AuthorRelation {
+            following: has(&self.follows),
+            blocking: has(&self.blocked),
+            blocked_by: has(&self.blocked_by),
+            muting: has(&self.muted),
+        }
+    }
+
     fn follows_or_is(&self, account: i64) -> bool {
         account == self.me || self.follows.binary_search(&account).is_ok()
     }

@@ -686,6 +686,13 @@ impl Store for SqliteStore {
     async fn unmute(&self, account: AccountId, target: AccountId) -> Result<()> {
         self.write(move |c, _| social::unmute(c, account, target)).await
     }
+    async fn author_relations(&self, viewer: AccountId, authors: &[AccountId]) -> Result<Vec<AuthorRelation>> {
+        let index = &self.inner.home;
+        self.read_here(|c| {
+            let sources = index.sources(viewer, || home::load_sources(c, viewer))?;
+            Ok(authors.iter().map(|a| sources.relation_to(a.0)).collect())
+        })
+    }
     async fn author_hidden_from(&self, author: AccountId, viewer: Option<AccountId>) -> Result<bool> {
         // From the home index (accounts shown to nobody else, and whom the
         // author blocks), so a hot poll read needs no read transaction;

@@ -140,6 +140,25 @@ pub async fn all(sqlite: &SqliteStore, store: &Arc<dyn Store>, m: &Model) -> Res
             );
         }
         let Some(me) = viewer else { continue };
+        // What the app's visibility check reads of relationships, from memory.
+        let relations = store.author_relations(me, &m.account_ids).await?;
+        let expected: Vec<(bool, bool, bool, bool)> = m
+            .account_ids
+            .iter()
+            .map(|&a| {
+                (
+                    m.follows.contains_key(&(me, a)),
+                    m.blocks.contains(&(me, a)),
+                    m.blocks.contains(&(a, me)),
+                    m.mutes.contains(&(me, a)),
+                )
+            })
+            .collect();
+        r.compare(
+            || format!("author_relations of {me:?}"),
+            relations.iter().map(|x| (x.following, x.blocking, x.blocked_by, x.muting)).collect(),
+            expected,
+        );
         let got = ids(store.search_statuses(me, WORD, 40).await?);
         r.compare(|| format!("search for {me:?}"), got, m.search(me).into_iter().take(40).collect());
         let home = m.home(me);
