@@ -2,7 +2,8 @@
 // - live poll results (server-sent events from /polls/live, at most a few
 //   updates a second), the bars moving in place;
 // - in an embed, the page's height for the host page's embed.js;
-// - small comforts: the poll builder's "add option", a character count,
+// - small comforts: the poll builder's "add option" and "remove" (a closed
+//   builder posts no poll), a character count,
 //   countdowns, copy buttons.
 (function () {
   'use strict';
@@ -114,24 +115,52 @@
     }
   }
 
-  // ---- compose: reveal poll options one at a time ----
+  // ---- compose: the poll builder ----
+  // Options are revealed one at a time; each extra option can be removed, and
+  // "Remove poll" empties and closes the builder. A closed builder publishes
+  // no poll: its fieldset is disabled, so the form does not send its fields.
+  function smallButton(text, className) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-quiet btn-small ' + className;
+    button.textContent = text;
+    return button;
+  }
   function startPollBuilder() {
     document.querySelectorAll('.poll-builder').forEach(function (builder) {
+      var fieldset = builder.querySelector('fieldset');
       var items = Array.prototype.slice.call(builder.querySelectorAll('[data-poll-input]'));
-      if (items.length <= 2) return;
+      var inputs = items.map(function (li) { return li.querySelector('input'); });
+      if (!fieldset || !items.length) return;
       var lastFilled = 1;
-      items.forEach(function (li, i) {
-        if (li.querySelector('input').value.trim() !== '') lastFilled = Math.max(lastFilled, i);
+      inputs.forEach(function (input, i) {
+        if (input.value.trim() !== '') lastFilled = Math.max(lastFilled, i);
       });
       items.forEach(function (li, i) { li.hidden = i > lastFilled; });
-      var button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'btn btn-quiet btn-small add-option';
-      button.textContent = 'Add an option';
+      function shown() { return items.filter(function (li) { return !li.hidden; }).length; }
+
+      var add = smallButton('Add an option', 'add-option');
+      var removers = items.map(function (li, i) {
+        var remove = smallButton('Remove', 'remove-option');
+        remove.setAttribute('aria-label', 'Remove option ' + (i + 1));
+        remove.addEventListener('click', function () {
+          // Later options move up one place; the last shown one goes.
+          var count = shown();
+          for (var j = i; j < count - 1; j++) inputs[j].value = inputs[j + 1].value;
+          inputs[count - 1].value = '';
+          if (count > 2) items[count - 1].hidden = true;
+          refresh();
+          inputs[Math.min(i, shown() - 1)].focus();
+        });
+        li.appendChild(remove);
+        return remove;
+      });
       function refresh() {
-        button.hidden = !items.some(function (li) { return li.hidden; });
+        var count = shown();
+        add.hidden = count >= items.length;
+        removers.forEach(function (r, i) { r.hidden = count <= 2 || i >= count; });
       }
-      button.addEventListener('click', function () {
+      add.addEventListener('click', function () {
         var next = items.filter(function (li) { return li.hidden; })[0];
         if (next) {
           next.hidden = false;
@@ -139,7 +168,22 @@
         }
         refresh();
       });
-      items[items.length - 1].parentNode.after(button);
+      items[items.length - 1].parentNode.after(add);
+
+      var removePoll = smallButton('Remove poll', 'remove-poll');
+      removePoll.addEventListener('click', function () {
+        inputs.forEach(function (input) { input.value = ''; });
+        items.forEach(function (li, i) { li.hidden = i > 1; });
+        refresh();
+        builder.open = false;
+        sync();
+        builder.querySelector('summary').focus();
+      });
+      fieldset.appendChild(removePoll);
+
+      function sync() { fieldset.disabled = !builder.open; }
+      builder.addEventListener('toggle', sync);
+      sync();
       refresh();
     });
   }
