@@ -717,7 +717,8 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
         .ok();
     let frozen = b.get(&format!("{path}/embed?as_of={at}")).await;
     frozen.has("Signed snapshot as of").has("67%").has("2 votes").has("3 votes").lacks("4 votes").lacks("data-live");
-    frozen.has(&format!("/api/v1/parley/polls/{poll_id}/snapshot?at="));
+    // "How to verify" leads to the cite page's explanation (which links the JSON).
+    frozen.has(&format!("{path}/cite?at=")).has("#verify");
     assert!(frozen.header("cache-control").contains("max-age=86400"));
     let bad = b.get(&format!("{path}/embed?as_of=yesterday")).await;
     bad.has("not a valid date and time");
