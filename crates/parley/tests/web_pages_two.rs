@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::TestServer;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// A page as a browser without JavaScript fetches it: (status, body).
 async fn page(s: &TestServer, path: &str) -> (u16, String) {
@@ -156,4 +156,80 @@ async fn text_responses_are_compressed_streams_are_not() {
     let (_ws, response) = tokio_tungstenite::connect_async(request).await.expect("websocket handshake");
     assert_eq!(response.status().as_u16(), 101);
     assert!(response.headers().get("content-encoding").is_none());
+}
+
+/// Reads server-sent events (event name, JSON data) until `until` says so or the time is up.
+async fn read_events(
+    resp: &mut reqwest::Response,
+    wait: Duration,
+    mut until: impl FnMut(&[(String, Value)]) -> bool,
+) -> Vec<(String, Value)> {
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    while tokio::time::Instant::now() < deadline && !until(&events) {
+        let left = deadline - tokio::time::Instant::now();
+        match tokio::time::timeout(left, resp.chunk()).await {
+            Ok(Ok(Some(bytes))) => {
+                buffer.push_str(&String::from_utf8_lossy(&bytes));
+                while let Some(end) = buffer.find("\n\n") {
+                    let block: String = buffer.drain(..end + 2).collect();
+                    let event = block.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or_default().to_string();
+                    if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
+                        events.push((event, serde_json::from_str(data).unwrap_or(Value::Null)));
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn pages_listen_to_the_streaming_apis_poll_stream_and_end_with_the_final_results() {
+    let s = TestServer::start_with(|c| c.polls.min_expiration = 1).await;
+    let author = s.user("author").await;
+    let voter = s.user("voter").await;
+    let status = s
+        .status(
+            &author,
+            json!({"status": "Quick?", "poll": {"options": ["yes", "no"], "expires_in": 2, "hide_totals": true}}),
+        )
+        .await;
+    let poll_id = status["poll"]["id"].as_str().expect("poll").to_string();
+    let path = format!("/@{}/{}", author.username, status["id"].as_str().expect("id"));
+    // The page marks its live poll and where its final rendering is; the
+    // script listens to the streaming API, and the web's own stream is gone.
+    let (_, body) = page(&s, &path).await;
+    assert!(body.contains(&format!("data-live=\"page\" data-status=\"{path}\"")), "{body}");
+    let script_path = between(&body, "<script src=\"", "\"").expect("script");
+    let (_, script) = page(&s, script_path).await;
+    assert!(script.contains("'/api/v1/streaming/parley/poll?poll='") && !script.contains("/polls/live"));
+    let (_, embed) = page(&s, &format!("{path}/embed")).await;
+    assert!(embed.contains("data-live=\"embed\""), "{embed}");
+    let gone = s.http.get(format!("{}/polls/live?ids={poll_id}", s.url)).send().await.expect("request");
+    assert_eq!(gone.status().as_u16(), 404);
+
+    // What a page hears: the Poll entity as anyone sees it (totals hidden while
+    // it runs), then a final event with the results when it ends.
+    let mut sse = s
+        .http
+        .get(format!("{}/api/v1/streaming/parley/poll?poll={poll_id}", s.url))
+        .send()
+        .await
+        .expect("event stream");
+    assert_eq!(sse.status().as_u16(), 200);
+    s.post(&format!("/api/v1/polls/{poll_id}/votes"), Some(&voter.token), json!({"choices": [0]})).await.ok();
+    let events =
+        read_events(&mut sse, Duration::from_secs(10), |e| e.last().is_some_and(|(_, p)| p["expired"] == true)).await;
+    assert!(events.iter().all(|(name, _)| name == "poll.update"), "{events:?}");
+    let (first, last) = (&events.first().expect("first").1, &events.last().expect("last").1);
+    assert_eq!((first["expired"].as_bool(), first["options"][0]["votes_count"].is_null()), (Some(false), true));
+    assert_eq!((last["expired"].as_bool(), last["options"][0]["votes_count"].as_i64()), (Some(true), Some(1)));
+    assert!(last["as_of"].is_string() && last.get("own_votes").is_none(), "never who voted: {last}");
+    // What the script then fetches to replace the poll: its final results.
+    let (_, after) = page(&s, &path).await;
+    let section = between(&after, &format!("data-poll=\"{poll_id}\""), "</section>").expect("the poll");
+    assert!(section.contains("Final results as of") && section.contains("100%") && !section.contains("data-live"));
 }
