@@ -128,8 +128,14 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   const t = new Date(asOf);
   const clock = [t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
   assert.ok(asOfText.startsWith('Signed snapshot as of') && asOfText.includes(`${clock} UTC`), asOfText);
-  const verify = await frozenEmbed.getByRole('link', { name: 'Verify' }).getAttribute('href');
-  const signed = await (await fetch(verify)).json();
+  // "How to verify" opens the cite page's explanation, which links the signed JSON.
+  const verify = await frozenEmbed.getByRole('link', { name: 'How to verify' }).getAttribute('href');
+  assert.ok(verify.startsWith(`${BASE}/@`) && verify.endsWith('#verify'), verify);
+  const citePage = await context.newPage();
+  await citePage.goto(verify);
+  await citePage.getByRole('heading', { name: 'How to check it' }).waitFor();
+  const signed = await (await fetch(await citePage.locator('#snapshot-url').inputValue())).json();
+  await citePage.close();
   assert.equal(signed.snapshot.votes_count, 2);
   assert.equal(signed.signature.algorithm, 'ed25519');
   await page.waitForSelector('iframe.parley-embed[data-parley-ready="true"]');

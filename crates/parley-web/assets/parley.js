@@ -1,8 +1,9 @@
 // Parley's one script. Every page works without it; it adds:
-// - live poll results (server-sent events from /polls/live, at most a few
-//   updates a second), the bars moving in place;
+// - live poll results (the streaming API's parley:poll stream, server-sent
+//   events, at most four updates a second), the bars moving in place;
 // - in an embed, the page's height for the host page's embed.js;
-// - small comforts: the poll builder's "add option", a character count,
+// - small comforts: the poll builder's "add option" and "remove" (a closed
+//   builder posts no poll), a character count,
 //   countdowns, copy buttons.
 (function () {
   'use strict';
@@ -27,70 +28,157 @@
   }
 
   // ---- live polls ----
+  // Each poll on screen listens to the streaming API's `parley:poll` stream
+  // (server-sent events; `poll.update` carries the Poll entity as anyone sees
+  // it, at most four a second), the same stream any client uses. A browser
+  // opens at most six connections to a site over HTTP/1.1, so only the first
+  // MAX_LIVE polls on screen listen at once. When a poll ends, the server's
+  // rendering of its final results replaces it (a vote form or hidden totals
+  // give way to the results).
+  var MAX_LIVE = 3;
+
   function setText(root, selector, text) {
     var el = root.querySelector(selector);
     if (el && text != null && el.textContent !== text) el.textContent = text;
   }
+  // As the server words them (parley-web's format.rs).
+  function percentText(part, whole) {
+    if (whole <= 0 || part <= 0) return '0%';
+    var p = part * 100 / whole;
+    return p < 1 ? '<1%' : Math.round(p) + '%';
+  }
+  function percentWidth(part, whole) {
+    if (whole <= 0 || part <= 0) return 0;
+    return Math.min(100, Math.round(part * 1000 / whole) / 10);
+  }
+  function clock(iso) {
+    var d = new Date(iso);
+    var two = function (n) { return (n < 10 ? '0' : '') + n; };
+    return two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds()) + ' UTC';
+  }
 
-  function applyUpdate(section, u) {
-    if (u.html && (u.expired || section.dataset.mode !== 'results')) {
-      // The poll has ended: the server's rendering of the final results
-      // replaces whatever was here (a vote form, hidden totals, live bars).
-      var holder = document.createElement('div');
-      holder.innerHTML = u.html.trim();
-      var fresh = holder.firstElementChild;
-      if (fresh) {
-        section.replaceWith(fresh);
-        announceSize();
-      }
-      return;
-    }
-    setText(section, '[data-votes]', u.votes_text);
-    setText(section, '[data-voters]', u.voters_text);
-    setText(section, 'time[data-time]', u.time_text);
+  function applyUpdate(section, poll) {
+    setText(section, '[data-votes]', plural(poll.votes_count, 'vote', 'votes'));
+    if (poll.voters_count != null) setText(section, '[data-voters]', plural(poll.voters_count, 'person', 'people'));
     var asof = section.querySelector('time[data-asof]');
-    if (asof) {
-      asof.textContent = u.as_of_text;
-      asof.setAttribute('datetime', u.as_of);
+    if (asof && poll.as_of) {
+      asof.textContent = clock(poll.as_of);
+      asof.setAttribute('datetime', poll.as_of);
     }
-    if (section.dataset.mode !== 'results' || u.hidden) return;
-    u.options.forEach(function (o) {
-      var li = section.querySelector('[data-option="' + o.index + '"]');
+    var counts = poll.options.map(function (o) { return o.votes_count; });
+    // A vote form shows no bars; hidden totals come as nulls.
+    if (section.dataset.mode !== 'results' || counts.some(function (c) { return c == null; })) return;
+    var whole = poll.multiple ? (poll.voters_count || 0) : poll.votes_count;
+    var top = Math.max.apply(null, counts.concat([0]));
+    counts.forEach(function (votes, i) {
+      var li = section.querySelector('[data-option="' + i + '"]');
       if (!li) return;
-      setText(li, '.poll-pct', o.percent_text);
-      setText(li, '.poll-count', o.votes_text);
+      setText(li, '.poll-pct', percentText(votes, whole));
+      setText(li, '.poll-count', plural(votes, 'vote', 'votes'));
       var fill = li.querySelector('.poll-fill');
-      if (fill) fill.setAttribute('width', String(o.width));
-      li.classList.toggle('leading', !!o.leading);
+      if (fill) fill.setAttribute('width', String(percentWidth(votes, whole)));
+      li.classList.toggle('leading', top > 0 && votes === top);
     });
+  }
+
+  function sectionsOf(id) {
+    return document.querySelectorAll('.poll[data-poll="' + id + '"]');
+  }
+
+  // The poll's final results as the server renders them: from the embed page
+  // itself, or from the post's page.
+  function showFinal(id, section) {
+    var from = isEmbed ? location.href : section.dataset.status;
+    if (!from || !window.fetch || !window.DOMParser) return;
+    fetch(from, { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        var fresh = html && new DOMParser().parseFromString(html, 'text/html').querySelector('.poll[data-poll="' + id + '"]');
+        // Without it the final counts from the stream stay shown.
+        if (!fresh) return;
+        sectionsOf(id).forEach(function (s) { s.replaceWith(document.importNode(fresh, true)); });
+        announceSize();
+      })
+      .catch(function () { /* offline: the final counts from the stream stay shown */ });
   }
 
   function startLive() {
     if (!window.EventSource) return;
-    var sections = document.querySelectorAll('.poll[data-live]');
+    var sections = Array.prototype.slice.call(document.querySelectorAll('.poll[data-live]'));
     if (!sections.length) return;
-    var ids = [];
-    var embed = false;
-    sections.forEach(function (s) {
-      if (ids.indexOf(s.dataset.poll) < 0) ids.push(s.dataset.poll);
-      if (s.dataset.live === 'embed') embed = true;
-    });
-    var url = '/polls/live?ids=' + ids.slice(0, 40).join(',') + (embed ? '&embed=1' : '');
-    var source = new EventSource(url);
+    var sources = {};
     var ended = {};
-    function showLive(on) {
-      document.querySelectorAll('.poll[data-live] .live-dot').forEach(function (d) { d.hidden = !on; });
+    var onScreen = new Set();
+    function showLive(id, on) {
+      sectionsOf(id).forEach(function (s) {
+        s.querySelectorAll('.live-dot').forEach(function (d) { d.hidden = !on; });
+      });
     }
-    source.addEventListener('open', function () { showLive(true); });
-    source.addEventListener('error', function () { showLive(false); });
-    source.addEventListener('poll', function (e) {
-      var u;
-      try { u = JSON.parse(e.data); } catch (err) { return; }
-      document.querySelectorAll('.poll[data-poll="' + u.id + '"]').forEach(function (s) { applyUpdate(s, u); });
-      if (u.expired) ended[u.id] = true;
-      if (ids.every(function (id) { return ended[id]; })) source.close();
-      document.dispatchEvent(new CustomEvent('parley:poll-updated', { detail: u }));
+    function close(id) {
+      if (!sources[id]) return;
+      sources[id].close();
+      delete sources[id];
+      showLive(id, false);
+    }
+    var latest = {};
+    function receive(id, poll) {
+      // A read older than what is shown (the catch-up racing an event) is dropped.
+      if (ended[id] || (latest[id] && poll.as_of && poll.as_of < latest[id])) return;
+      latest[id] = poll.as_of;
+      var first = sectionsOf(id)[0];
+      sectionsOf(id).forEach(function (s) { applyUpdate(s, poll); });
+      if (poll.expired) {
+        ended[id] = true;
+        close(id);
+        if (first) showFinal(id, first);
+      }
+      document.dispatchEvent(new CustomEvent('parley:poll-updated', { detail: poll }));
+    }
+    function open(id) {
+      var source = new EventSource('/api/v1/streaming/parley/poll?poll=' + encodeURIComponent(id));
+      sources[id] = source;
+      source.addEventListener('open', function () {
+        showLive(id, true);
+        // Listening now: catch up with the votes since the page was made
+        // (it may come from a cache) through the same API.
+        fetch('/api/v1/polls/' + encodeURIComponent(id), { cache: 'no-store', credentials: 'omit' })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (poll) { if (poll) receive(id, poll); })
+          .catch(function () { /* the next event brings the tally */ });
+      });
+      source.addEventListener('error', function () {
+        showLive(id, false);
+        // Refused (gone, or not public): the browser does not retry.
+        if (source.readyState === EventSource.CLOSED) delete sources[id];
+      });
+      source.addEventListener('poll.update', function (e) {
+        var poll;
+        try { poll = JSON.parse(e.data); } catch (err) { return; }
+        receive(id, poll);
+      });
+    }
+    // The first polls on screen listen; the others wait their turn.
+    function update() {
+      var wanted = [];
+      sections.forEach(function (s) {
+        var id = s.dataset.poll;
+        if ((onScreen.has(s) || !window.IntersectionObserver) && !ended[id] && wanted.indexOf(id) < 0) wanted.push(id);
+      });
+      wanted = wanted.slice(0, MAX_LIVE);
+      Object.keys(sources).forEach(function (id) { if (wanted.indexOf(id) < 0) close(id); });
+      wanted.forEach(function (id) { if (!sources[id]) open(id); });
+    }
+    if (!window.IntersectionObserver) {
+      update();
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) onScreen.add(entry.target); else onScreen.delete(entry.target);
+      });
+      update();
     });
+    sections.forEach(function (s) { observer.observe(s); });
   }
 
   // ---- embeds: tell the host page how tall we are ----
@@ -114,24 +202,52 @@
     }
   }
 
-  // ---- compose: reveal poll options one at a time ----
+  // ---- compose: the poll builder ----
+  // Options are revealed one at a time; each extra option can be removed, and
+  // "Remove poll" empties and closes the builder. A closed builder publishes
+  // no poll: its fieldset is disabled, so the form does not send its fields.
+  function smallButton(text, className) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-quiet btn-small ' + className;
+    button.textContent = text;
+    return button;
+  }
   function startPollBuilder() {
     document.querySelectorAll('.poll-builder').forEach(function (builder) {
+      var fieldset = builder.querySelector('fieldset');
       var items = Array.prototype.slice.call(builder.querySelectorAll('[data-poll-input]'));
-      if (items.length <= 2) return;
+      var inputs = items.map(function (li) { return li.querySelector('input'); });
+      if (!fieldset || !items.length) return;
       var lastFilled = 1;
-      items.forEach(function (li, i) {
-        if (li.querySelector('input').value.trim() !== '') lastFilled = Math.max(lastFilled, i);
+      inputs.forEach(function (input, i) {
+        if (input.value.trim() !== '') lastFilled = Math.max(lastFilled, i);
       });
       items.forEach(function (li, i) { li.hidden = i > lastFilled; });
-      var button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'btn btn-quiet btn-small add-option';
-      button.textContent = 'Add an option';
+      function shown() { return items.filter(function (li) { return !li.hidden; }).length; }
+
+      var add = smallButton('Add an option', 'add-option');
+      var removers = items.map(function (li, i) {
+        var remove = smallButton('Remove', 'remove-option');
+        remove.setAttribute('aria-label', 'Remove option ' + (i + 1));
+        remove.addEventListener('click', function () {
+          // Later options move up one place; the last shown one goes.
+          var count = shown();
+          for (var j = i; j < count - 1; j++) inputs[j].value = inputs[j + 1].value;
+          inputs[count - 1].value = '';
+          if (count > 2) items[count - 1].hidden = true;
+          refresh();
+          inputs[Math.min(i, shown() - 1)].focus();
+        });
+        li.appendChild(remove);
+        return remove;
+      });
       function refresh() {
-        button.hidden = !items.some(function (li) { return li.hidden; });
+        var count = shown();
+        add.hidden = count >= items.length;
+        removers.forEach(function (r, i) { r.hidden = count <= 2 || i >= count; });
       }
-      button.addEventListener('click', function () {
+      add.addEventListener('click', function () {
         var next = items.filter(function (li) { return li.hidden; })[0];
         if (next) {
           next.hidden = false;
@@ -139,7 +255,22 @@
         }
         refresh();
       });
-      items[items.length - 1].parentNode.after(button);
+      items[items.length - 1].parentNode.after(add);
+
+      var removePoll = smallButton('Remove poll', 'remove-poll');
+      removePoll.addEventListener('click', function () {
+        inputs.forEach(function (input) { input.value = ''; });
+        items.forEach(function (li, i) { li.hidden = i > 1; });
+        refresh();
+        builder.open = false;
+        sync();
+        builder.querySelector('summary').focus();
+      });
+      fieldset.appendChild(removePoll);
+
+      function sync() { fieldset.disabled = !builder.open; }
+      builder.addEventListener('toggle', sync);
+      sync();
       refresh();
     });
   }

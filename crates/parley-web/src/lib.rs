@@ -1,10 +1,12 @@
 //! Parley's web interface: the pages a person uses in a browser, the embed
-//! page and oEmbed for news sites, and live poll results.
+//! page and oEmbed for news sites.
 //!
 //! Pages are rendered on the server (askama templates in `templates/`) as
 //! semantic HTML that works without JavaScript: every action is a form post.
 //! One small script of our own (`assets/parley.js`) moves the poll bars live
-//! through server-sent events; `embed.js` lets a host page size our iframe.
+//! through the streaming API's `parley:poll` stream (server-sent events from
+//! `parley-api`: one live mechanism for clients, pages and embeds);
+//! `embed.js` lets a host page size our iframe.
 //! Everything is served from here: no CDN, web fonts or trackers.
 //!
 //! Handlers read the session ([`session`]), call the same `parley-app`
@@ -18,7 +20,6 @@
 mod assets;
 mod chart;
 pub mod format;
-mod live;
 pub mod models;
 mod pages;
 mod render;
@@ -88,7 +89,6 @@ pub fn router(services: Services) -> Router {
         .route("/accounts/{id}/{action}", post(social::account_action))
         .route("/follow_requests/{id}/{action}", post(social::follow_request))
         .route("/polls/{id}/votes", post(social::vote))
-        .route("/polls/live", get(live::stream))
         .route("/compose", get(compose::page))
         .route("/notifications", get(account::notifications))
         .route("/settings", get(account::settings))

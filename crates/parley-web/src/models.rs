@@ -9,7 +9,6 @@ use parley_app::views::StatusView;
 use parley_core::AccountId;
 use parley_core::model::{Account, Visibility};
 use parley_core::poll::Eligibility;
-use serde::Serialize;
 
 use crate::Site;
 use crate::format;
@@ -61,7 +60,7 @@ pub struct PollOptions {
     pub embed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OptionModel {
     pub index: usize,
     pub title: String,
@@ -292,7 +291,8 @@ pub fn frozen(site: &Site, snapshot: &serde_json::Value, author_username: &str, 
     Some(PollModel {
         id: poll_id.to_string(),
         history_path: format!("{status_path}/history"),
-        cite_path: format!("{status_path}/cite?at={at}"),
+        // In an embed, on another site's page: the whole address.
+        cite_path: format!("{}{status_path}/cite?at={at}", if embed { site.origin.as_str() } else { "" }),
         status_path,
         multiple,
         expired: as_of >= expires_at,
@@ -319,40 +319,6 @@ pub fn frozen(site: &Site, snapshot: &serde_json::Value, author_username: &str, 
 
 fn options_of(t: &Tally<'_>) -> Vec<OptionModel> {
     options(t, &[], &[])
-}
-
-/// What the live script receives for one poll.
-#[derive(Debug, Clone, Serialize)]
-pub struct PollUpdate {
-    pub id: String,
-    pub expired: bool,
-    pub hidden: bool,
-    pub votes_text: String,
-    pub voters_text: String,
-    pub time_text: String,
-    pub as_of: String,
-    pub as_of_text: String,
-    pub options: Vec<OptionModel>,
-    /// The results, rendered, once the poll has ended (a form gives way to them).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub html: Option<String>,
-}
-
-impl PollUpdate {
-    pub fn of(m: &PollModel) -> PollUpdate {
-        PollUpdate {
-            id: m.id.clone(),
-            expired: m.expired,
-            hidden: m.hidden,
-            votes_text: m.votes_text.clone(),
-            voters_text: m.voters_text.clone(),
-            time_text: m.time_text.clone(),
-            as_of: m.as_of_iso.clone(),
-            as_of_text: m.as_of_text.clone(),
-            options: m.options.clone(),
-            html: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use parley_api::page_cache::PageCache;
@@ -15,6 +17,8 @@ use parley_app::Services;
 use parley_store::sqlite::SqliteStore;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -89,7 +93,11 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     // service, cloned for each request (about 15,000 instructions a vote).
     // Trailing slashes go first: Mastodon answers `/api/v1/instance/` like
     // `/api/v1/instance`, and clients (Mastodon.py, toot) depend on it.
+    // Text answers (pages, CSS, API JSON) go out gzip- or brotli-compressed
+    // when the client accepts it; see [`compressible`] for what never is.
     let app = tower::ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(CompressionLayer::new().gzip(true).br(true).compress_when(SizeAbove::new(256).and(compressible)))
         .layer(NormalizePathLayer::trim_trailing_slash())
         .layer(axum::middleware::from_fn_with_state(
             parley_api::rate_limit::RateLimits::new(config.rate_limit_settings()?),
@@ -112,6 +120,25 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         jobs.abort();
     });
     Ok(Running { addr, url: config.public_url(), services, store, pages, shutdown: Some(tx), task })
+}
+
+/// Only text is worth compressing: images, video and archives are already
+/// compressed. Never an event stream (a compressor would hold events back
+/// until its buffer fills) nor a WebSocket upgrade (no body of its own).
+fn compressible(status: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    if status == StatusCode::SWITCHING_PROTOCOLS {
+        return false;
+    }
+    let Some(media) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let media = media.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if media == "text/event-stream" {
+        return false;
+    }
+    let (kind, sub) = media.split_once('/').unwrap_or_default();
+    kind == "text"
+        || matches!(sub, "json" | "javascript" | "xml" | "svg+xml" | "csv")
+        || sub.ends_with("+json")
+        || sub.ends_with("+xml")
 }
 
 /// The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.

@@ -279,8 +279,8 @@ async fn the_server_stops_in_under_ten_seconds_with_streams_open() {
         let path = if i % 2 == 0 {
             format!("{}/api/v1/streaming/user", s.url)
         } else {
-            // The web pages' live results: one more kind of open stream.
-            format!("{}/polls/live?ids={poll}", s.url)
+            // The web pages' live results: a poll's stream.
+            format!("{}/api/v1/streaming/parley/poll?poll={poll}", s.url)
         };
         let mut sse = s.http.get(path).bearer_auth(&reader.token).send().await.expect("open a stream");
         assert!(sse.status().is_success(), "{}", sse.status());

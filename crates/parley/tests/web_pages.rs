@@ -1,7 +1,6 @@
 //! The web interface over HTTP, as a browser without JavaScript uses it:
 //! pages, forms with their CSRF tokens, sessions in cookies, polls voted by
-//! form post, embeds and oEmbed, live results over server-sent events, and
-//! the headers that keep pages from being framed.
+//! form post, embeds and oEmbed, and the headers that keep pages from being framed.
 
 // Test code: a failed setup step should stop the test with its message.
 #![allow(clippy::expect_used)]
@@ -717,7 +716,8 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
         .ok();
     let frozen = b.get(&format!("{path}/embed?as_of={at}")).await;
     frozen.has("Signed snapshot as of").has("67%").has("2 votes").has("3 votes").lacks("4 votes").lacks("data-live");
-    frozen.has(&format!("/api/v1/parley/polls/{poll_id}/snapshot?at="));
+    // "How to verify" leads to the cite page's explanation (which links the JSON).
+    frozen.has(&format!("{path}/cite?at=")).has("#verify");
     assert!(frozen.header("cache-control").contains("max-age=86400"));
     let bad = b.get(&format!("{path}/embed?as_of=yesterday")).await;
     bad.has("not a valid date and time");
@@ -786,103 +786,6 @@ async fn oembed_refuses_a_snapshot_it_cannot_take() {
         let body = r.text().await.expect("body");
         assert!(body.contains(reason), "{as_of}: {body}");
     }
-}
-
-/// Reads server-sent events until `until` returns true or the time is up.
-async fn read_events(
-    resp: &mut reqwest::Response,
-    wait: Duration,
-    mut until: impl FnMut(&[Value]) -> bool,
-) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + wait;
-    while tokio::time::Instant::now() < deadline && !until(&events) {
-        let left = deadline - tokio::time::Instant::now();
-        match tokio::time::timeout(left, resp.chunk()).await {
-            Ok(Ok(Some(bytes))) => {
-                buffer.push_str(&String::from_utf8_lossy(&bytes));
-                while let Some(end) = buffer.find("\n\n") {
-                    let block: String = buffer.drain(..end + 2).collect();
-                    if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) {
-                        events.push(serde_json::from_str(data).unwrap_or(Value::Null));
-                    }
-                }
-            }
-            _ => break,
-        }
-    }
-    events
-}
-
-#[tokio::test]
-async fn live_results_arrive_as_coalesced_server_sent_events() {
-    let s = TestServer::start().await;
-    let author = s.user("author").await;
-    let voters = s.bulk_users("live", 30).await;
-    let (_, poll_id) = poll_status(&s, &author, &["a", "b"], json!({})).await;
-    let mut resp = s.http.get(format!("{}/polls/live?ids={poll_id}", s.url)).send().await.expect("event stream");
-    assert_eq!(resp.status().as_u16(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap_or_default().starts_with("text/event-stream"));
-    let first = read_events(&mut resp, Duration::from_secs(5), |e| !e.is_empty()).await;
-    assert_eq!(first[0]["id"], poll_id.as_str());
-    assert_eq!(first[0]["votes_text"], "0 votes");
-    // Thirty votes as fast as they come: far fewer updates than votes, and the last shows them all.
-    let started = std::time::Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    for v in voters {
-        let url = format!("{}/api/v1/polls/{poll_id}/votes", s.url);
-        let http = s.http.clone();
-        tasks.spawn(async move {
-            http.post(url).bearer_auth(v.token).json(&json!({"choices": [0]})).send().await.map(|r| r.status().as_u16())
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        assert_eq!(done.ok().and_then(Result::ok), Some(200));
-    }
-    let voting = started.elapsed();
-    let events =
-        read_events(&mut resp, Duration::from_secs(5), |e| e.last().is_some_and(|u| u["votes_text"] == "30 votes"))
-            .await;
-    let last = events.last().expect("an update");
-    assert_eq!(last["votes_text"], "30 votes");
-    assert_eq!(last["options"][0]["percent_text"], "100%");
-    assert_eq!(last["options"][0]["width"], 100.0);
-    // At most one update per 250 ms (plus the one that opens a window).
-    let allowed = (voting.as_millis() / 250 + 2) as usize;
-    assert!(events.len() <= allowed, "{} updates for 30 votes in {voting:?}", events.len());
-    // Unknown or invisible polls give nothing to listen to.
-    assert_eq!(s.http.get(format!("{}/polls/live?ids=1", s.url)).send().await.expect("r").status().as_u16(), 404);
-}
-
-#[tokio::test]
-async fn when_a_poll_ends_its_live_page_gets_the_final_results() {
-    let s = TestServer::start_with(|c| c.polls.min_expiration = 1).await;
-    let author = s.user("author").await;
-    let voter = s.user("voter").await;
-    let status = s
-        .status(
-            &author,
-            json!({"status": "Quick?", "poll": {"options": ["yes", "no"], "expires_in": 2, "hide_totals": true}}),
-        )
-        .await;
-    let poll_id = status["poll"]["id"].as_str().expect("poll").to_string();
-    s.post(&format!("/api/v1/polls/{poll_id}/votes"), Some(&voter.token), json!({"choices": [0]})).await.ok();
-    let mut resp = s.http.get(format!("{}/polls/live?ids={poll_id}", s.url)).send().await.expect("event stream");
-    let events =
-        read_events(&mut resp, Duration::from_secs(10), |e| e.last().is_some_and(|u| u["expired"] == true)).await;
-    let (first, last) = (events.first().expect("first"), events.last().expect("last"));
-    // While it runs, the totals are hidden from the stream too.
-    assert_eq!((first["expired"].as_bool(), first["hidden"].as_bool()), (Some(false), Some(true)));
-    assert_eq!(first["options"][0]["votes"], 0);
-    // At the end: the counts, and the results rendered to replace the form.
-    assert_eq!((last["expired"].as_bool(), last["hidden"].as_bool()), (Some(true), Some(false)));
-    assert_eq!(last["options"][0]["percent_text"], "100%");
-    let html = last["html"].as_str().unwrap_or_default();
-    assert!(html.contains("Final results as of") && html.contains("poll-pct") && !html.contains("data-live"), "{html}");
-    // Nothing more will change: the stream ends.
-    let rest = tokio::time::timeout(Duration::from_secs(5), resp.chunk()).await;
-    assert!(matches!(rest, Ok(Ok(None))), "the stream closes after the final update");
 }
 
 #[tokio::test]

@@ -103,6 +103,12 @@ pub async fn page(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
 #[template(path = "cite.html")]
 pub struct CitePage {
     pub l: Layout,
+    pub author: AuthorModel,
+    /// The status's text in full: the question being cited.
+    pub question: String,
+    pub posted: String,
+    /// When the poll ended, once it has.
+    pub ended: Option<String>,
     pub p: PollModel,
     pub status_path: String,
     pub as_of_long: String,
@@ -115,10 +121,13 @@ pub struct CitePage {
 }
 
 /// `GET /@username/:id/cite[?at=RFC3339]`: the tally now (or at `at`),
-/// signed, with the link to quote and the frozen embed.
+/// signed, with the question, who asked it, the link to quote and the frozen
+/// embed. Once the poll has ended nothing changes any more: the citation is
+/// of the final results at the poll's end, whatever later moment was asked.
 pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathRejection>) -> WebResult {
     let (view, poll_id) = poll_status(&ctx, path).await?;
-    let at = match query(&uri).get("at") {
+    let poll = ctx.services().polls.get(ctx.viewer(), poll_id).await?;
+    let requested = match query(&uri).get("at") {
         Some(raw) => DateTime::parse_from_rfc3339(raw)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| WebError::BadRequest("The time to cite is not a valid date and time.".into()))?,
@@ -126,6 +135,7 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         // ago, in the same second, is in.
         None => Utc::now().trunc_subsecs(3),
     };
+    let at = if poll.expired { requested.min(end_millis(poll.poll.expires_at)) } else { requested };
     let site = &ctx.state.site;
     let snapshot = match ctx.services().snapshots.snapshot(ctx.viewer(), poll_id, at).await {
         Ok(s) => s,
@@ -140,11 +150,12 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
     let embed_path = format!("{status_path}/embed?as_of={at_text}");
     let author = models::author(site, &view.account);
     let citation = format!(
-        "{} (@{}), poll on {}, {}. {} Signed snapshot: {}",
+        "{} (@{}), poll on {}, {}: \u{201c}{}\u{201d} {} Signed snapshot: {}",
         author.display_name,
         author.acct,
         ctx.services().settings().title,
         format::long_datetime(view.status.created_at),
+        excerpt(&view.status.text, 280),
         p.in_words(),
         snapshot_url
     );
@@ -157,6 +168,10 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         .to_string();
     ok(&CitePage {
         l: Layout::new(&ctx, "", "Cite this result"),
+        author,
+        question: view.status.text.split_whitespace().collect::<Vec<_>>().join(" "),
+        posted: format::long_datetime(view.status.created_at),
+        ended: poll.expired.then(|| format::long_datetime(poll.poll.expires_at)),
         as_of_long: p.as_of_long.clone(),
         embed_code: format!(
             "<iframe src=\"{}{embed_path}\" class=\"parley-embed\" style=\"max-width: 100%; border: 0\" width=\"550\" height=\"{}\" allowfullscreen></iframe><script src=\"{}/embed.js\" async></script>",
@@ -172,4 +187,11 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         public_key,
         p,
     })
+}
+
+/// A poll's end in whole milliseconds (as snapshot times are written),
+/// rounded up so that the moment is not before the end.
+fn end_millis(expires_at: DateTime<Utc>) -> DateTime<Utc> {
+    let cut = expires_at.trunc_subsecs(3);
+    if cut < expires_at { cut + chrono::Duration::milliseconds(1) } else { cut }
 }
