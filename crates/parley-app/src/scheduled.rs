@@ -109,15 +109,27 @@ impl ScheduledService {
         if self.ctx.store.cancel_scheduled_status(me.id, id).await? { Ok(()) } else { Err(AppError::NotFound) }
     }
 
-    /// Publishes what is due at `now`: how many were published.
+    /// Publishes what is due at `now`: how many were published. One that
+    /// fails does not hold up the others; the first failure is returned
+    /// after all were tried (the scheduler then waits a tick).
     pub async fn publish_due(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut published = 0;
+        let mut failed = None;
         for due in self.ctx.store.due_scheduled_statuses(now, ROUND).await? {
-            if self.publish(due).await? {
-                published += 1;
+            let id = due.id;
+            match self.publish(due).await {
+                Ok(true) => published += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::error!(scheduled = %id, error = %e, "publishing a scheduled status failed");
+                    failed.get_or_insert(e);
+                }
             }
         }
-        Ok(published)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(published),
+        }
     }
 
     /// Publishes one, or drops it when it can no longer be posted (its author

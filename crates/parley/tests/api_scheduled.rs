@@ -243,3 +243,23 @@ async fn publishers_racing_for_the_same_due_status_post_it_once() {
     assert_eq!(posted(&s, &alice, "race").await.len(), 5, "each once");
     s.assert_in_step().await;
 }
+
+#[tokio::test]
+async fn a_scheduled_reply_whose_parent_is_gone_is_published_as_no_reply_and_mentions_resolve_then() {
+    let s = quick_server().await;
+    let (alice, bob) = (s.user("alice").await, s.user("bob").await);
+    let parent = s.post_text(&bob, "Will you close a consulate?", "public").await;
+    s.post(
+        "/api/v1/statuses",
+        Some(&alice.token),
+        json!({"status": format!("@{} We might", bob.username), "in_reply_to_id": parent, "scheduled_at": in_secs(2)}),
+    )
+    .await
+    .ok();
+    s.call(Method::DELETE, &format!("/api/v1/statuses/{parent}"), Some(&bob.token), Value::Null).await.ok();
+    let published = wait_posted(&s, &alice, "We might", Duration::from_secs(6)).await;
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["in_reply_to_id"], Value::Null, "Mastodon posts it without the thread it lost");
+    assert_eq!(published[0]["mentions"][0]["username"], bob.username.as_str());
+    s.assert_in_step().await;
+}
