@@ -245,7 +245,7 @@ async fn publishers_racing_for_the_same_due_status_post_it_once() {
 }
 
 #[tokio::test]
-async fn a_scheduled_reply_whose_parent_is_gone_is_published_as_no_reply_and_mentions_resolve_then() {
+async fn a_scheduled_reply_whose_parent_is_gone_is_published_as_no_reply_keeping_its_mention() {
     let s = quick_server().await;
     let (alice, bob) = (s.user("alice").await, s.user("bob").await);
     let parent = s.post_text(&bob, "Will you close a consulate?", "public").await;
