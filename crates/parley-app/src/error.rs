@@ -75,6 +75,14 @@ impl From<StoreError> for AppError {
             StoreError::Rejected(Rejection::PollHasVotes) => {
                 AppError::Validation("Validation failed: The text cannot change once the poll has votes".into())
             }
+            StoreError::Rejected(Rejection::TooManyScheduled) => AppError::Validation(format!(
+                "Validation failed: You have exceeded the limit of {} scheduled posts",
+                parley_store::MAX_SCHEDULED
+            )),
+            StoreError::Rejected(Rejection::TooManyScheduledThatDay) => AppError::Validation(format!(
+                "Validation failed: You have exceeded the limit of {} scheduled posts for today",
+                parley_store::MAX_SCHEDULED_PER_DAY
+            )),
             StoreError::Conflict(Conflict::Other(name)) => AppError::Internal(format!("unexpected conflict on {name}")),
             StoreError::Backend(text) => AppError::Internal(text),
         }

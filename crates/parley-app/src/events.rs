@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parley_core::model::Visibility;
-use parley_core::{AccountId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, ConversationId, NotificationId, PollId, StatusId};
 use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
@@ -34,6 +34,8 @@ pub enum Event {
     StatusDeleted { status: StatusId, account: AccountId, visibility: Option<Visibility> },
     /// `account` has a new notification.
     Notified { notification: NotificationId, account: AccountId },
+    /// One of `account`'s conversations changed (a direct status joined it, or it was read).
+    ConversationChanged { conversation: ConversationId, account: AccountId },
     /// An account's profile or standing (suspension, organisation) changed.
     AccountChanged(AccountId),
     /// A token, or every token of an account, may have stopped being valid.
@@ -230,6 +232,9 @@ impl ChangeListener for EventHub {
             }
             Change::NotificationCreated { notification, account } => {
                 self.publish(Event::Notified { notification: *notification, account: *account })
+            }
+            Change::ConversationUpdated { account, conversation } => {
+                self.publish(Event::ConversationChanged { conversation: *conversation, account: *account })
             }
             Change::ProfileUpdated { account } => self.publish(Event::AccountChanged(*account)),
             Change::StandingChanged { account, .. } => {

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod conversations;
 mod error;
 pub mod events;
 pub mod instance;
@@ -15,6 +16,7 @@ pub mod notification_groups;
 pub mod notifications;
 mod password;
 pub mod polls;
+pub mod scheduled;
 pub mod settings;
 pub mod snapshots;
 pub mod statuses;
@@ -26,7 +28,7 @@ use std::sync::Arc;
 
 pub use error::{AppError, Result};
 use parley_store::Store;
-pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
+pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, ScheduledStatus};
 pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived
@@ -52,6 +54,8 @@ pub struct Services {
     pub notifications: notifications::NotificationService,
     pub instance: instance::InstanceService,
     pub markers: markers::MarkerService,
+    pub conversations: conversations::ConversationService,
+    pub scheduled: scheduled::ScheduledService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -78,6 +82,8 @@ impl Services {
             notifications: notifications::NotificationService::new(ctx.clone()),
             instance: instance::InstanceService::new(ctx.clone()),
             markers: markers::MarkerService::new(ctx.clone()),
+            conversations: conversations::ConversationService::new(ctx.clone()),
+            scheduled: scheduled::ScheduledService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),
@@ -110,12 +116,17 @@ impl Services {
         Ok(found)
     }
 
-    /// Starts the background jobs (poll expiry, mute expiry); they run until
+    /// Starts the background jobs (poll expiry, mute expiry, scheduled
+    /// statuses); they run until
     /// the runtime stops, or until the handle is aborted.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            tokio::join!(polls::run_poll_closer(ctx.clone()), accounts::run_mute_expirer(ctx));
+            tokio::join!(
+                polls::run_poll_closer(ctx.clone()),
+                accounts::run_mute_expirer(ctx.clone()),
+                scheduled::run_scheduler(ctx)
+            );
         })
     }
 }

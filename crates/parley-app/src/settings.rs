@@ -36,6 +36,8 @@ pub struct Settings {
     /// characters it counts as (URLs count 23 each, remote domains nothing).
     pub max_status_bytes: usize,
     pub max_profile_fields: usize,
+    /// How far ahead `scheduled_at` must be (Mastodon: 5 minutes).
+    pub min_schedule_lead: std::time::Duration,
     pub poll_limits: parley_core::poll::PollLimits,
     pub texts: InstanceTexts,
 }
@@ -90,6 +92,7 @@ impl Settings {
             max_characters: 500,
             max_status_bytes: 16 * 1024,
             max_profile_fields: 4,
+            min_schedule_lead: std::time::Duration::from_secs(300),
             poll_limits: parley_core::poll::PollLimits::default(),
             texts: InstanceTexts::default(),
         }

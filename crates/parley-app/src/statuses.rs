@@ -95,6 +95,16 @@ impl StatusService {
         {
             return status_view(ctx, Some(author.id), existing).await;
         }
+        let new = self.prepare(author, req).await?;
+        let status = ctx.store.insert_status(new).await?;
+        status_view(ctx, Some(author.id), Arc::new(status)).await
+    }
+
+    /// A status to post, checked and rendered (mentions resolved now): what
+    /// `create` inserts, and what a scheduled status is checked and at last
+    /// published with.
+    pub(crate) async fn prepare(&self, author: &Account, req: CreateStatus) -> Result<NewStatus> {
+        let ctx = &self.ctx;
         let text = req.text.trim().to_string();
         if text.is_empty() {
             return Err(AppError::validation("Validation failed: Text can't be blank"));
@@ -123,26 +133,22 @@ impl StatusService {
             None => None,
         };
         let rendered = render_text(&self.ctx, &text).await?;
-        let status = ctx
-            .store
-            .insert_status(NewStatus {
-                account_id: author.id,
-                text,
-                content_html: rendered.html,
-                sensitive: req.sensitive.unwrap_or(defaults.sensitive) || !req.spoiler_text.trim().is_empty(),
-                spoiler_text: req.spoiler_text.trim().to_string(),
-                visibility: req.visibility.unwrap_or(defaults.visibility),
-                language,
-                in_reply_to,
-                mentions: rendered.mentions,
-                tags: rendered.tags,
-                app: req.app,
-                idempotency_key: req.idempotency_key,
-                created_at: req.created_at,
-                poll,
-            })
-            .await?;
-        status_view(ctx, Some(author.id), Arc::new(status)).await
+        Ok(NewStatus {
+            account_id: author.id,
+            text,
+            content_html: rendered.html,
+            sensitive: req.sensitive.unwrap_or(defaults.sensitive) || !req.spoiler_text.trim().is_empty(),
+            spoiler_text: req.spoiler_text.trim().to_string(),
+            visibility: req.visibility.unwrap_or(defaults.visibility),
+            language,
+            in_reply_to,
+            mentions: rendered.mentions,
+            tags: rendered.tags,
+            app: req.app,
+            idempotency_key: req.idempotency_key,
+            created_at: req.created_at,
+            poll,
+        })
     }
 
     /// `GET /api/v1/statuses/:id`

@@ -14,6 +14,7 @@ use parley_core::model::{Status, Visibility};
 use parley_core::{AccountId, PollId, StatusId};
 
 use crate::auth::{AuthService, Identity};
+use crate::conversations::{ConversationService, ConversationView};
 use crate::events::Event;
 use crate::notifications::NotificationService;
 use crate::polls::{PollService, PollView};
@@ -153,6 +154,8 @@ pub enum Outgoing {
     Notification(Box<NotificationView>),
     /// The poll as an anonymous reader sees it.
     PollUpdate(Box<PollView>),
+    /// One of the subscriber's conversations, as `GET /api/v1/conversations` shows it.
+    Conversation(Box<ConversationView>),
 }
 
 impl Outgoing {
@@ -164,6 +167,7 @@ impl Outgoing {
             Outgoing::Delete(_) => "delete",
             Outgoing::Notification(_) => "notification",
             Outgoing::PollUpdate(_) => "poll.update",
+            Outgoing::Conversation(_) => "conversation",
         }
     }
 }
@@ -173,6 +177,7 @@ pub struct StreamingService {
     ctx: Arc<Context>,
     auth: AuthService,
     notifications: NotificationService,
+    conversations: ConversationService,
     polls: PollService,
     /// The last statuses streamed, each viewed once for all its subscribers
     /// (keyed by the entity cache's `Arc`: a new version is a new key).
@@ -190,6 +195,7 @@ impl StreamingService {
             auth: AuthService::new(ctx.clone()),
             shared_views: Default::default(),
             notifications: NotificationService::new(ctx.clone()),
+            conversations: ConversationService::new(ctx.clone()),
             polls: PollService::new(ctx.clone()),
             ctx,
         }
@@ -252,6 +258,15 @@ impl StreamingService {
                     Err(e) => Err(e),
                 }
             }
+            // Mastodon tells conversations on the `direct` stream only.
+            (Event::ConversationChanged { conversation, account }, Stream::Direct) if Some(*account) == viewer => {
+                match self.conversations.get(*account, *conversation).await {
+                    Ok(view) => Ok(Some(Outgoing::Conversation(Box::new(view)))),
+                    // Removed meanwhile.
+                    Err(AppError::NotFound) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
             _ => Ok(None),
         }
     }
@@ -282,7 +297,8 @@ impl StreamingService {
             Stream::Hashtag { tag, .. } => public_original(&status) && status.tags.iter().any(|t| t == tag),
             // Every account is local, and statuses carry no media yet.
             Stream::Public { .. } => false,
-            // Conversations (the direct stream's events) and lists are not built yet.
+            // Direct statuses reach the `direct` stream as `conversation`
+            // events (Mastodon sends no `update` there); lists are not built yet.
             Stream::UserNotification | Stream::List(_) | Stream::Direct | Stream::Poll(_) => false,
         };
         if !belongs {

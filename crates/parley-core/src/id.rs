@@ -134,6 +134,14 @@ id_type!(
     PollId
 );
 id_type!(
+    /// One account's direct-message thread with a set of participants.
+    ConversationId
+);
+id_type!(
+    /// A status waiting to be published at its time.
+    ScheduledStatusId
+);
+id_type!(
     /// A notification row.
     NotificationId
 );

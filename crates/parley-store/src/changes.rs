@@ -17,7 +17,7 @@
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -150,6 +150,22 @@ pub enum Change {
     },
     PollClosed {
         poll: PollId,
+    },
+    /// A direct status joined one of `account`'s conversations, or the
+    /// conversation was read, or lost a deleted status but not its last.
+    ConversationUpdated {
+        account: AccountId,
+        conversation: ConversationId,
+    },
+    /// `account` removed the conversation, or its last status was deleted.
+    ConversationRemoved {
+        account: AccountId,
+        conversation: ConversationId,
+    },
+    /// A scheduled status was created, moved, cancelled or published.
+    ScheduledStatusChanged {
+        account: AccountId,
+        scheduled: ScheduledStatusId,
     },
     /// Rows changed in ways no record describes (bulk loading, raw SQL, a
     /// record this binary cannot read): forget everything derived.

@@ -21,6 +21,10 @@ pub enum Rejection {
     PollHasVotes,
     /// The voter may not see the poll (its author blocks them or is suspended).
     NotVisible,
+    /// The account has as many scheduled statuses as it may (Mastodon: 300).
+    TooManyScheduled,
+    /// The account has as many statuses scheduled for that day as it may (Mastodon: 25).
+    TooManyScheduledThatDay,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -29,10 +29,14 @@ use parley_core::model::{
     StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
 
 pub use error::{Conflict, Rejection, StoreError};
 pub use types::*;
+
+/// Scheduled statuses an account may have at once, and for one UTC day (Mastodon's).
+pub const MAX_SCHEDULED: i64 = 300;
+pub const MAX_SCHEDULED_PER_DAY: i64 = 25;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -235,6 +239,41 @@ pub trait Store: Send + Sync + 'static {
     async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>>;
     /// Sets markers, all or none; returns them as stored.
     async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>>;
+
+    // ---- conversations (direct-message threads; see `sqlite::conversations`) ----
+    /// `account`'s conversations, newest last status first.
+    async fn conversations_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ConversationEntry>>;
+    async fn find_conversation(&self, account: AccountId, id: ConversationId) -> Result<Option<ConversationEntry>>;
+    /// `NotFound` when `account` has no conversation by that ID.
+    async fn mark_conversation_read(&self, account: AccountId, id: ConversationId) -> Result<ConversationEntry>;
+    /// Ok(false) when `account` has no conversation by that ID.
+    async fn remove_conversation(&self, account: AccountId, id: ConversationId) -> Result<bool>;
+
+    // ---- scheduled statuses ----
+    /// Rejected when the account is at [`MAX_SCHEDULED`] or [`MAX_SCHEDULED_PER_DAY`].
+    async fn schedule_status(
+        &self,
+        account: AccountId,
+        at: DateTime<Utc>,
+        params: ScheduledParams,
+    ) -> Result<ScheduledStatus>;
+    async fn find_scheduled_status(&self, account: AccountId, id: ScheduledStatusId)
+    -> Result<Option<ScheduledStatus>>;
+    async fn scheduled_statuses_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ScheduledStatus>>;
+    /// `NotFound` when `account` has no scheduled status by that ID.
+    async fn reschedule_status(
+        &self,
+        account: AccountId,
+        id: ScheduledStatusId,
+        at: DateTime<Utc>,
+    ) -> Result<ScheduledStatus>;
+    async fn cancel_scheduled_status(&self, account: AccountId, id: ScheduledStatusId) -> Result<bool>;
+    /// Scheduled statuses whose time has come, oldest first, at most `limit`.
+    async fn due_scheduled_statuses(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<ScheduledStatus>>;
+    async fn next_scheduled_time(&self) -> Result<Option<DateTime<Utc>>>;
+    /// Posts `new` and deletes the scheduled status in one transaction:
+    /// Ok(None), posting nothing, when it is gone (published or cancelled).
+    async fn publish_scheduled_status(&self, id: ScheduledStatusId, new: NewStatus) -> Result<Option<Status>>;
 
     /// What the account's new statuses are when a request does not say
     /// (changed with the profile: [`ProfileUpdate::posting_defaults`]).

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Poll, ProfileField, Role, Visibility};
-use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
 
 /// A local account to create.
 #[derive(Debug, Clone)]
@@ -208,6 +208,17 @@ pub struct AuthorRelation {
     pub muting: bool,
 }
 
+/// One of an account's conversations (direct-message threads).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationEntry {
+    pub id: ConversationId,
+    /// The other participants, by ID (none: a message to oneself).
+    pub participants: Vec<AccountId>,
+    /// Also the conversation's cursor in a listing.
+    pub last_status: StatusId,
+    pub unread: bool,
+}
+
 /// One mute, as `GET /api/v1/mutes` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MuteEntry {
@@ -331,4 +342,43 @@ pub struct PollState {
     pub ballots: Vec<(AccountId, Vec<u32>)>,
     /// Records up to this one are in the state; later ones are not.
     pub as_of_seq: i64,
+}
+
+/// What a scheduled status will be posted with: the request as it was
+/// checked when it was scheduled (mentions are resolved when it is published,
+/// as Mastodon does).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ScheduledParams {
+    pub text: String,
+    /// `None`: the author's default when it is published.
+    pub visibility: Option<Visibility>,
+    pub in_reply_to_id: Option<StatusId>,
+    pub spoiler_text: String,
+    pub sensitive: Option<bool>,
+    pub language: Option<String>,
+    pub poll: Option<ScheduledPoll>,
+    pub app: Option<AppId>,
+}
+
+/// A scheduled status's poll; it opens when the status is published.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ScheduledPoll {
+    pub options: Vec<String>,
+    pub expires_in: i64,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    /// Parley's own eligibility (see `NewPoll`).
+    #[serde(default)]
+    pub min_account_age_days: Option<i64>,
+    #[serde(default)]
+    pub local_only: bool,
+}
+
+/// A status waiting for its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledStatus {
+    pub id: ScheduledStatusId,
+    pub account: AccountId,
+    pub scheduled_at: DateTime<Utc>,
+    pub params: ScheduledParams,
 }

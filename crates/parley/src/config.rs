@@ -160,6 +160,9 @@ pub struct StatusesConfig {
     /// counts as in characters: a URL counts 23 and a remote mention's
     /// domain nothing, so without this cap one status could store megabytes.
     pub max_bytes: usize,
+    /// How far ahead `scheduled_at` must be, in seconds (Mastodon: 5 minutes).
+    /// Lower only for tests.
+    pub min_schedule_lead_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -209,7 +212,7 @@ impl Default for StatusesConfig {
     fn default() -> Self {
         // 500 characters of 4 bytes each take 2,000 bytes; 16 KiB leaves room
         // for several long URLs (a URL counts 23 characters however long).
-        StatusesConfig { max_characters: 500, max_bytes: 16 * 1024 }
+        StatusesConfig { max_characters: 500, max_bytes: 16 * 1024, min_schedule_lead_secs: 300 }
     }
 }
 
@@ -292,6 +295,12 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.statuses.max_characters) {
             bail!("statuses.max_characters must be between 1 and 100000 (got {})", self.statuses.max_characters);
+        }
+        if self.statuses.min_schedule_lead_secs > 31_536_000 {
+            bail!(
+                "statuses.min_schedule_lead_secs must be at most 31536000 (a year; got {})",
+                self.statuses.min_schedule_lead_secs
+            );
         }
         let p = &self.polls;
         if !(2..=20).contains(&p.max_options) {
@@ -388,6 +397,7 @@ impl Config {
         s.password_grant = self.oauth.password_grant;
         s.max_characters = self.statuses.max_characters;
         s.max_status_bytes = self.statuses.max_bytes;
+        s.min_schedule_lead = std::time::Duration::from_secs(self.statuses.min_schedule_lead_secs);
         s.poll_limits = parley_core::poll::PollLimits {
             max_options: self.polls.max_options,
             max_characters_per_option: self.polls.max_characters_per_option,
@@ -484,6 +494,10 @@ max_characters = 500
 # in characters (a URL counts 23 characters whatever its length). At least
 # 4 × max_characters.
 max_bytes = 16384
+
+# How far ahead a scheduled status (`scheduled_at`) must be, in seconds, as
+# Mastodon's 5 minutes. Lower only for tests.
+min_schedule_lead_secs = 300
 
 [polls]
 # Published under configuration.polls in /api/v2/instance. Up to 20 options;

@@ -5,6 +5,7 @@ mod apps;
 mod assets;
 mod blocks_mutes;
 mod bookmarks;
+mod conversations;
 mod grouped_notifications;
 mod instance;
 mod markers;
@@ -13,6 +14,7 @@ mod oauth;
 mod parley;
 mod polls;
 mod preferences;
+mod scheduled_statuses;
 mod search;
 mod statuses;
 pub(crate) mod streaming;
@@ -81,7 +83,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/streaming/{*stream}", get(streaming::server_sent))
         .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/bookmarks", get(bookmarks::list))
-        .route("/api/v1/conversations", get(instance::empty_list))
+        .route("/api/v1/conversations", get(conversations::list))
+        .route("/api/v1/conversations/{id}", axum::routing::delete(conversations::remove))
+        .route("/api/v1/conversations/{id}/read", post(conversations::read))
+        .route("/api/v1/scheduled_statuses", get(scheduled_statuses::list))
+        .route(
+            "/api/v1/scheduled_statuses/{id}",
+            get(scheduled_statuses::get).put(scheduled_statuses::update).delete(scheduled_statuses::cancel),
+        )
         .route("/api/v1/timelines/home", get(timelines::home))
         .route("/api/v1/timelines/public", get(timelines::public))
         .route("/api/v1/timelines/tag/{hashtag}", get(timelines::tag))

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
+use parley_app::scheduled::{Posted, parse_scheduled_at};
 use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus, requested_visibility};
 use parley_app::views::StatusView;
 use parley_core::{AccountId, StatusId};
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use super::accounts::account_page;
 use super::path_id;
 use crate::auth::{Auth, MaybeAuth};
-use crate::entities::{Account, Status, StatusEdit, StatusSource};
+use crate::entities::{Account, ScheduledStatus, Status, StatusEdit, StatusSource};
 use crate::error::ApiError;
 use crate::pagination::{PageParams, Paged, cursors_of, link_header};
 use crate::params::{Params, PathParam, Query};
@@ -81,6 +82,17 @@ pub struct CreateStatusForm {
     language: Option<String>,
     #[serde(default)]
     media_ids: Vec<String>,
+    /// ISO 8601: publish then instead (at least the minimum lead ahead).
+    scheduled_at: Option<String>,
+}
+
+/// What `POST /api/v1/statuses` answers: the status, or with `scheduled_at`
+/// the ScheduledStatus.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum Created {
+    Status(Box<Status>),
+    Scheduled(Box<ScheduledStatus>),
 }
 
 /// `POST /api/v1/statuses`
@@ -89,7 +101,7 @@ pub async fn create(
     auth: Auth,
     headers: HeaderMap,
     Params(form): Params<CreateStatusForm>,
-) -> ApiResult<Json<Status>> {
+) -> ApiResult<Json<Created>> {
     let me = auth.user("write:statuses")?;
     if !form.media_ids.is_empty() {
         return Err(ApiError::InvalidParam("Validation failed: Media attachments are not supported yet".into()));
@@ -103,10 +115,14 @@ pub async fn create(
         .and_then(|v| v.to_str().ok())
         .map(|k| k.chars().take(128).collect::<String>())
         .filter(|k| !k.is_empty());
-    let view = state
+    let scheduled_at = match form.scheduled_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Some(parse_scheduled_at(raw)?),
+        None => None,
+    };
+    let posted = state
         .services
-        .statuses
-        .create(
+        .scheduled
+        .post(
             me,
             CreateStatus {
                 text: form.status.unwrap_or_default(),
@@ -120,9 +136,13 @@ pub async fn create(
                 created_at: None,
                 poll: form.poll.and_then(PollForm::given),
             },
+            scheduled_at,
         )
         .await?;
-    Ok(Json(Status::from_view(&view, state.settings(), Some(me.id))))
+    Ok(Json(match posted {
+        Posted::Now(view) => Created::Status(Box::new(Status::from_view(&view, state.settings(), Some(me.id)))),
+        Posted::Scheduled(row) => Created::Scheduled(Box::new(ScheduledStatus::from_domain(&row))),
+    }))
 }
 
 /// `GET /api/v1/statuses/:id`

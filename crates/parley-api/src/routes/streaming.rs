@@ -145,7 +145,9 @@ impl RenderedFrames {
             Outgoing::Update(view) | Outgoing::StatusUpdate(view) => RenderedOf::Status(view.clone()),
             Outgoing::PollUpdate(view) => RenderedOf::Poll(view.clone()),
             // A viewer's own, or a bare ID: nothing to share.
-            Outgoing::Notification(_) | Outgoing::Delete(_) => return Frame::new(stream, out.event(), render()?),
+            Outgoing::Notification(_) | Outgoing::Delete(_) | Outgoing::Conversation(_) => {
+                return Frame::new(stream, out.event(), render()?);
+            }
         };
         let event = out.event();
         let find = |recent: &VecDeque<Rendered>| {
@@ -324,6 +326,9 @@ impl Connection {
                     serde_json::to_string(&entities::Notification::from_view(view, settings))
                 }
                 Outgoing::PollUpdate(view) => serde_json::to_string(&entities::Poll::from_view(view)),
+                Outgoing::Conversation(view) => {
+                    serde_json::to_string(&entities::Conversation::from_view(view, settings, view.owner))
+                }
                 Outgoing::Delete(id) => Ok(id.to_string()),
             };
             match payload {

@@ -124,6 +124,9 @@ impl ChangeListener for EntityCache {
             | Change::Muted { .. }
             | Change::Unmuted { .. }
             | Change::NotificationCreated { .. }
+            | Change::ConversationUpdated { .. }
+            | Change::ConversationRemoved { .. }
+            | Change::ScheduledStatusChanged { .. }
             | Change::BallotRecorded { .. }
             | Change::PollChanged { .. }
             | Change::PollClosed { .. } => {}

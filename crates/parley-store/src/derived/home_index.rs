@@ -178,6 +178,9 @@ impl ChangeListener for HomeIndex {
             | Change::FollowRequested { .. }
             | Change::FollowRequestClosed { .. }
             | Change::NotificationCreated { .. }
+            | Change::ConversationUpdated { .. }
+            | Change::ConversationRemoved { .. }
+            | Change::ScheduledStatusChanged { .. }
             | Change::BallotRecorded { .. }
             | Change::PollChanged { .. }
             | Change::PollClosed { .. } => {}

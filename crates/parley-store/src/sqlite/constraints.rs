@@ -86,6 +86,19 @@ const UNIQUE: &[Unique] = &[
     // Bookmarking twice is `INSERT OR IGNORE`, and markers are upserted.
     unique("bookmarks_unique", "bookmarks", &["account_id", "status_id"], Conflict::Other("bookmarks_unique")),
     unique("sqlite_autoindex_markers_1", "markers", &["account_id", "timeline"], Conflict::Other("markers_pkey")),
+    // A conversation is upserted on its key, and a status joins it with `INSERT OR IGNORE`.
+    unique(
+        "conversations_unique",
+        "conversations",
+        &["account_id", "root_id", "participants"],
+        Conflict::Other("conversations_unique"),
+    ),
+    unique(
+        "sqlite_autoindex_conversation_statuses_1",
+        "conversation_statuses",
+        &["conversation_id", "status_id"],
+        Conflict::Other("conversation_statuses_pkey"),
+    ),
 ];
 
 /// What SQLite said was violated.

@@ -13,6 +13,7 @@ mod bulk;
 mod changelog;
 mod check;
 mod constraints;
+mod conversations;
 mod entities;
 mod home;
 mod markers;
@@ -20,6 +21,7 @@ mod notifications;
 mod oauth;
 mod polls;
 mod rows;
+mod scheduled;
 mod social;
 mod statuses;
 mod timelines;
@@ -40,7 +42,7 @@ use parley_core::model::{
     StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -74,6 +76,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
     (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
     (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
+    (15, include_str!("../../migrations/sqlite/0015_conversations.sql")),
+    (16, include_str!("../../migrations/sqlite/0016_scheduled_statuses.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -658,6 +662,56 @@ impl Store for SqliteStore {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
         self.write(move |c, ids| social::mute(c, ids, account, target, notifications, expires_at)).await
+    }
+    async fn conversations_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ConversationEntry>> {
+        self.read(move |c| conversations::list(c, account, page)).await
+    }
+    async fn find_conversation(&self, account: AccountId, id: ConversationId) -> Result<Option<ConversationEntry>> {
+        self.read(move |c| conversations::find(c, account, id)).await
+    }
+    async fn mark_conversation_read(&self, account: AccountId, id: ConversationId) -> Result<ConversationEntry> {
+        self.write(move |c, _| conversations::mark_read(c, account, id)).await
+    }
+    async fn remove_conversation(&self, account: AccountId, id: ConversationId) -> Result<bool> {
+        self.write(move |c, _| conversations::remove(c, account, id)).await
+    }
+    async fn schedule_status(
+        &self,
+        account: AccountId,
+        at: DateTime<Utc>,
+        params: ScheduledParams,
+    ) -> Result<ScheduledStatus> {
+        self.write(move |c, ids| scheduled::schedule(c, ids, account, at, &params)).await
+    }
+    async fn find_scheduled_status(
+        &self,
+        account: AccountId,
+        id: ScheduledStatusId,
+    ) -> Result<Option<ScheduledStatus>> {
+        self.read(move |c| scheduled::find(c, account, id)).await
+    }
+    async fn scheduled_statuses_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ScheduledStatus>> {
+        self.read(move |c| scheduled::list(c, account, page)).await
+    }
+    async fn reschedule_status(
+        &self,
+        account: AccountId,
+        id: ScheduledStatusId,
+        at: DateTime<Utc>,
+    ) -> Result<ScheduledStatus> {
+        self.write(move |c, _| scheduled::reschedule(c, account, id, at)).await
+    }
+    async fn cancel_scheduled_status(&self, account: AccountId, id: ScheduledStatusId) -> Result<bool> {
+        self.write(move |c, _| scheduled::cancel(c, account, id)).await
+    }
+    async fn due_scheduled_statuses(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<ScheduledStatus>> {
+        self.read(move |c| scheduled::due(c, now, limit)).await
+    }
+    async fn next_scheduled_time(&self) -> Result<Option<DateTime<Utc>>> {
+        self.read(scheduled::next_time).await
+    }
+    async fn publish_scheduled_status(&self, id: ScheduledStatusId, new: NewStatus) -> Result<Option<Status>> {
+        self.write(move |c, ids| scheduled::publish(c, ids, id, new)).await
     }
     async fn unmute_expired(&self, now: DateTime<Utc>) -> Result<usize> {
         self.write(move |c, _| social::unmute_expired(c, now)).await

@@ -36,7 +36,7 @@ pub fn notify_filtered(
     from: AccountId,
     kind: NotificationKind,
     status: Option<StatusId>,
-) -> Result<()> {
+) -> Result<bool> {
     let id = ids.next_raw();
     let key = match group_prefix(kind, status) {
         Some(prefix) => Some(group_key(&prefix, group_bucket(Utc::now(), newest_bucket(c, recipient, &prefix)?))),
@@ -55,7 +55,7 @@ pub fn notify_filtered(
     if added {
         append(c, Change::NotificationCreated { notification: NotificationId(id), account: recipient })?;
     }
-    Ok(())
+    Ok(added)
 }
 
 /// The bucket of the recipient's newest group with this prefix. Keys are

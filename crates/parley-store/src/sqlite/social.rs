@@ -48,7 +48,8 @@ pub fn follow(
         return Ok(());
     }
     insert_follow(c, ids, account, target, options)?;
-    notify_filtered(c, ids, target, account, NotificationKind::Follow, None)
+    notify_filtered(c, ids, target, account, NotificationKind::Follow, None)?;
+    Ok(())
 }
 
 fn insert_follow(

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use parley_core::model::{NotificationKind, Status, StatusEdit};
+use parley_core::model::{NotificationKind, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::{counted_in_replies, counted_in_statuses, notifies_subscribers};
 use parley_core::{AccountId, IdGenerator, StatusId};
 use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 use super::changelog::append;
+use super::conversations;
 use super::notifications::notify_filtered;
 use super::polls;
 use super::rows::{SqlWindow, Window, load_statuses, ms, now_ms, query_pairs, time};
@@ -85,8 +86,23 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
             reblog_of: None,
         },
     )?;
+    // A direct status joins its author's conversation, and the conversation
+    // of each mentioned account its mention notifies (as Mastodon's
+    // NotifyService: a recipient who blocks or mutes the author gets neither).
+    let direct = new.visibility == Visibility::Direct;
+    let in_reply_to = new.in_reply_to.map(|(s, _)| s);
+    let join = |recipient| {
+        conversations::add_status(c, ids, recipient, StatusId(id), new.account_id, &new.mentions, in_reply_to)
+    };
+    if direct {
+        join(new.account_id)?;
+    }
     for mentioned in new.mentions.iter().filter(|m| **m != new.account_id) {
-        notify_filtered(c, ids, *mentioned, new.account_id, NotificationKind::Mention, Some(StatusId(id)))?;
+        let notified =
+            notify_filtered(c, ids, *mentioned, new.account_id, NotificationKind::Mention, Some(StatusId(id)))?;
+        if notified && direct {
+            join(*mentioned)?;
+        }
     }
     if notifies_subscribers(new.visibility, new.account_id, new.in_reply_to.map(|(_, a)| a)) {
         notify_subscribers(c, ids, new.account_id, StatusId(id))?;
@@ -185,6 +201,7 @@ pub fn delete(c: &Connection, id: StatusId) -> Result<Option<Status>> {
     for account in marked_by("bookmarks")? {
         append(c, Change::Unbookmarked { account: AccountId(account), status: id })?;
     }
+    conversations::remove_status(c, id)?;
     c.execute("DELETE FROM idempotency_keys WHERE status_id = ?1", [id.0])?;
     c.execute("DELETE FROM statuses WHERE id = ?1", [id.0])?;
     append(

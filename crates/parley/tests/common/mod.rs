@@ -105,8 +105,14 @@ impl TestServer {
     /// Stops this server and serves the same data directory from a new one,
     /// with nothing in memory (on another port).
     pub async fn restart(self) -> TestServer {
+        self.restart_after(std::time::Duration::ZERO).await
+    }
+
+    /// [`Self::restart`], with the server down for `pause` in between.
+    pub async fn restart_after(self, pause: std::time::Duration) -> TestServer {
         let TestServer { running, http, _dir, app, .. } = self;
         running.stop().await;
+        tokio::time::sleep(pause).await;
         let config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
             data_dir: _dir.path().to_path_buf(),
