@@ -75,6 +75,15 @@ impl From<StoreError> for AppError {
             StoreError::Rejected(Rejection::PollHasVotes) => {
                 AppError::Validation("Validation failed: The text cannot change once the poll has votes".into())
             }
+            StoreError::Conflict(Conflict::AlreadyListed) => {
+                AppError::Validation("Validation failed: Account has already been taken".into())
+            }
+            StoreError::Rejected(Rejection::NotFollowed) => {
+                AppError::Validation("Validation failed: Follow must exist".into())
+            }
+            StoreError::Rejected(Rejection::ListLimit) => {
+                AppError::Validation("Validation failed: You have reached the maximum number of lists".into())
+            }
             StoreError::Conflict(Conflict::Other(name)) => AppError::Internal(format!("unexpected conflict on {name}")),
             StoreError::Backend(text) => AppError::Internal(text),
         }

@@ -10,6 +10,7 @@ pub mod auth;
 mod error;
 pub mod events;
 pub mod instance;
+pub mod lists;
 pub mod markers;
 pub mod notification_groups;
 pub mod notifications;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 
 pub use error::{AppError, Result};
 use parley_store::Store;
-pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions};
+pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, ListFields};
 pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived
@@ -52,6 +53,7 @@ pub struct Services {
     pub notifications: notifications::NotificationService,
     pub instance: instance::InstanceService,
     pub markers: markers::MarkerService,
+    pub lists: lists::ListService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -78,6 +80,7 @@ impl Services {
             notifications: notifications::NotificationService::new(ctx.clone()),
             instance: instance::InstanceService::new(ctx.clone()),
             markers: markers::MarkerService::new(ctx.clone()),
+            lists: lists::ListService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),

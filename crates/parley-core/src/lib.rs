@@ -14,4 +14,4 @@ pub mod scope;
 pub mod text;
 pub mod visibility;
 
-pub use id::{AccountId, AppId, IdGenerator, NotificationId, PollId, StatusId};
+pub use id::{AccountId, AppId, IdGenerator, ListId, NotificationId, PollId, StatusId};

@@ -7,6 +7,8 @@ pub enum Conflict {
     EmailTaken,
     /// The account already has a ballot in this poll.
     AlreadyVoted,
+    /// The account is already a member of the list.
+    AlreadyListed,
     /// Another unique constraint (the name is logged, never shown).
     Other(&'static str),
 }
@@ -21,6 +23,10 @@ pub enum Rejection {
     PollHasVotes,
     /// The voter may not see the poll (its author blocks them or is suspended).
     NotVisible,
+    /// A list member must be an account the list's owner follows.
+    NotFollowed,
+    /// The account has as many lists as it may have.
+    ListLimit,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -317,3 +317,11 @@ pub struct PollState {
     /// Records up to this one are in the state; later ones are not.
     pub as_of_seq: i64,
 }
+
+/// What a list is, as created or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFields {
+    pub title: String,
+    pub replies_policy: parley_core::model::RepliesPolicy,
+    pub exclusive: bool,
+}

@@ -7,6 +7,7 @@ mod blocks_mutes;
 mod bookmarks;
 mod grouped_notifications;
 mod instance;
+mod lists;
 mod markers;
 mod notifications;
 mod oauth;
@@ -108,7 +109,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/custom_emojis", get(instance::empty_list))
         .route("/api/v1/filters", get(instance::empty_list))
         .route("/api/v2/filters", get(instance::empty_list))
-        .route("/api/v1/lists", get(instance::empty_list))
+        .route("/api/v1/lists", get(lists::all).post(lists::create))
+        .route("/api/v1/lists/{id}", get(lists::get).put(lists::update).delete(lists::delete))
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(lists::members).post(lists::add_members).delete(lists::remove_members),
+        )
+        .route("/api/v1/accounts/{id}/lists", get(lists::of_account))
+        .route("/api/v1/timelines/list/{id}", get(lists::timeline))
         .route("/.well-known/webfinger", get(webfinger::webfinger))
         .route("/.well-known/host-meta", get(webfinger::host_meta))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))

@@ -15,6 +15,7 @@ mod check;
 mod constraints;
 mod entities;
 mod home;
+mod lists;
 mod markers;
 mod notifications;
 mod oauth;
@@ -36,11 +37,11 @@ use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
 use parley_core::grouping::GroupKey;
 use parley_core::model::{
-    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
-    StatusEdit,
+    Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
+    Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, NotificationId, PollId, StatusId};
+use parley_core::{AccountId, AppId, ListId, NotificationId, PollId, StatusId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -74,6 +75,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
     (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
     (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
+    (15, include_str!("../../migrations/sqlite/0015_lists.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -770,6 +772,44 @@ impl Store for SqliteStore {
     }
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
         self.write(move |c, ids| notifications::insert_all(c, ids, &notes)).await
+    }
+
+    async fn create_list(&self, owner: AccountId, fields: ListFields) -> Result<List> {
+        self.write(move |c, ids| lists::create(c, ids, owner, &fields)).await
+    }
+    async fn find_list(&self, owner: AccountId, id: ListId) -> Result<Option<List>> {
+        self.read_here(|c| lists::find(c, owner, id))
+    }
+    async fn lists_of(&self, owner: AccountId) -> Result<Vec<List>> {
+        self.read_here(|c| lists::of(c, owner))
+    }
+    async fn lists_with_member(&self, owner: AccountId, member: AccountId) -> Result<Vec<List>> {
+        self.read_here(|c| lists::with_member(c, owner, member))
+    }
+    async fn update_list(&self, owner: AccountId, id: ListId, fields: ListFields) -> Result<List> {
+        self.write(move |c, _| lists::update(c, owner, id, &fields)).await
+    }
+    async fn delete_list(&self, owner: AccountId, id: ListId) -> Result<bool> {
+        self.write(move |c, _| lists::delete(c, owner, id)).await
+    }
+    async fn add_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |c, ids| lists::add_members(c, ids, owner, id, &members)).await
+    }
+    async fn remove_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |c, _| lists::remove_members(c, owner, id, &members)).await
+    }
+    async fn list_members(&self, owner: AccountId, id: ListId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| lists::members(c, owner, id, page)).await
+    }
+    async fn exclusive_list_members(&self, owner: AccountId) -> Result<Vec<AccountId>> {
+        self.read_here(|c| lists::exclusive_members(c, owner))
+    }
+    async fn list_timeline(&self, list: List, page: PageRequest) -> Result<Vec<Arc<Status>>> {
+        let entities = self.inner.entities.clone();
+        self.read(move |c| entities.statuses_on(c, &lists::timeline(c, &list, page)?)).await
+    }
+    async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool> {
+        self.read_here(|c| lists::has_status(c, &list, status))
     }
 
     async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
