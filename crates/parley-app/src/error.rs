@@ -78,6 +78,9 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(Conflict::AlreadyListed) => {
                 AppError::Validation("Validation failed: Account has already been taken".into())
             }
+            StoreError::Conflict(Conflict::AlreadyFiltered) => {
+                AppError::Validation("Validation failed: Status has already been taken".into())
+            }
             StoreError::Rejected(Rejection::NotFollowed) => {
                 AppError::Validation("Validation failed: Follow must exist".into())
             }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod auth;
 mod error;
 pub mod events;
+pub mod filters;
 pub mod instance;
 pub mod lists;
 pub mod markers;
@@ -54,6 +55,7 @@ pub struct Services {
     pub instance: instance::InstanceService,
     pub markers: markers::MarkerService,
     pub lists: lists::ListService,
+    pub filters: filters::FilterService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -81,6 +83,7 @@ impl Services {
             instance: instance::InstanceService::new(ctx.clone()),
             markers: markers::MarkerService::new(ctx.clone()),
             lists: lists::ListService::new(ctx.clone()),
+            filters: filters::FilterService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use parley_core::filters::FilterContext;
 use parley_core::model::{Account, List, RepliesPolicy};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
@@ -100,7 +101,9 @@ impl ListService {
     pub async fn timeline(&self, me: AccountId, id: ListId, page: PageRequest) -> Result<Vec<StatusView>> {
         let list = self.get(me, id).await?;
         let statuses = self.ctx.store.list_timeline(list, page).await?;
-        status_views(&self.ctx, Some(me), statuses).await
+        let views = status_views(&self.ctx, Some(me), statuses).await?;
+        // Mastodon filters a list as the home timeline.
+        crate::filters::apply(&self.ctx, Some(me), FilterContext::Home, views).await
     }
 
     /// Every account named exists and is shown to others, or the request is a 404.

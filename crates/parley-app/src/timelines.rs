@@ -3,9 +3,11 @@
 use std::sync::Arc;
 
 use parley_core::AccountId;
+use parley_core::filters::FilterContext;
 use parley_core::model::Status;
 use parley_core::page::PageRequest;
 
+use crate::filters;
 use crate::views::{StatusView, status_views};
 use crate::{Context, Result};
 
@@ -39,7 +41,8 @@ impl TimelineService {
         let hidden = self.ctx.store.exclusive_list_members(me).await?;
         if hidden.is_empty() {
             let statuses = self.ctx.store.home_timeline(me, page).await?;
-            return status_views(&self.ctx, Some(me), statuses).await;
+            let views = status_views(&self.ctx, Some(me), statuses).await?;
+            return filters::apply(&self.ctx, Some(me), FilterContext::Home, views).await;
         }
         let limit = page.limit;
         let ascending = page.ascending();
@@ -75,7 +78,8 @@ impl TimelineService {
         } else {
             kept.truncate(limit);
         }
-        status_views(&self.ctx, Some(me), kept).await
+        let views = status_views(&self.ctx, Some(me), kept).await?;
+        filters::apply(&self.ctx, Some(me), FilterContext::Home, views).await
     }
 
     pub async fn public(
@@ -85,12 +89,14 @@ impl TimelineService {
         page: PageRequest,
     ) -> Result<Vec<StatusView>> {
         let statuses = self.ctx.store.public_timeline(viewer, local_only, page).await?;
-        status_views(&self.ctx, viewer, statuses).await
+        let views = status_views(&self.ctx, viewer, statuses).await?;
+        filters::apply(&self.ctx, viewer, FilterContext::Public, views).await
     }
 
     pub async fn tag(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<StatusView>> {
         let statuses = self.ctx.store.tag_timeline(viewer, tag, page).await?;
-        status_views(&self.ctx, viewer, statuses).await
+        let views = status_views(&self.ctx, viewer, statuses).await?;
+        filters::apply(&self.ctx, viewer, FilterContext::Public, views).await
     }
 
     /// `/api/v2/search` over statuses: those the viewer may see.

@@ -5,6 +5,7 @@
 //! and Mastodon entities are converted to and from the types here at the
 //! edges of `parley-store` and `parley-api`.
 
+pub mod filters;
 pub mod grouping;
 pub mod id;
 pub mod model;

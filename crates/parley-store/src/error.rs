@@ -9,6 +9,8 @@ pub enum Conflict {
     AlreadyVoted,
     /// The account is already a member of the list.
     AlreadyListed,
+    /// The status is already in the filter.
+    AlreadyFiltered,
     /// Another unique constraint (the name is logged, never shown).
     Other(&'static str),
 }

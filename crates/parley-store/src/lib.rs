@@ -256,6 +256,25 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the list's timeline has `status` (what a list stream pushes).
     async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool>;
 
+    // ---- filters (each scoped to its account: another's filter is `NotFound`) ----
+    /// The account's filters, oldest first, expired ones included.
+    async fn filters_of(&self, account: AccountId) -> Result<Vec<parley_core::filters::Filter>>;
+    async fn create_filter(
+        &self,
+        account: AccountId,
+        fields: FilterFields,
+        keywords: Vec<KeywordChange>,
+    ) -> Result<parley_core::filters::Filter>;
+    /// Makes the changes together, or none (`NotFound` for anything not the account's).
+    async fn change_filter(
+        &self,
+        account: AccountId,
+        id: i64,
+        change: FilterChange,
+    ) -> Result<parley_core::filters::Filter>;
+    /// Ok(false) when there was no such filter.
+    async fn delete_filter(&self, account: AccountId, id: i64) -> Result<bool>;
+
     /// What the account's new statuses are when a request does not say
     /// (changed with the profile: [`ProfileUpdate::posting_defaults`]).
     async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults>;

@@ -5,6 +5,7 @@ mod apps;
 mod assets;
 mod blocks_mutes;
 mod bookmarks;
+mod filters;
 mod grouped_notifications;
 mod instance;
 mod lists;
@@ -108,7 +109,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/instance/terms_of_service", get(instance::terms_of_service))
         .route("/api/v1/custom_emojis", get(instance::empty_list))
         .route("/api/v1/filters", get(instance::empty_list))
-        .route("/api/v2/filters", get(instance::empty_list))
+        .route("/api/v2/filters", get(filters::all).post(filters::create))
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(filters::get_keyword).put(filters::update_keyword).delete(filters::delete_keyword),
+        )
+        .route("/api/v2/filters/statuses/{id}", get(filters::get_status).delete(filters::delete_status))
+        .route("/api/v2/filters/{id}", get(filters::get).put(filters::update).delete(filters::delete))
+        .route("/api/v2/filters/{id}/keywords", get(filters::keywords).post(filters::add_keyword))
+        .route("/api/v2/filters/{id}/statuses", get(filters::statuses).post(filters::add_status))
         .route("/api/v1/lists", get(lists::all).post(lists::create))
         .route("/api/v1/lists/{id}", get(lists::get).put(lists::update).delete(lists::delete))
         .route(

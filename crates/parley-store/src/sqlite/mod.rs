@@ -14,6 +14,7 @@ mod changelog;
 mod check;
 mod constraints;
 mod entities;
+mod filters;
 mod home;
 mod lists;
 mod markers;
@@ -76,6 +77,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
     (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
     (15, include_str!("../../migrations/sqlite/0015_lists.sql")),
+    (16, include_str!("../../migrations/sqlite/0016_filters.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -810,6 +812,29 @@ impl Store for SqliteStore {
     }
     async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool> {
         self.read_here(|c| lists::has_status(c, &list, status))
+    }
+
+    async fn filters_of(&self, account: AccountId) -> Result<Vec<parley_core::filters::Filter>> {
+        self.read_here(|c| filters::of(c, account))
+    }
+    async fn create_filter(
+        &self,
+        account: AccountId,
+        fields: FilterFields,
+        keywords: Vec<KeywordChange>,
+    ) -> Result<parley_core::filters::Filter> {
+        self.write(move |c, ids| filters::create(c, ids, account, &fields, &keywords)).await
+    }
+    async fn change_filter(
+        &self,
+        account: AccountId,
+        id: i64,
+        change: FilterChange,
+    ) -> Result<parley_core::filters::Filter> {
+        self.write(move |c, ids| filters::change(c, ids, account, id, &change)).await
+    }
+    async fn delete_filter(&self, account: AccountId, id: i64) -> Result<bool> {
+        self.write(move |c, _| filters::delete(c, account, id)).await
     }
 
     async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
