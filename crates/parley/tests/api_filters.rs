@@ -254,3 +254,38 @@ async fn filters_warn_or_hide_in_their_contexts_only_and_while_in_force() {
     assert!(ids(&account).contains(&plain));
     assert!(ids(&s.get("/api/v2/filters", token).await.ok()).contains(&id(&soon)));
 }
+
+#[tokio::test]
+async fn filters_in_the_notifications_context_warn_on_and_hide_mentions() {
+    let s = TestServer::start().await;
+    let (alice, bob) = (s.user("alice").await, s.user("bob").await);
+    let token = Some(alice.token.as_str());
+    let warned = s.post_text(&bob, &format!("@{} the Vladivostok vote", alice.username), "public").await;
+    let hidden = s.post_text(&bob, &format!("@{} the Yekaterinburg vote", alice.username), "public").await;
+    let plain = s.post_text(&bob, &format!("@{} a plain mention", alice.username), "public").await;
+    filter(
+        &s,
+        &alice,
+        json!({"title": "Warn", "context": ["notifications"], "keywords_attributes": [{"keyword": "Vladivostok"}]}),
+    )
+    .await;
+    // In force in the home context only: no effect on notifications.
+    filter(&s, &alice, json!({"title": "Home", "context": ["home"], "filter_action": "hide", "keywords_attributes": [{"keyword": "plain"}]}))
+        .await;
+    let before = s.get("/api/v1/notifications", token).await.ok();
+    let statuses: Vec<Value> = before.as_array().expect("list").iter().map(|n| n["status"].clone()).collect();
+    assert_eq!(
+        shown(&Value::Array(statuses)),
+        [(plain.clone(), vec![]), (hidden.clone(), vec![]), (warned.clone(), vec!["Warn".to_string()]),]
+    );
+    filter(
+        &s,
+        &alice,
+        json!({"title": "Hide", "context": ["notifications"], "filter_action": "hide", "keywords_attributes": [{"keyword": "Yekaterinburg"}]}),
+    )
+    .await;
+    let after = s.get("/api/v1/notifications", token).await.ok();
+    let mentioned: Vec<String> =
+        after.as_array().expect("list").iter().map(|n| n["status"]["id"].as_str().expect("id").to_string()).collect();
+    assert_eq!(mentioned, [plain, warned]);
+}
