@@ -35,6 +35,17 @@ pub struct KeywordInput {
     pub destroy: bool,
 }
 
+/// A v1 filter as a request gives it (`phrase`, `context[]`, `irreversible`,
+/// `whole_word`, `expires_in`).
+#[derive(Debug, Clone, Default)]
+pub struct V1FilterInput {
+    pub phrase: Option<String>,
+    pub contexts: Option<Vec<String>>,
+    pub irreversible: Option<bool>,
+    pub whole_word: Option<bool>,
+    pub expires_in: Option<i64>,
+}
+
 /// A filter's fields as a request gives them; absent ones stay as they were.
 #[derive(Debug, Clone, Default)]
 pub struct FilterInput {
@@ -143,6 +154,84 @@ impl FilterService {
         let change = FilterChange { statuses: vec![FilteredStatusChange::Add(status)], ..Default::default() };
         let after = self.ctx.store.change_filter(me, filter, change).await?;
         newest(after.statuses, |s| s.id, before.statuses.iter().map(|s| s.id))
+    }
+
+    /// `/api/v1/filters`, as Mastodon maps it: one v1 filter per keyword of
+    /// the caller's filters (its ID the keyword's), with its filter's context,
+    /// expiry and action (`irreversible`: hide).
+    pub async fn v1_all(&self, me: AccountId) -> Result<Vec<(Filter, FilterKeyword)>> {
+        let filters = self.all(me).await?;
+        Ok(filters.iter().flat_map(|f| f.keywords.iter().map(move |k| (f.clone(), k.clone()))).collect())
+    }
+
+    /// `POST /api/v1/filters`: a filter titled with the phrase, holding it as its one keyword.
+    pub async fn v1_create(&self, me: AccountId, input: V1FilterInput) -> Result<(Filter, FilterKeyword)> {
+        let filter_input = FilterInput {
+            title: input.phrase.clone(),
+            contexts: input.contexts,
+            action: Some(if input.irreversible.unwrap_or(false) { "hide" } else { "warn" }.to_string()),
+            expires_in: input.expires_in.map(Some),
+            keywords: vec![KeywordInput {
+                id: None,
+                keyword: input.phrase,
+                whole_word: input.whole_word,
+                destroy: false,
+            }],
+        };
+        let filter = self.create(me, filter_input).await?;
+        let keyword = filter
+            .keywords
+            .first()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("a v1 filter without its keyword".into()))?;
+        Ok((filter, keyword))
+    }
+
+    /// `PUT /api/v1/filters/:id`: the keyword, and its filter's fields, which
+    /// may change only when the filter has no other keyword (Mastodon's 422).
+    pub async fn v1_update(&self, me: AccountId, id: i64, input: V1FilterInput) -> Result<(Filter, FilterKeyword)> {
+        let (filter, keyword) = self.keyword(me, id).await?;
+        let current = FilterFields {
+            title: filter.title.clone(),
+            contexts: filter.contexts.clone(),
+            action: filter.action,
+            expires_at: filter.expires_at,
+        };
+        let filter_input = FilterInput {
+            title: input.phrase.clone(),
+            contexts: input.contexts,
+            action: input.irreversible.map(|hide| if hide { "hide" } else { "warn" }.to_string()),
+            expires_in: input.expires_in.map(Some),
+            keywords: Vec::new(),
+        };
+        let fields = merge(current.clone(), &filter_input)?;
+        let fields_changed = input.expires_in.is_some()
+            || fields.title != current.title
+            || fields.contexts != current.contexts
+            || fields.action != current.action;
+        if fields_changed && filter.keywords.len() > 1 {
+            return Err(AppError::validation(
+                "These parameters cannot be changed from this application because they apply to more than one \
+                 filter keyword. Use a more recent application or the web interface.",
+            ));
+        }
+        let keywords = keyword_changes(
+            &[KeywordInput {
+                id: Some(id),
+                keyword: input.phrase.or(Some(keyword.keyword)),
+                whole_word: input.whole_word.or(Some(keyword.whole_word)),
+                destroy: false,
+            }],
+            0,
+        )?;
+        let fields = fields_changed.then_some(fields);
+        let filter = self
+            .ctx
+            .store
+            .change_filter(me, filter.id, FilterChange { fields, keywords, statuses: Vec::new() })
+            .await?;
+        let keyword = filter.keywords.iter().find(|k| k.id == id).cloned().ok_or(AppError::NotFound)?;
+        Ok((filter, keyword))
     }
 
     pub async fn delete_status(&self, me: AccountId, id: i64) -> Result<()> {

@@ -75,3 +75,28 @@ impl FilterResult {
         }
     }
 }
+
+/// https://docs.joinmastodon.org/entities/V1_Filter/: a keyword of a filter,
+/// with its filter's context, expiry and action.
+#[derive(Debug, Clone, Serialize)]
+pub struct V1Filter {
+    pub id: String,
+    pub phrase: String,
+    pub context: Vec<&'static str>,
+    pub whole_word: bool,
+    pub expires_at: Option<String>,
+    pub irreversible: bool,
+}
+
+impl V1Filter {
+    pub fn from_domain(f: &filters::Filter, k: &filters::FilterKeyword) -> V1Filter {
+        V1Filter {
+            id: k.id.to_string(),
+            phrase: k.keyword.clone(),
+            context: f.contexts.iter().map(|c| c.as_str()).collect(),
+            whole_word: k.whole_word,
+            expires_at: f.expires_at.map(timestamp),
+            irreversible: f.action == filters::FilterAction::Hide,
+        }
+    }
+}

@@ -13,7 +13,7 @@ mod status;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use account::{Account, AccountJson, CredentialAccount, MutedAccount, Relationship, Role};
-pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus};
+pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus, V1Filter};
 pub use instance::{NODEINFO_VERSIONS, instance_text, instance_v1, instance_v2, nodeinfo, rules, terms_of_service};
 pub use misc::{Application, List, Marker, Notification, Token};
 pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};

@@ -6,6 +6,7 @@ mod assets;
 mod blocks_mutes;
 mod bookmarks;
 mod filters;
+mod filters_v1;
 mod grouped_notifications;
 mod instance;
 mod lists;
@@ -108,7 +109,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/instance/privacy_policy", get(instance::privacy_policy))
         .route("/api/v1/instance/terms_of_service", get(instance::terms_of_service))
         .route("/api/v1/custom_emojis", get(instance::empty_list))
-        .route("/api/v1/filters", get(instance::empty_list))
+        .route("/api/v1/filters", get(filters_v1::all).post(filters_v1::create))
+        .route("/api/v1/filters/{id}", get(filters_v1::get).put(filters_v1::update).delete(filters_v1::delete))
         .route("/api/v2/filters", get(filters::all).post(filters::create))
         .route(
             "/api/v2/filters/keywords/{id}",
