@@ -1,6 +1,6 @@
-// Filters v2 (issue 16) through masto.js 8: a filter with keywords and a
+// Filters (issue 16): v2 through masto.js 8, a filter with keywords and a
 // status, its effect on the home timeline (warn: `filtered`; hide: gone),
-// another's filter not found.
+// another's filter not found; v1 through megalodon 10.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRestAPIClient } from "masto";
@@ -75,4 +75,22 @@ test("masto.js: v2 filters warn and hide in the home timeline", async () => {
   await alice.masto.v2.filters.$select(hide.id).remove();
   assert.deepEqual((await alice.masto.v2.filters.list()).map((f) => f.id), [warn.id]);
   assert.deepEqual((await alice.masto.v1.timelines.home.list()).map((s) => s.id), [plain.id, hidden.id, warned.id]);
+});
+
+test("megalodon: v1 filters", async () => {
+  const [alice, bob] = [await user("alice"), await user("bob")];
+  await alice.megalodon.followAccount(bob.id);
+  const { data: hidden } = await bob.megalodon.postStatus("Close Vladivostok");
+  const { data: kept } = await bob.megalodon.postStatus("Something else");
+  const { data: made } = await alice.megalodon.createFilter("Vladivostok", ["home"], { irreversible: true });
+  assert.equal(made.phrase, "Vladivostok");
+  assert.equal(made.irreversible, true);
+  assert.deepEqual((await alice.megalodon.getFilters()).data.map((f) => f.id), [made.id]);
+  assert.equal((await alice.megalodon.getFilter(made.id)).data.phrase, "Vladivostok");
+  assert.deepEqual((await alice.megalodon.getHomeTimeline()).data.map((s) => s.id), [kept.id]);
+  const { data: changed } = await alice.megalodon.updateFilter(made.id, "Vladivostok", ["home"], { irreversible: false });
+  assert.equal(changed.irreversible, false);
+  assert.deepEqual((await alice.megalodon.getHomeTimeline()).data.map((s) => s.id), [kept.id, hidden.id]);
+  await alice.megalodon.deleteFilter(made.id);
+  assert.deepEqual((await alice.megalodon.getFilters()).data, []);
 });
