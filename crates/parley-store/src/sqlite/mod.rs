@@ -76,8 +76,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../../migrations/sqlite/0012_bookmarks.sql")),
     (13, include_str!("../../migrations/sqlite/0013_mute_expiry.sql")),
     (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
-    (15, include_str!("../../migrations/sqlite/0015_lists.sql")),
-    (16, include_str!("../../migrations/sqlite/0016_filters.sql")),
+    (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
+    (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
