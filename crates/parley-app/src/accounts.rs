@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use parley_core::AccountId;
+use parley_core::filters::FilterContext;
 use parley_core::model::{Account, PostingDefaults, ProfileField, Relationship, Role, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
@@ -184,7 +185,8 @@ impl AccountService {
             }
         }
         let statuses = self.ctx.store.account_statuses(viewer, account.id, filter, page).await?;
-        status_views(&self.ctx, viewer, statuses).await
+        let views = status_views(&self.ctx, viewer, statuses).await?;
+        crate::filters::apply(&self.ctx, viewer, FilterContext::Account, views).await
     }
 
     pub async fn followers(&self, id: AccountId, page: PageRequest) -> Result<Vec<(i64, Account)>> {

@@ -83,6 +83,18 @@ impl From<StoreError> for AppError {
                 "Validation failed: You have exceeded the limit of {} scheduled posts for today",
                 parley_store::MAX_SCHEDULED_PER_DAY
             )),
+            StoreError::Conflict(Conflict::AlreadyListed) => {
+                AppError::Validation("Validation failed: Account has already been taken".into())
+            }
+            StoreError::Conflict(Conflict::AlreadyFiltered) => {
+                AppError::Validation("Validation failed: Status has already been taken".into())
+            }
+            StoreError::Rejected(Rejection::NotFollowed) => {
+                AppError::Validation("Validation failed: Follow must exist".into())
+            }
+            StoreError::Rejected(Rejection::ListLimit) => {
+                AppError::Validation("Validation failed: You have reached the maximum number of lists".into())
+            }
             StoreError::Conflict(Conflict::Other(name)) => AppError::Internal(format!("unexpected conflict on {name}")),
             StoreError::Backend(text) => AppError::Internal(text),
         }

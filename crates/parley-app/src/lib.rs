@@ -10,7 +10,9 @@ pub mod auth;
 pub mod conversations;
 mod error;
 pub mod events;
+pub mod filters;
 pub mod instance;
+pub mod lists;
 pub mod markers;
 pub mod notification_groups;
 pub mod notifications;
@@ -28,7 +30,7 @@ use std::sync::Arc;
 
 pub use error::{AppError, Result};
 use parley_store::Store;
-pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, ScheduledStatus};
+pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, ListFields, ScheduledStatus};
 pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived
@@ -56,6 +58,8 @@ pub struct Services {
     pub markers: markers::MarkerService,
     pub conversations: conversations::ConversationService,
     pub scheduled: scheduled::ScheduledService,
+    pub lists: lists::ListService,
+    pub filters: filters::FilterService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
@@ -84,6 +88,8 @@ impl Services {
             markers: markers::MarkerService::new(ctx.clone()),
             conversations: conversations::ConversationService::new(ctx.clone()),
             scheduled: scheduled::ScheduledService::new(ctx.clone()),
+            lists: lists::ListService::new(ctx.clone()),
+            filters: filters::FilterService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use parley_core::filters::FilterContext;
 use parley_core::model::{Account, Notification, NotificationKind, Status};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
@@ -84,12 +85,15 @@ impl NotificationService {
             .collect())
     }
 
-    /// Views of the notifications among `notes` that `me` is shown.
+    /// Views of the notifications among `notes` that `me` is shown; with the
+    /// viewer's filters for the notifications context applied to their
+    /// statuses (one a `hide` filter takes away takes its notification along).
     pub(crate) async fn views(&self, me: AccountId, notes: Vec<Notification>) -> Result<Vec<NotificationView>> {
         let shown = self.shown(me, notes).await?;
         let statuses: Vec<Arc<Status>> = shown.iter().filter_map(|(_, _, s)| s.clone()).collect();
-        let views: HashMap<StatusId, StatusView> =
-            status_views(&self.ctx, Some(me), statuses).await?.into_iter().map(|v| (v.status.id, v)).collect();
+        let views = status_views(&self.ctx, Some(me), statuses).await?;
+        let views = crate::filters::apply(&self.ctx, Some(me), FilterContext::Notifications, views).await?;
+        let views: HashMap<StatusId, StatusView> = views.into_iter().map(|v| (v.status.id, v)).collect();
         Ok(shown
             .into_iter()
             .filter_map(|(n, account, status)| {

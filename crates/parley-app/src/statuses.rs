@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use parley_core::filters::FilterContext;
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::poll::Eligibility;
@@ -241,7 +242,10 @@ impl StatusService {
         let (ancestors, descendants) = self.ctx.store.thread(id).await?;
         let ancestors = filter_visible(&self.ctx, viewer, ancestors).await?;
         let descendants = filter_visible(&self.ctx, viewer, descendants).await?;
-        Ok((status_views(&self.ctx, viewer, ancestors).await?, status_views(&self.ctx, viewer, descendants).await?))
+        let thread = |views| crate::filters::apply(&self.ctx, viewer, FilterContext::Thread, views);
+        let ancestors = thread(status_views(&self.ctx, viewer, ancestors).await?).await?;
+        let descendants = thread(status_views(&self.ctx, viewer, descendants).await?).await?;
+        Ok((ancestors, descendants))
     }
 
     /// `POST /api/v1/statuses/:id/favourite` (a boost's original is what gets favourited).

@@ -214,9 +214,13 @@ impl StreamingService {
         if !stream.scopes().iter().any(|s| who.scopes.allows(s)) {
             return Ok(Some(StreamRefusal::MissingScopes));
         }
-        if let Stream::List(_) = stream {
-            // Lists do not exist yet: nobody owns the list asked for.
-            return Ok(Some(StreamRefusal::ListNotAuthorized));
+        if let Stream::List(id) = stream {
+            // Only the list's owner may follow it; anyone else's list, or a
+            // list that does not exist, is refused alike.
+            let me = who.user()?.id;
+            if self.list_of(me, id).await?.is_none() {
+                return Ok(Some(StreamRefusal::ListNotAuthorized));
+            }
         }
         Ok(None)
     }
@@ -292,14 +296,22 @@ impl StreamingService {
         let Some(me) = viewer else { return Ok(None) };
         let Some(status) = self.ctx.store.find_status(id).await? else { return Ok(None) };
         let belongs = match stream {
-            Stream::User => self.ctx.store.in_home_of(me, &status).await?,
+            Stream::User => {
+                self.ctx.store.in_home_of(me, &status).await?
+                    && !self.ctx.store.exclusive_list_members(me).await?.contains(&status.account_id)
+            }
+            // Deleted since the stream opened: nothing more.
+            Stream::List(id) => match self.list_of(me, id).await? {
+                Some(list) => self.ctx.store.list_has_status(list, status.id).await?,
+                None => false,
+            },
             Stream::Public { remote: false, media: false, .. } => public_original(&status),
             Stream::Hashtag { tag, .. } => public_original(&status) && status.tags.iter().any(|t| t == tag),
             // Every account is local, and statuses carry no media yet.
             Stream::Public { .. } => false,
             // Direct statuses reach the `direct` stream as `conversation`
-            // events (Mastodon sends no `update` there); lists are not built yet.
-            Stream::UserNotification | Stream::List(_) | Stream::Direct | Stream::Poll(_) => false,
+            // events (Mastodon sends no `update` there).
+            Stream::UserNotification | Stream::Direct | Stream::Poll(_) => false,
         };
         if !belongs {
             return Ok(None);
@@ -360,8 +372,19 @@ impl StreamingService {
             Stream::Public { remote: false, media: false, .. } | Stream::Hashtag { .. } => {
                 visibility == Some(Visibility::Public)
             }
+            // Where a member's status could have been: lists never hold direct ones.
+            Stream::List(id) => {
+                !matches!(visibility, Some(Visibility::Direct))
+                    && self.ctx.store.lists_with_member(me, author).await?.iter().any(|l| l.id.0.to_string() == *id)
+            }
             _ => false,
         })
+    }
+
+    /// The viewer's list named by a stream's `list` parameter, if it is one.
+    async fn list_of(&self, me: AccountId, id: &str) -> Result<Option<parley_core::model::List>> {
+        let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+        Ok(self.ctx.store.find_list(me, parley_core::ListId(id)).await?)
     }
 }
 

@@ -27,6 +27,9 @@ pub struct StatusView {
     pub poll: Option<crate::polls::PollView>,
     /// The app it was posted with (name, website).
     pub application: Option<(String, Option<String>)>,
+    /// The viewer's filters that match it and warn (set by
+    /// [`crate::filters::FilterService::apply`]; empty until then).
+    pub filtered: Vec<crate::filters::FilterHit>,
 }
 
 #[derive(Debug, Clone)]
@@ -255,6 +258,7 @@ pub async fn status_views(
             reblog: None,
             poll: None,
             application: None,
+            filtered: Vec::new(),
         })
     };
     let mut out = Vec::with_capacity(statuses.len());

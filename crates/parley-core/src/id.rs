@@ -149,6 +149,10 @@ id_type!(
     /// A registered OAuth application.
     AppId
 );
+id_type!(
+    /// A list of accounts an account reads as its own timeline.
+    ListId
+);
 
 #[cfg(test)]
 mod tests {

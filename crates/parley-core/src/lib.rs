@@ -5,6 +5,7 @@
 //! and Mastodon entities are converted to and from the types here at the
 //! edges of `parley-store` and `parley-api`.
 
+pub mod filters;
 pub mod grouping;
 pub mod id;
 pub mod model;
@@ -14,4 +15,6 @@ pub mod scope;
 pub mod text;
 pub mod visibility;
 
-pub use id::{AccountId, AppId, ConversationId, IdGenerator, NotificationId, PollId, ScheduledStatusId, StatusId};
+pub use id::{
+    AccountId, AppId, ConversationId, IdGenerator, ListId, NotificationId, PollId, ScheduledStatusId, StatusId,
+};

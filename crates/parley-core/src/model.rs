@@ -306,3 +306,44 @@ impl Poll {
         now >= self.expires_at
     }
 }
+
+/// Which replies a list's timeline shows (Mastodon's `replies_policy`):
+/// replies to any account the owner follows, to the list's members, or none
+/// (a member's reply to the owner, or to themselves, is always shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RepliesPolicy {
+    Followed,
+    #[default]
+    List,
+    None,
+}
+
+impl RepliesPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepliesPolicy::Followed => "followed",
+            RepliesPolicy::List => "list",
+            RepliesPolicy::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RepliesPolicy> {
+        match s {
+            "followed" => Some(RepliesPolicy::Followed),
+            "list" => Some(RepliesPolicy::List),
+            "none" => Some(RepliesPolicy::None),
+            _ => None,
+        }
+    }
+}
+
+/// A list of accounts its owner follows, read as a timeline of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List {
+    pub id: crate::ListId,
+    pub account: AccountId,
+    pub title: String,
+    pub replies_policy: RepliesPolicy,
+    /// The members' statuses leave the owner's home timeline.
+    pub exclusive: bool,
+}

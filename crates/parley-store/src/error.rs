@@ -7,6 +7,10 @@ pub enum Conflict {
     EmailTaken,
     /// The account already has a ballot in this poll.
     AlreadyVoted,
+    /// The account is already a member of the list.
+    AlreadyListed,
+    /// The status is already in the filter.
+    AlreadyFiltered,
     /// Another unique constraint (the name is logged, never shown).
     Other(&'static str),
 }
@@ -25,6 +29,10 @@ pub enum Rejection {
     TooManyScheduled,
     /// The account has as many statuses scheduled for that day as it may (Mastodon: 25).
     TooManyScheduledThatDay,
+    /// A list member must be an account the list's owner follows.
+    NotFollowed,
+    /// The account has as many lists as it may have.
+    ListLimit,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

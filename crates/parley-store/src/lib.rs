@@ -25,11 +25,11 @@ use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
 use parley_core::grouping::GroupKey;
 use parley_core::model::{
-    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
-    StatusEdit,
+    Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
+    Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
 
 pub use error::{Conflict, Rejection, StoreError};
 pub use types::*;
@@ -274,6 +274,49 @@ pub trait Store: Send + Sync + 'static {
     /// Posts `new` and deletes the scheduled status in one transaction:
     /// Ok(None), posting nothing, when it is gone (published or cancelled).
     async fn publish_scheduled_status(&self, id: ScheduledStatusId, new: NewStatus) -> Result<Option<Status>>;
+    // ---- lists (each scoped to its owner: another's list is `NotFound`) ----
+    /// `Rejection::ListLimit` when the owner has as many as it may.
+    async fn create_list(&self, owner: AccountId, fields: ListFields) -> Result<List>;
+    async fn find_list(&self, owner: AccountId, id: ListId) -> Result<Option<List>>;
+    /// The owner's lists, oldest first.
+    async fn lists_of(&self, owner: AccountId) -> Result<Vec<List>>;
+    /// The owner's lists that have `member` in them.
+    async fn lists_with_member(&self, owner: AccountId, member: AccountId) -> Result<Vec<List>>;
+    async fn update_list(&self, owner: AccountId, id: ListId, fields: ListFields) -> Result<List>;
+    /// Ok(false) when there was no such list.
+    async fn delete_list(&self, owner: AccountId, id: ListId) -> Result<bool>;
+    /// Adds members, all or none: each must be followed by the owner
+    /// (`Rejection::NotFollowed`), and not a member yet (`Conflict::AlreadyListed`).
+    /// An unfollow (or a block) takes the account out of the owner's lists.
+    async fn add_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()>;
+    async fn remove_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()>;
+    /// A page of the list's members shown to others, by when they were added: (cursor, account).
+    async fn list_members(&self, owner: AccountId, id: ListId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
+    /// The accounts in any of the owner's exclusive lists.
+    async fn exclusive_list_members(&self, owner: AccountId) -> Result<Vec<AccountId>>;
+    /// A page of the list's timeline (the list's owner is the viewer).
+    async fn list_timeline(&self, list: List, page: PageRequest) -> Result<Vec<Arc<Status>>>;
+    /// Whether the list's timeline has `status` (what a list stream pushes).
+    async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool>;
+
+    // ---- filters (each scoped to its account: another's filter is `NotFound`) ----
+    /// The account's filters, oldest first, expired ones included.
+    async fn filters_of(&self, account: AccountId) -> Result<Vec<parley_core::filters::Filter>>;
+    async fn create_filter(
+        &self,
+        account: AccountId,
+        fields: FilterFields,
+        keywords: Vec<KeywordChange>,
+    ) -> Result<parley_core::filters::Filter>;
+    /// Makes the changes together, or none (`NotFound` for anything not the account's).
+    async fn change_filter(
+        &self,
+        account: AccountId,
+        id: i64,
+        change: FilterChange,
+    ) -> Result<parley_core::filters::Filter>;
+    /// Ok(false) when there was no such filter.
+    async fn delete_filter(&self, account: AccountId, id: i64) -> Result<bool>;
 
     /// What the account's new statuses are when a request does not say
     /// (changed with the profile: [`ProfileUpdate::posting_defaults`]).

@@ -382,3 +382,55 @@ pub struct ScheduledStatus {
     pub scheduled_at: DateTime<Utc>,
     pub params: ScheduledParams,
 }
+
+/// What a list is, as created or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFields {
+    pub title: String,
+    pub replies_policy: parley_core::model::RepliesPolicy,
+    pub exclusive: bool,
+}
+
+/// A filter's own fields, as created or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterFields {
+    pub title: String,
+    pub contexts: Vec<parley_core::filters::FilterContext>,
+    pub action: parley_core::filters::FilterAction,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a filter's keywords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeywordChange {
+    Add {
+        keyword: String,
+        whole_word: bool,
+    },
+    /// `NotFound` unless the keyword is the filter's.
+    Update {
+        id: i64,
+        keyword: String,
+        whole_word: bool,
+    },
+    Remove {
+        id: i64,
+    },
+}
+
+/// A change to a filter's statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilteredStatusChange {
+    /// `Conflict::AlreadyFiltered` when it is there already.
+    Add(StatusId),
+    /// `NotFound` unless the entry is the filter's.
+    Remove { id: i64 },
+}
+
+/// Changes to a filter, made together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterChange {
+    pub fields: Option<FilterFields>,
+    pub keywords: Vec<KeywordChange>,
+    pub statuses: Vec<FilteredStatusChange>,
+}

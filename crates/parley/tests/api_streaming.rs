@@ -292,3 +292,49 @@ async fn the_server_stops_in_under_ten_seconds_with_streams_open() {
     eprintln!("stopped with 1,000 open streams in {:?}", started.elapsed());
     drop((sockets, streams));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_stream_is_its_owners_and_carries_its_members_statuses() {
+    let s = TestServer::start().await;
+    let (owner, member, outsider, stranger) =
+        (s.user("owner").await, s.user("member").await, s.user("outsider").await, s.user("stranger").await);
+    s.follow(&owner, &member).await;
+    s.follow(&owner, &outsider).await;
+    let list = s.post("/api/v1/lists", Some(&owner.token), json!({"title": "Officials"})).await.ok();
+    let list = list["id"].as_str().expect("list id").to_string();
+    s.post(&format!("/api/v1/lists/{list}/accounts"), Some(&owner.token), json!({"account_ids": [member.id]}))
+        .await
+        .ok();
+
+    // Only the owner may follow it; a list that does not exist is refused alike.
+    let refusal = json!({"error": "Not authorized to stream this list"});
+    let theirs = s.get(&format!("/api/v1/streaming/list?list={list}"), Some(&stranger.token)).await;
+    assert_eq!((theirs.status.as_u16(), theirs.body.clone()), (401, refusal.clone()));
+    let missing = s.get("/api/v1/streaming/list?list=12345", Some(&owner.token)).await;
+    assert_eq!((missing.status.as_u16(), missing.body), (401, refusal));
+
+    let mut ws = connect(&s, &format!("stream=list&list={list}"), Some(&owner.token)).await;
+    let stranger_post = post(&s, &stranger, json!({"status": "not followed"})).await;
+    post(&s, &outsider, json!({"status": "followed, not in the list"})).await;
+    // A reply to an account the owner does not follow is not in the list.
+    post(&s, &member, json!({"status": "to a stranger", "in_reply_to_id": stranger_post})).await;
+    post(&s, &member, json!({"status": format!("@{} direct", stranger.username), "visibility": "direct"})).await;
+    let id = post(&s, &member, json!({"status": "Consulate news"})).await;
+    let frame = expect_frame(&mut ws, "update").await;
+    assert_eq!(frame["stream"], json!(["list", list]));
+    assert_eq!(payload(&frame)["id"], id);
+
+    s.call(reqwest::Method::DELETE, &format!("/api/v1/statuses/{id}"), Some(&member.token), Value::Null).await.ok();
+    let deleted = expect_frame(&mut ws, "delete").await;
+    assert_eq!(deleted["payload"], id);
+
+    // An exclusive list's members leave the owner's home stream too.
+    s.call(reqwest::Method::PUT, &format!("/api/v1/lists/{list}"), Some(&owner.token), json!({"exclusive": true}))
+        .await
+        .ok();
+    let mut home = connect(&s, "stream=user", Some(&owner.token)).await;
+    let in_list = post(&s, &member, json!({"status": "only in the list"})).await;
+    let control = post(&s, &outsider, json!({"status": "at home"})).await;
+    assert_eq!(payload(&expect_frame(&mut home, "update").await)["id"], control);
+    assert_eq!(payload(&expect_frame(&mut ws, "update").await)["id"], in_list);
+}

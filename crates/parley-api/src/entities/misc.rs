@@ -112,3 +112,23 @@ impl Marker {
         Marker { last_read_id: m.last_read_id.to_string(), version: m.version, updated_at: timestamp(m.updated_at) }
     }
 }
+
+/// https://docs.joinmastodon.org/entities/List/
+#[derive(Debug, Clone, Serialize)]
+pub struct List {
+    pub id: String,
+    pub title: String,
+    pub replies_policy: &'static str,
+    pub exclusive: bool,
+}
+
+impl List {
+    pub fn from_domain(l: &model::List) -> List {
+        List {
+            id: l.id.0.to_string(),
+            title: l.title.clone(),
+            replies_policy: l.replies_policy.as_str(),
+            exclusive: l.exclusive,
+        }
+    }
+}

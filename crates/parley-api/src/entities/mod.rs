@@ -3,6 +3,7 @@
 
 mod account;
 mod direct;
+mod filter;
 mod instance;
 mod misc;
 mod notification_group;
@@ -14,8 +15,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 pub use account::{Account, AccountJson, CredentialAccount, MutedAccount, Relationship, Role};
 pub use direct::{Conversation, ScheduledStatus};
+pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus, V1Filter};
 pub use instance::{NODEINFO_VERSIONS, instance_text, instance_v1, instance_v2, nodeinfo, rules, terms_of_service};
-pub use misc::{Application, Marker, Notification, Token};
+pub use misc::{Application, List, Marker, Notification, Token};
 pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};
 pub use poll::Poll;
 pub use status::{Status, StatusEdit, StatusSource};

@@ -49,6 +49,8 @@ pub struct Status {
     pub poll: Option<super::Poll>,
     /// The source text; only in the answer to a delete (for delete-and-redraft).
     pub text: Option<String>,
+    /// The viewer's filters that match it; for signed-in viewers only, as Mastodon.
+    pub filtered: Option<Vec<super::FilterResult>>,
 }
 
 /// The viewer-independent fields of a status as JSON object members,
@@ -198,6 +200,7 @@ impl Status {
             account: AccountJson::from_shared(&v.account, s),
             poll: v.poll.as_ref().map(super::Poll::from_view),
             text: None,
+            filtered: viewer.map(|_| v.filtered.iter().map(super::FilterResult::from_hit).collect()),
         }
     }
 
@@ -233,6 +236,10 @@ impl Status {
         if let Some(text) = &self.text {
             out.extend_from_slice(b",\"text\":");
             serde_json::to_writer(&mut *out, text)?;
+        }
+        if let Some(filtered) = &self.filtered {
+            out.extend_from_slice(b",\"filtered\":");
+            serde_json::to_writer(&mut *out, filtered)?;
         }
         out.push(b'}');
         Ok(())
@@ -335,6 +342,7 @@ mod tests {
             bookmarked: Some(false),
             poll: None,
             application: None,
+            filtered: Vec::new(),
         }
     }
 

@@ -6,8 +6,11 @@ mod assets;
 mod blocks_mutes;
 mod bookmarks;
 mod conversations;
+mod filters;
+mod filters_v1;
 mod grouped_notifications;
 mod instance;
+mod lists;
 mod markers;
 mod notifications;
 mod oauth;
@@ -115,9 +118,25 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/instance/privacy_policy", get(instance::privacy_policy))
         .route("/api/v1/instance/terms_of_service", get(instance::terms_of_service))
         .route("/api/v1/custom_emojis", get(instance::empty_list))
-        .route("/api/v1/filters", get(instance::empty_list))
-        .route("/api/v2/filters", get(instance::empty_list))
-        .route("/api/v1/lists", get(instance::empty_list))
+        .route("/api/v1/filters", get(filters_v1::all).post(filters_v1::create))
+        .route("/api/v1/filters/{id}", get(filters_v1::get).put(filters_v1::update).delete(filters_v1::delete))
+        .route("/api/v2/filters", get(filters::all).post(filters::create))
+        .route(
+            "/api/v2/filters/keywords/{id}",
+            get(filters::get_keyword).put(filters::update_keyword).delete(filters::delete_keyword),
+        )
+        .route("/api/v2/filters/statuses/{id}", get(filters::get_status).delete(filters::delete_status))
+        .route("/api/v2/filters/{id}", get(filters::get).put(filters::update).delete(filters::delete))
+        .route("/api/v2/filters/{id}/keywords", get(filters::keywords).post(filters::add_keyword))
+        .route("/api/v2/filters/{id}/statuses", get(filters::statuses).post(filters::add_status))
+        .route("/api/v1/lists", get(lists::all).post(lists::create))
+        .route("/api/v1/lists/{id}", get(lists::get).put(lists::update).delete(lists::delete))
+        .route(
+            "/api/v1/lists/{id}/accounts",
+            get(lists::members).post(lists::add_members).delete(lists::remove_members),
+        )
+        .route("/api/v1/accounts/{id}/lists", get(lists::of_account))
+        .route("/api/v1/timelines/list/{id}", get(lists::timeline))
         .route("/.well-known/webfinger", get(webfinger::webfinger))
         .route("/.well-known/host-meta", get(webfinger::host_meta))
         .route("/.well-known/nodeinfo", get(instance::nodeinfo_links))

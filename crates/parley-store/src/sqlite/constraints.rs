@@ -85,6 +85,10 @@ const UNIQUE: &[Unique] = &[
     unique("mutes_unique", "mutes", &["account_id", "target_id"], Conflict::Other("mutes_unique")),
     // Bookmarking twice is `INSERT OR IGNORE`, and markers are upserted.
     unique("bookmarks_unique", "bookmarks", &["account_id", "status_id"], Conflict::Other("bookmarks_unique")),
+    // Adding a member twice is the use case's 422 (Mastodon: "has already been taken").
+    unique("list_accounts_unique", "list_accounts", &["list_id", "account_id"], Conflict::AlreadyListed),
+    // Filtering a status twice is the use case's 422 (Mastodon: "has already been taken").
+    unique("filter_statuses_unique", "filter_statuses", &["filter_id", "status_id"], Conflict::AlreadyFiltered),
     unique("sqlite_autoindex_markers_1", "markers", &["account_id", "timeline"], Conflict::Other("markers_pkey")),
     // A conversation is upserted on its key, and a status joins it with `INSERT OR IGNORE`.
     unique(

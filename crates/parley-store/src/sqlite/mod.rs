@@ -15,7 +15,9 @@ mod check;
 mod constraints;
 mod conversations;
 mod entities;
+mod filters;
 mod home;
+mod lists;
 mod markers;
 mod notifications;
 mod oauth;
@@ -38,11 +40,11 @@ use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
 use parley_core::grouping::GroupKey;
 use parley_core::model::{
-    Account, App, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship, Status,
-    StatusEdit,
+    Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
+    Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -78,6 +80,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../../migrations/sqlite/0014_hidden_index.sql")),
     (15, include_str!("../../migrations/sqlite/0015_conversations.sql")),
     (16, include_str!("../../migrations/sqlite/0016_scheduled_statuses.sql")),
+    (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
+    (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -831,6 +835,67 @@ impl Store for SqliteStore {
     }
     async fn notify(&self, notes: Vec<NewNotification>) -> Result<()> {
         self.write(move |c, ids| notifications::insert_all(c, ids, &notes)).await
+    }
+
+    async fn create_list(&self, owner: AccountId, fields: ListFields) -> Result<List> {
+        self.write(move |c, ids| lists::create(c, ids, owner, &fields)).await
+    }
+    async fn find_list(&self, owner: AccountId, id: ListId) -> Result<Option<List>> {
+        self.read_here(|c| lists::find(c, owner, id))
+    }
+    async fn lists_of(&self, owner: AccountId) -> Result<Vec<List>> {
+        self.read_here(|c| lists::of(c, owner))
+    }
+    async fn lists_with_member(&self, owner: AccountId, member: AccountId) -> Result<Vec<List>> {
+        self.read_here(|c| lists::with_member(c, owner, member))
+    }
+    async fn update_list(&self, owner: AccountId, id: ListId, fields: ListFields) -> Result<List> {
+        self.write(move |c, _| lists::update(c, owner, id, &fields)).await
+    }
+    async fn delete_list(&self, owner: AccountId, id: ListId) -> Result<bool> {
+        self.write(move |c, _| lists::delete(c, owner, id)).await
+    }
+    async fn add_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |c, ids| lists::add_members(c, ids, owner, id, &members)).await
+    }
+    async fn remove_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |c, _| lists::remove_members(c, owner, id, &members)).await
+    }
+    async fn list_members(&self, owner: AccountId, id: ListId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        self.read(move |c| lists::members(c, owner, id, page)).await
+    }
+    async fn exclusive_list_members(&self, owner: AccountId) -> Result<Vec<AccountId>> {
+        self.read_here(|c| lists::exclusive_members(c, owner))
+    }
+    async fn list_timeline(&self, list: List, page: PageRequest) -> Result<Vec<Arc<Status>>> {
+        let entities = self.inner.entities.clone();
+        self.read(move |c| entities.statuses_on(c, &lists::timeline(c, &list, page)?)).await
+    }
+    async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool> {
+        self.read_here(|c| lists::has_status(c, &list, status))
+    }
+
+    async fn filters_of(&self, account: AccountId) -> Result<Vec<parley_core::filters::Filter>> {
+        self.read_here(|c| filters::of(c, account))
+    }
+    async fn create_filter(
+        &self,
+        account: AccountId,
+        fields: FilterFields,
+        keywords: Vec<KeywordChange>,
+    ) -> Result<parley_core::filters::Filter> {
+        self.write(move |c, ids| filters::create(c, ids, account, &fields, &keywords)).await
+    }
+    async fn change_filter(
+        &self,
+        account: AccountId,
+        id: i64,
+        change: FilterChange,
+    ) -> Result<parley_core::filters::Filter> {
+        self.write(move |c, ids| filters::change(c, ids, account, id, &change)).await
+    }
+    async fn delete_filter(&self, account: AccountId, id: i64) -> Result<bool> {
+        self.write(move |c, _| filters::delete(c, account, id)).await
     }
 
     async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parley_core::AccountId;
-use parley_core::model::Visibility;
+use parley_core::model::{RepliesPolicy, Visibility};
 use parley_core::page::PageRequest;
 use parley_store::sqlite::SqliteStore;
-use parley_store::{AccountStatusesFilter, Store, StoreError};
+use parley_store::{AccountStatusesFilter, ListFields, Store, StoreError};
 
 use crate::model::Model;
 use crate::world::{TAGS, WORD};
@@ -167,6 +167,20 @@ pub async fn all(sqlite: &SqliteStore, store: &Arc<dyn Store>, m: &Model) -> Res
             r.compare(|| format!("home of {me:?}, {p:?}"), got, p.select(&home));
             let got: Vec<i64> = sqlite.home_timeline_reference(me, *p).await?.iter().map(|s| s.id.0).collect();
             r.compare(|| format!("home reference of {me:?}, {p:?}"), got, p.select(&home));
+        }
+        // A list of every account the viewer follows, under each replies policy.
+        let members: Vec<AccountId> =
+            m.account_ids.iter().copied().filter(|t| m.follows.contains_key(&(me, *t))).collect();
+        for policy in [RepliesPolicy::Followed, RepliesPolicy::List, RepliesPolicy::None] {
+            let fields = ListFields { title: "l".into(), replies_policy: policy, exclusive: false };
+            let list = store.create_list(me, fields).await?;
+            store.add_list_members(me, list.id, members.clone()).await?;
+            let expected = m.list(me, &members, policy);
+            for p in &pages {
+                let got = ids(store.list_timeline(list.clone(), *p).await?);
+                r.compare(|| format!("list ({policy:?}) of {me:?}, {p:?}"), got, p.select(&expected));
+            }
+            store.delete_list(me, list.id).await?;
         }
         for s in &m.statuses {
             let status = store.find_status(s.id).await?.ok_or(StoreError::NotFound)?;

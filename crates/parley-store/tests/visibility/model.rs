@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use parley_core::model::{Account, Visibility};
+use parley_core::model::{Account, RepliesPolicy, Visibility};
 use parley_core::visibility::{
     Viewer, account_shown, can_view, can_view_boost, counted_in_replies, counted_in_statuses, listed_publicly,
 };
@@ -180,6 +180,35 @@ impl Model {
             Some((_, to)) => s.author == me || to == s.author || follows(to),
         };
         follows(s.author) && reblogs_shown && reply_ok && self.visible(s, Some(me)) && !self.hides(s, Some(me))
+    }
+
+    /// A list timeline of `me` with these members: Mastodon's list rules
+    /// (the home rules for the owner over the members' statuses, never
+    /// direct ones, then `replies_policy` on replies to others), then the
+    /// visibility rule and the owner's blocks and mutes.
+    pub fn list(&self, me: AccountId, members: &[AccountId], policy: RepliesPolicy) -> Vec<i64> {
+        self.newest_first(|s| {
+            let reblogs_shown = s.reblog_of.is_none() || self.follows.get(&(me, s.author)) == Some(&true);
+            let reply_ok = match s.reply_to {
+                None => true,
+                Some((_, to)) => {
+                    to == s.author
+                        || to == me
+                        || (self.follows.contains_key(&(me, to))
+                            && match policy {
+                                RepliesPolicy::Followed => true,
+                                RepliesPolicy::List => members.contains(&to),
+                                RepliesPolicy::None => false,
+                            })
+                }
+            };
+            members.contains(&s.author)
+                && s.visibility != Visibility::Direct
+                && reblogs_shown
+                && reply_ok
+                && self.visible(s, Some(me))
+                && !self.hides(s, Some(me))
+        })
     }
 
     /// `Store::author_hidden_from`: everything of the author is hidden.
