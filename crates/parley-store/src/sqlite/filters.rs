@@ -34,6 +34,10 @@ pub fn of(c: &Connection, account: AccountId) -> Result<Vec<Filter>> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    // Most accounts have none, and this is read on every filtered listing.
+    if filters.is_empty() {
+        return Ok(filters);
+    }
     let index: HashMap<i64, usize> = filters.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
     let mut keywords = c.prepare_cached(
         "SELECT k.filter_id, k.id, k.keyword, k.whole_word FROM filter_keywords k

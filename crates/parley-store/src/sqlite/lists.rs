@@ -147,12 +147,16 @@ pub fn members(c: &Connection, owner: AccountId, id: ListId, page: PageRequest) 
 /// The accounts in any of the owner's exclusive lists: their statuses leave
 /// the owner's home timeline.
 pub fn exclusive_members(c: &Connection, owner: AccountId) -> Result<Vec<AccountId>> {
-    let ids = query_ids(
+    // Deduplicated here rather than with DISTINCT, whose temporary b-tree
+    // cost more than the query on every home-timeline read.
+    let mut ids = query_ids(
         c,
-        "SELECT DISTINCT la.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id
+        "SELECT la.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id
          WHERE l.account_id = :owner AND l.exclusive = 1",
         named_params! {":owner": owner.0},
     )?;
+    ids.sort_unstable();
+    ids.dedup();
     Ok(ids.into_iter().map(AccountId).collect())
 }
 
