@@ -196,8 +196,8 @@ pub fn merge_pairs(
 
 /// `a[b][][c]` → `["a", "b", "", "c"]`. What does not parse as brackets
 /// (`a[b`, `a[b]c`) is one last segment, as written, as Rack 3 reads it: so
-/// `min_id[x` is a hash under `min_id`, never `min_id` itself, which the
-/// `Link` header (dropping exactly the names `min_id`, `max_id`…) relies on.
+/// `min_id[x` is a hash under `min_id`, never `min_id` itself; the `Link`
+/// header drops every form of the cursor names, bracketed ones included.
 fn split_key(key: &str) -> Vec<String> {
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
