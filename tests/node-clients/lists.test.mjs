@@ -5,43 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRestAPIClient } from "masto";
 import generator from "megalodon";
-
-const URL = process.env.NODE_CLIENTS_URL;
-assert.ok(URL, "NODE_CLIENTS_URL is not set (run tests/node-clients/run.sh)");
-
-let counter = 0;
-const unique = (prefix) => `${prefix}_${process.pid}_${Date.now() % 1e6}_${counter++}`;
-
-async function post(path, body, token) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(URL + path, { method: "POST", headers, body: JSON.stringify(body) });
-  const json = await r.json();
-  assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const appToken = (async () => {
-  const app = await post("/api/v1/apps", {
-    client_name: "node clients", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write follow push",
-  });
-  const token = await post("/oauth/token", {
-    grant_type: "client_credentials", client_id: app.client_id, client_secret: app.client_secret,
-    scope: "read write follow push",
-  });
-  return token.access_token;
-})();
-
-/** A new account: its token, ID and username, and both libraries' clients. */
-async function user(prefix) {
-  const username = unique(prefix);
-  const { access_token: token } = await post("/api/v1/accounts", {
-    username, email: `${username}@example.org`, password: "correct horse battery", agreement: true,
-  }, await appToken);
-  const masto = createRestAPIClient({ url: URL, accessToken: token });
-  const me = await masto.v1.accounts.verifyCredentials();
-  return { token, id: me.id, username, masto, megalodon: generator("mastodon", URL, token) };
-}
+import { user } from "./accounts.mjs";
 
 test("masto.js: a list, its members and its timeline", async () => {
   const [owner, member, other] = [await user("owner"), await user("member"), await user("other")];

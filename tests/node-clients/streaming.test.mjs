@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { createRestAPIClient, createStreamingAPIClient } from "masto";
 import generator from "megalodon";
+import { URL, post, user } from "./accounts.mjs";
 
 // masto.js 8 expects a newer runtime than this machine's Node 20: the
 // platform's WebSocket and Promise.withResolvers (both in Node 22).
@@ -20,44 +21,6 @@ Promise.withResolvers ??= () => {
   });
   return { promise, resolve, reject };
 };
-
-const URL = process.env.NODE_CLIENTS_URL;
-assert.ok(URL, "NODE_CLIENTS_URL is not set (run tests/node-clients/run.sh)");
-
-let counter = 0;
-const unique = (prefix) => `${prefix}_${process.pid}_${Date.now() % 1e6}_${counter++}`;
-
-async function post(path, body, token) {
-  const headers = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const r = await fetch(URL + path, { method: "POST", headers, body: JSON.stringify(body) });
-  const json = await r.json();
-  assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-const appToken = (async () => {
-  const app = await post("/api/v1/apps", {
-    client_name: "node clients", redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write follow push",
-  });
-  const token = await post("/oauth/token", {
-    grant_type: "client_credentials", client_id: app.client_id, client_secret: app.client_secret,
-    scope: "read write follow push",
-  });
-  return token.access_token;
-})();
-
-/** A new account: its token, ID and username. */
-async function user(prefix) {
-  const username = unique(prefix);
-  const { access_token: token } = await post("/api/v1/accounts", {
-    username, email: `${username}@example.org`, password: "correct horse battery", agreement: true,
-  }, await appToken);
-  const me = await (await fetch(URL + "/api/v1/accounts/verify_credentials", {
-    headers: { authorization: `Bearer ${token}` },
-  })).json();
-  return { token, id: me.id, username };
-}
 
 /** Collects what a stream delivers; `next(match)` waits for a matching event. */
 function collector() {
