@@ -116,21 +116,12 @@ impl NotificationService {
     /// `GET /api/v1/notifications/unread_count`: notifications after the
     /// notifications marker (all without one), at most `limit`.
     pub async fn unread_count(&self, me: AccountId, filter: &NotificationFilter, limit: usize) -> Result<usize> {
-        self.unread_groups(me, filter, &[], limit).await
+        self.unread_group_count(me, filter, &[], limit).await
     }
 
-    /// `GET /api/v2/notifications/unread_count`: groups after the marker, at most `limit`.
+    /// `GET /api/v2/notifications/unread_count`: groups after the marker, at
+    /// most `limit` (each notification alone when `grouped` is empty: v1's count).
     pub async fn unread_group_count(
-        &self,
-        me: AccountId,
-        filter: &NotificationFilter,
-        grouped: &[NotificationKind],
-        limit: usize,
-    ) -> Result<usize> {
-        self.unread_groups(me, filter, grouped, limit).await
-    }
-
-    async fn unread_groups(
         &self,
         me: AccountId,
         filter: &NotificationFilter,

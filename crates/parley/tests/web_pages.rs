@@ -451,6 +451,21 @@ async fn the_composer_refuses_an_unknown_visibility() {
 }
 
 #[tokio::test]
+async fn the_composer_refuses_a_poll_duration_that_is_not_a_number() {
+    let s = TestServer::start().await;
+    let mut author = Browser::new(&s);
+    author.sign_up("durations").await;
+    author.get("/compose").await;
+    let form = [("text", "Which city?"), ("visibility", "public"), ("poll_options", "A"), ("poll_options", "B")];
+    let r = author.post("/statuses", &[&form[..], &[("poll_expires_in", "soon")]].concat()).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    r.has("Poll duration is invalid").has(">Which city?</textarea>");
+    let me = s.get("/api/v1/accounts/lookup?acct=durations", None).await.ok();
+    let id = me["id"].as_str().expect("id");
+    assert_eq!(s.get(&format!("/api/v1/accounts/{id}/statuses"), None).await.ok(), json!([]), "nothing was posted");
+}
+
+#[tokio::test]
 async fn a_vote_from_an_embed_is_confirmed_on_the_site() {
     let s = TestServer::start().await;
     let author = s.user("author").await;

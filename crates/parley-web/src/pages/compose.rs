@@ -242,9 +242,17 @@ fn poll_request(form: &FormData) -> Result<Option<PollRequest>, AppError> {
             Some(days.parse::<i64>().map_err(|_| AppError::Validation(PollError::MinAccountAge.to_string()))?)
         }
     };
+    // The form offers a list of durations; anything else sent is refused, never
+    // quietly turned into the default.
+    let expires_in = match form.get("poll_expires_in").map(str::trim).filter(|d| !d.is_empty()) {
+        None => DEFAULT_DURATION,
+        Some(secs) => secs
+            .parse::<i64>()
+            .map_err(|_| AppError::Validation("Validation failed: Poll duration is invalid".into()))?,
+    };
     Ok(Some(PollRequest {
         options,
-        expires_in: form.get("poll_expires_in").and_then(|d| d.parse().ok()).or(Some(DEFAULT_DURATION)),
+        expires_in: Some(expires_in),
         multiple: form.checked("poll_multiple"),
         hide_totals: form.checked("poll_hide_totals"),
         min_account_age_days,
