@@ -2,6 +2,7 @@
 // - live poll results (the streaming API's parley:poll stream, server-sent
 //   events, at most four updates a second), the bars moving in place;
 // - in an embed, the page's height for the host page's embed.js;
+// - a signed snapshot's time in the reader's time zone beside UTC;
 // - small comforts: the poll builder's "add option" and "remove" (a closed
 //   builder posts no poll), a character count,
 //   countdowns, copy buttons.
@@ -313,7 +314,26 @@
     });
   }
 
+  // ---- a UTC time in the reader's own time zone too ----
+  // `<time data-local-time>` says "… UTC"; where the reader's zone is not
+  // UTC, their own clock follows it: "(20:00 CEST your time)".
+  function startLocalTimes() {
+    if (!window.Intl) return;
+    document.querySelectorAll('time[data-local-time]').forEach(function (t) {
+      var at = new Date(t.getAttribute('datetime'));
+      if (isNaN(at) || at.getTimezoneOffset() === 0) return;
+      var local = new Intl.DateTimeFormat(undefined, {
+        day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'
+      }).format(at);
+      var note = document.createElement('span');
+      note.className = 'local-time';
+      note.textContent = ' (' + local + ' your time)';
+      t.after(note);
+    });
+  }
+
   function start() {
+    startLocalTimes();
     startLive();
     startEmbed();
     startPollBuilder();

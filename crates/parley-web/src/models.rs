@@ -128,6 +128,9 @@ pub struct PollModel {
     pub embed: bool,
     /// Who may vote, when the author limited it.
     pub who_may_vote: Option<String>,
+    /// An embed showing standings to a reader who could vote: where to vote
+    /// (this site, in a new window).
+    pub vote_link: Option<String>,
 }
 
 /// "Only accounts on this server that are at least 7 days old may vote."
@@ -241,6 +244,8 @@ pub fn poll(
         voters: p.voters_count,
         multiple: p.multiple,
     };
+    let vote_link =
+        (opts.embed && can_vote && opts.results).then(|| format!("{}{status_path}#poll-{}", site.origin, p.id));
     // An ended poll's results are those of its end, whatever the time now.
     let as_of = if view.expired { view.as_of.min(p.expires_at) } else { view.as_of };
     PollModel {
@@ -266,6 +271,7 @@ pub fn poll(
         frozen: None,
         embed: opts.embed,
         who_may_vote: who_may_vote(p.eligibility),
+        vote_link,
     }
 }
 
@@ -314,6 +320,7 @@ pub fn frozen(site: &Site, snapshot: &serde_json::Value, author_username: &str, 
         embed,
         // A snapshot signs the tally, not who could vote.
         who_may_vote: None,
+        vote_link: None,
     })
 }
 

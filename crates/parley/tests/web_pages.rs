@@ -493,7 +493,10 @@ async fn hidden_totals_stay_hidden_until_the_end() {
     let mut b = Browser::new(&s);
     let path = format!("/@{}/{}", author.username, status_id);
     let page = b.get(&format!("{path}?results=1")).await;
-    page.has("hide the results until the poll ends").has("1 vote").lacks("poll-pct").lacks("See results");
+    // Nothing that looks like a choice or like results: a plain list, a note
+    // saying when they will show, no "Results as of … · Live".
+    page.has("hides the results until the poll ends").has("1 vote").lacks("poll-pct").lacks("See results");
+    page.has("class=\"poll-results-hidden\"").lacks("class=\"poll-option").lacks("Results as of").lacks("live-label");
     assert_eq!(b.get(&format!("{path}/history")).await.status, 403);
     assert_eq!(b.get(&format!("{path}/cite")).await.status, 403);
     let embed = b.get(&format!("{path}/embed")).await;
@@ -721,8 +724,20 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
     assert!(!embed.header("content-security-policy").contains("frame-ancestors 'none'"));
     assert_eq!(embed.header("x-frame-options"), "");
     assert!(embed.set_cookies().is_empty(), "an embed sets no cookie");
-    embed.has("class=\"embed\"").has("data-live=\"embed\"").has("target=\"_blank\"").has("method=\"get\"");
-    embed.has(&format!("action=\"{}{path}/vote\"", s.public));
+    // By default an embed shows the standings (what an article embeds a poll
+    // for), light, with a link to vote on this site in a new window.
+    embed.has("class=\"embed theme-light\"").has("<meta name=\"color-scheme\" content=\"light\">");
+    embed.has("data-live=\"embed\"").has("67%").lacks("method=\"get\"");
+    embed.has(&format!("href=\"{}{path}#poll-{poll_id}\" target=\"_blank\" rel=\"noopener\">Vote on", s.public));
+    // The vote view is the form, voting on this site in a new window.
+    let vote = b.get(&format!("{path}/embed?view=vote&theme=dark")).await;
+    vote.has("class=\"embed theme-dark\"").has("content=\"dark\"").has("target=\"_blank\"").has("method=\"get\"");
+    vote.has(&format!("action=\"{}{path}/vote\"", s.public)).lacks("Vote on");
+    b.get(&format!("{path}/embed?theme=auto")).await.has("class=\"embed theme-auto\"").has("content=\"light dark\"");
+    let bad_style = b.get(&format!("{path}/embed?theme=purple")).await;
+    assert_eq!(bad_style.status, 422);
+    bad_style.has("theme must be light, dark or auto");
+    assert_eq!(b.get(&format!("{path}/embed?view=chart")).await.status, 422);
     // Frozen at a moment after the three votes: a signed snapshot's numbers.
     tokio::time::sleep(Duration::from_millis(20)).await;
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -731,6 +746,8 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
         .ok();
     let frozen = b.get(&format!("{path}/embed?as_of={at}")).await;
     frozen.has("Signed snapshot as of").has("67%").has("2 votes").has("3 votes").lacks("4 votes").lacks("data-live");
+    // Unmistakably a snapshot: its own frame and a banner saying it does not change.
+    frozen.has("embed-card embed-frozen").has("<strong>Snapshot</strong>").has("It does not change.").lacks("Vote on");
     // "How to verify" leads to the cite page's explanation (which links the JSON).
     frozen.has(&format!("{path}/cite?at=")).has("#verify");
     assert!(frozen.header("cache-control").contains("max-age=86400"));
@@ -756,15 +773,25 @@ async fn oembed_answers_rich_html_with_a_fallback() {
     assert!(o["height"].as_u64().unwrap_or(0) > 200);
     assert_eq!(o["author_url"], format!("{}/@{}", s.public, author.username));
     let html = o["html"].as_str().unwrap_or_default();
-    assert!(html.contains(&format!("<iframe src=\"{url}/embed\"")), "{html}");
-    assert!(html.contains("<blockquote class=\"parley-embed-fallback\""), "{html}");
+    // A quotation that embed.js turns into the iframe: without the script the
+    // post shows once, as the quotation, never twice.
+    assert!(!html.contains("<iframe"), "{html}");
+    assert!(html.contains("<blockquote class=\"parley-embed\""), "{html}");
+    assert!(html.contains(&format!("data-parley-embed=\"{url}/embed\"")), "{html}");
+    assert!(html.contains("data-parley-width=\"400\""), "{html}");
     assert!(html.contains("St. Petersburg 100% (1 vote)") && html.contains("1 vote from 1 person"), "{html}");
     assert!(html.contains(&format!("{}/embed.js", s.public)), "{html}");
     // A frozen embed through oEmbed.
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let o = s.get(&format!("/api/oembed?url={url}%3Fas_of%3D{}", at.replace(':', "%253A")), None).await.ok();
     assert!(o["html"].as_str().unwrap_or_default().contains("/embed?as_of="), "{o}");
+    // The editor's view and theme reach the embed's address.
+    let o = s.get(&format!("/api/oembed?url={url}&view=vote&theme=dark"), None).await.ok();
+    let html = o["html"].as_str().unwrap_or_default();
+    assert!(html.contains(&format!("data-parley-embed=\"{url}/embed?view=vote&#38;theme=dark\"")), "{html}");
     // Refusals.
+    let r = s.get(&format!("/api/oembed?url={url}&theme=purple"), None).await;
+    assert_eq!(r.status, 400);
     assert_eq!(s.get(&format!("/api/oembed?url={url}&format=xml"), None).await.status, 501);
     assert_eq!(s.get("/api/oembed?url=https://elsewhere.example/@a/1", None).await.status, 404);
     assert_eq!(s.get("/api/oembed", None).await.status, 400);
@@ -856,4 +883,29 @@ async fn the_oauth_pages_share_the_design() {
     // The stylesheet it links is served.
     let css = s.http.get(format!("{}/assets/parley.css", s.url)).send().await.expect("css");
     assert_eq!(css.status().as_u16(), 200);
+}
+
+/// The status page's embed panel hands out the same code as oEmbed (a
+/// quotation embed.js turns into the frame), the iframe alone for sites that
+/// strip scripts, and the editor's choice of view and theme.
+#[tokio::test]
+async fn the_embed_panel_offers_the_editors_choices() {
+    let s = TestServer::start().await;
+    let author = s.user("embassy").await;
+    let (status_id, _) = poll_status(&s, &author, &["Vladivostok", "St. Petersburg"], json!({})).await;
+    let path = format!("/@{}/{}", author.username, status_id);
+    let mut b = Browser::new(&s);
+    let page = b.get(&path).await;
+    page.has("<details class=\"panel embed-panel\" id=\"embed\">").has("name=\"view\" value=\"results\" checked");
+    page.has(&format!("data-parley-embed=&#34;{}{path}/embed&#34;", s.public));
+    page.has(&format!("&#60;iframe src=&#34;{}{path}/embed&#34;", s.public)).has("loading=&#34;lazy&#34;");
+    let chosen = b.get(&format!("{path}?view=vote&theme=auto")).await;
+    chosen
+        .has("id=\"embed\" open")
+        .has("name=\"view\" value=\"vote\" checked")
+        .has("name=\"theme\" value=\"auto\" checked");
+    chosen.has(&format!("{path}/embed?view=vote&#38;theme=auto"));
+    assert_eq!(b.get(&format!("{path}?theme=sepia")).await.status, 422);
+    // The cite page's frozen code is the same kind of quotation, of the snapshot.
+    b.get(&format!("{path}/cite")).await.has("&#60;blockquote class=&#34;parley-embed&#34;").has("/embed?as_of=");
 }

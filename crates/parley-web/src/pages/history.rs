@@ -9,6 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use parley_app::views::StatusView;
 use parley_core::{PollId, StatusId};
 
+use super::embed::EmbedStyle;
 use super::{excerpt, parse_id, query};
 use crate::chart::{self, Chart, Row};
 use crate::format;
@@ -148,6 +149,12 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
     let at_text = format::iso_millis(at);
     let snapshot_url = p.frozen.as_ref().map(|f| f.snapshot_url.clone()).unwrap_or_default();
     let embed_path = format!("{status_path}/embed?as_of={at_text}");
+    // The frozen embed's code: the status as anyone sees it, with this poll.
+    let mut card = models::card(site, &view, None, Utc::now(), &EmbedStyle::default().poll_options());
+    card.poll = Some(p.clone());
+    let embed_code =
+        super::embed::embed_code(&ctx.state, &view, &card, &format!("{}{embed_path}", site.origin), (None, None))?
+            .snippet;
     let author = models::author(site, &view.account);
     let citation = format!(
         "{} (@{}), poll on {}, {}: \u{201c}{}\u{201d} {} Signed snapshot: {}",
@@ -173,12 +180,7 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         posted: format::long_datetime(view.status.created_at),
         ended: poll.expired.then(|| format::long_datetime(poll.poll.expires_at)),
         as_of_long: p.as_of_long.clone(),
-        embed_code: format!(
-            "<iframe src=\"{}{embed_path}\" class=\"parley-embed\" style=\"max-width: 100%; border: 0\" width=\"550\" height=\"{}\" allowfullscreen></iframe><script src=\"{}/embed.js\" async></script>",
-            site.origin,
-            super::embed::poll_height(&p) + 180,
-            site.origin
-        ),
+        embed_code,
         embed_path,
         key_url: format!("{}/.well-known/parley/snapshot-key", site.origin),
         status_path,

@@ -12,6 +12,7 @@ use parley_core::StatusId;
 use parley_core::model::ProfileField;
 
 use super::compose::ComposeModel;
+use super::embed::{EmbedStyle, EmbedTheme, EmbedView, embed_code};
 use super::{cards, excerpt, page_request, pager, parse_id, query};
 use crate::format;
 use crate::models::{self, AuthorModel, PollOptions, StatusCard};
@@ -227,15 +228,19 @@ pub struct StatusPage {
     pub focus: Option<StatusCard>,
     pub descendants: Vec<StatusCard>,
     pub reply: Option<ComposeModel>,
-    pub embed_code: String,
-    pub embed_path: String,
+    /// The embed panel: the editor's choices, and the code they give.
+    pub embed: EmbedPanel,
 }
 
-/// The HTML a site pastes to embed a status (the same as oEmbed's iframe).
-pub fn embed_code(origin: &str, path: &str, height: u32) -> String {
-    format!(
-        "<iframe src=\"{origin}{path}/embed\" class=\"parley-embed\" style=\"max-width: 100%; border: 0\" width=\"550\" height=\"{height}\" allowfullscreen></iframe><script src=\"{origin}/embed.js\" async></script>"
-    )
+/// "Embed this post": the view and theme chosen (`?view=`, `?theme=` on the
+/// status page, opening the panel), the code to paste, the iframe alone.
+pub struct EmbedPanel {
+    pub style: EmbedStyle,
+    /// The page was asked for a style: show the panel open.
+    pub open: bool,
+    pub code: String,
+    pub iframe: String,
+    pub preview_path: String,
 }
 
 /// `GET /@username/:id`: the status, the conversation around it, a reply box.
@@ -261,6 +266,7 @@ pub async fn status(
     }
     let (ancestors, descendants) = services.statuses.context(viewer, id).await?;
     let q = query(&uri);
+    let style = EmbedStyle::from_query(&q).map_err(WebError::BadRequest)?;
     let opts = PollOptions {
         results: q.checked("results"),
         choices: q.all("choices").iter().filter_map(|c| c.parse().ok()).collect(),
@@ -280,7 +286,17 @@ pub async fn status(
         c.compact = true;
         c
     });
-    let height = super::embed::estimated_height(&focus);
+    // The embed is anonymous whoever looks at this page: its code comes
+    // from the status as anyone sees it.
+    let anonymous = models::card(site, &view, None, Utc::now(), &style.poll_options());
+    let code = embed_code(&ctx.state, &view, &anonymous, &style.apply(&format!("{canonical}/embed")), (None, None))?;
+    let embed = EmbedPanel {
+        style,
+        open: q.get("view").is_some() || q.get("theme").is_some(),
+        code: code.snippet,
+        iframe: code.iframe,
+        preview_path: style.apply(&format!("{path}/embed")),
+    };
     ok(&StatusPage {
         l: Layout::new(&ctx, "", format!("{}: “{}”", focus.author.display_name, excerpt(&view.status.text, 60))),
         oembed_url: format!(
@@ -293,8 +309,7 @@ pub async fn status(
         ancestors: cards(&ctx, &ancestors),
         descendants: cards(&ctx, &descendants),
         reply,
-        embed_code: embed_code(&site.origin, &path, height),
-        embed_path: format!("{path}/embed"),
+        embed,
         focus: Some(focus),
         canonical,
     })
