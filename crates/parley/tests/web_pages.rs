@@ -843,7 +843,7 @@ async fn history_chart_and_citation() {
     let mut b = Browser::new(&s);
     let page = b.get(&format!("{path}/history")).await;
     assert_eq!(page.status, 200);
-    page.has("<svg class=\"chart\"").has("<polyline class=\"chart-line s0\"").has("<polyline class=\"chart-line s1\"");
+    page.has("<svg class=\"chart chart-wide\"").has("<svg class=\"chart chart-narrow\"").has("<polyline class=\"chart-line s0\"").has("<polyline class=\"chart-line s1\"");
     page.has("St. Petersburg</span> <strong>3 votes (75%)</strong>").has("Download CSV");
     page.has(&format!("/api/v1/parley/polls/{poll_id}/history?interval=")).has("&#38;format=csv");
     b.get(&format!("{path}/history?view=share")).await.has("Share of the votes over time").has("100%");

@@ -49,7 +49,10 @@ pub struct HistoryPage {
     pub opened: String,
     pub closing: String,
     pub share: bool,
-    pub chart: Chart,
+    /// `Votes over time` or `Share of the votes over time`.
+    pub title: &'static str,
+    /// The same chart for a desktop column and for a phone (see `chart::Frame`).
+    pub charts: [(&'static str, Chart); 2],
     pub titles: Vec<String>,
     pub rows: Vec<Row>,
     pub interval_text: String,
@@ -83,15 +86,20 @@ pub async fn page(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         )
     };
     ok(&HistoryPage {
-        l: Layout::new(&ctx, "", "Votes over time"),
+        l: Layout::new(&ctx, "", chart::title(share)),
         author: models::author(&ctx.state.site, &view.account),
-        question: excerpt(&view.status.text, 140),
+        // The whole question: a history is read and quoted for what was asked.
+        question: view.status.text.split_whitespace().collect::<Vec<_>>().join(" "),
         history_path: format!("{status_path}/history"),
         status_path,
         opened: format::long_datetime(poll.created_at),
         closing,
         share,
-        chart: chart::draw(&history, end, share),
+        title: chart::title(share),
+        charts: [
+            ("chart-wide", chart::draw(&history, end, share, chart::WIDE)),
+            ("chart-narrow", chart::draw(&history, end, share, chart::NARROW)),
+        ],
         titles: poll.options.clone(),
         rows: chart::rows(&history, end),
         interval_text: chart::interval_words(interval).replace('-', " "),
