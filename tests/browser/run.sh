@@ -61,6 +61,8 @@ echo "== browser: parley is serving $URL"
 
 # ---- tests ----------------------------------------------------------------
 export PARLEY_URL="$URL"
+# For tests that act as the operator (`parley admin …` on the same data directory).
+export PARLEY_TEST_BIN="$BIN" PARLEY_TEST_DATA_DIR="$DATA_DIR/db"
 export SCREENSHOT_DIR="$ROOT/target/screenshots"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$HERE"

@@ -18,8 +18,12 @@ use crate::format;
 pub struct AuthorModel {
     pub username: String,
     pub display_name: String,
-    /// `user@domain`
+    /// `user@domain`: the whole address, for other sites (embeds, citations)
+    /// and the profile, where a person reads it to follow from elsewhere.
+    /// Pages of this site show local accounts as `@user`, as Mastodon does.
     pub acct: String,
+    /// This site's domain (`parley.example`), for breaking `acct` at its `@`.
+    pub domain: String,
     /// `/@user`
     pub path: String,
     /// The monogram shown in place of an avatar.
@@ -38,6 +42,7 @@ pub fn author(site: &Site, a: &Account) -> AuthorModel {
     let hue = (a.username.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 8) as u8;
     AuthorModel {
         acct: format!("{}@{}", a.username, site.domain),
+        domain: site.domain.clone(),
         path: format!("/@{}", a.username),
         username: a.username.clone(),
         display_name: name,

@@ -523,7 +523,18 @@ async fn profiles_show_the_organisation_and_follow_by_form() {
     let mut b = Browser::new(&s);
     let page = b.get("/@RusEmbUSA").await;
     assert_eq!(page.status, 200);
-    page.has("Official account: </span>Embassy of the Russian Federation in the USA").has("Russia in USA &#60;b&#62;");
+    page.has("Official account: </span><span class=\"badge-org\">Embassy of the Russian Federation in the USA</span>");
+    page.has("Russia in USA &#60;b&#62;");
+    // The seal explains itself on a click (a <details>, no script needed).
+    page.has("<details class=\"badge\">").has("This server's administrators set it");
+    // The profile gives the whole address, breakable at its @; a post's byline gives @user.
+    page.has(&format!("@RusEmbUSA<wbr>@{}", s.public.trim_start_matches("http://")));
+    let plain = s.user("plain").await;
+    let status = s.post_text(&plain, "A statement.", "public").await;
+    let byline = b.get(&format!("/@{}/{status}", plain.username)).await;
+    byline
+        .has(&format!("<span class=\"acct\" title=\"@{}@", plain.username))
+        .has(&format!(">@{}</span>", plain.username));
     page.has("Sign in to follow");
     b.sign_up("follower").await;
     let page = b.get("/@RusEmbUSA").await;
@@ -843,7 +854,10 @@ async fn history_chart_and_citation() {
     let mut b = Browser::new(&s);
     let page = b.get(&format!("{path}/history")).await;
     assert_eq!(page.status, 200);
-    page.has("<svg class=\"chart chart-wide\"").has("<svg class=\"chart chart-narrow\"").has("<polyline class=\"chart-line s0\"").has("<polyline class=\"chart-line s1\"");
+    page.has("<svg class=\"chart chart-wide\"")
+        .has("<svg class=\"chart chart-narrow\"")
+        .has("<polyline class=\"chart-line s0\"")
+        .has("<polyline class=\"chart-line s1\"");
     page.has("St. Petersburg</span> <strong>3 votes (75%)</strong>").has("Download CSV");
     page.has(&format!("/api/v1/parley/polls/{poll_id}/history?interval=")).has("&#38;format=csv");
     b.get(&format!("{path}/history?view=share")).await.has("Share of the votes over time").has("100%");
