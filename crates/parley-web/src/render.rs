@@ -282,6 +282,9 @@ mod tests {
             readable(&AppError::validation("Validation failed: You have already voted on this poll")),
             "You have already voted on this poll."
         );
-        assert_eq!(readable(&AppError::Forbidden("Invalid email or password.".into())), "Invalid email or password.");
+        assert_eq!(
+            readable(&AppError::Forbidden("Invalid e-mail address, username or password.".into())),
+            "Invalid e-mail address, username or password."
+        );
     }
 }

@@ -220,7 +220,7 @@ async fn sign_up_sign_in_and_sign_out_with_a_session_cookie() {
 
     let wrong = b.sign_in("webuser", "not the password").await;
     assert_eq!(wrong.status, 401);
-    wrong.has("Invalid email or password.").has("value=\"webuser\"");
+    wrong.has("Invalid e-mail address, username or password.").has("value=\"webuser\"");
     let right = b.sign_in("webuser@example.org", "correct horse battery").await;
     assert_eq!((right.status, right.location()), (303, "/home"));
     let cookie = right.set_cookies().into_iter().find(|c| c.starts_with("parley_session=")).expect("session");
@@ -256,6 +256,11 @@ async fn sign_up_explains_what_is_wrong() {
         .await;
     assert_eq!(r.status, 422);
     r.has("must contain only letters, numbers and underscores").has("value=\"x@example.org\"");
+    // Said once, under its field; above the form only how many need attention.
+    assert_eq!(r.body.matches("must contain only letters").count(), 1, "{}", r.body);
+    r.has("Please correct the field marked below.");
+    // The agreement stays ticked, and the rules it agrees to are a link.
+    r.has("name=\"agreement\" value=\"1\" required checked").has("<a href=\"/about#rules\"");
     let r = b
         .post(
             "/auth/sign_up",
@@ -268,7 +273,37 @@ async fn sign_up_explains_what_is_wrong() {
         )
         .await;
     assert_eq!(r.status, 422);
-    r.has("The two passwords differ.");
+    // The mismatch is said under the repetition, not under the password.
+    let under_repeat = between(&r.body, "id=\"password_confirmation\"", "name=\"agreement\"").expect("repeat field");
+    assert!(under_repeat.contains("This is not the same as the password above."), "{under_repeat}");
+    assert!(!r.body.contains("id=\"password-error\""), "{}", r.body);
+    // Not agreeing is said under the box.
+    let r = b
+        .post(
+            "/auth/sign_up",
+            &[
+                ("username", "ok"),
+                ("email", "ok@example.org"),
+                ("password", "abcdefgh1"),
+                ("password_confirmation", "abcdefgh1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    r.has("id=\"agreement-error\"").has("Please agree to the rules");
+    // The rules are on the about page, where the link points.
+    b.get("/about").await.has("id=\"rules\"");
+}
+
+#[tokio::test]
+async fn sign_in_says_what_it_accepts_and_whom_to_ask_for_a_new_password() {
+    let s = TestServer::start().await;
+    let mut b = Browser::new(&s);
+    let page = b.get("/auth/sign_in").await;
+    page.has("Forgot your password?").has("href=\"/about#contact\"");
+    let r = b.post("/auth/sign_in", &[("login", "nobody"), ("password", "wrong password")]).await;
+    assert_eq!(r.status, 401);
+    r.has("Invalid e-mail address, username or password.");
 }
 
 #[tokio::test]

@@ -24,6 +24,9 @@ pub struct SignInPage {
     pub login: String,
     pub next: String,
     pub error: Option<String>,
+    /// Whom to ask for a new password (the operator's published address;
+    /// empty when none): only administrators reset passwords here.
+    pub contact_email: String,
 }
 
 #[derive(Template)]
@@ -62,7 +65,13 @@ pub async fn sign_in_page(ctx: Ctx, uri: Uri) -> WebResult {
     if ctx.me().is_some() {
         return Ok(see_other(if next.is_empty() { "/home" } else { &next }));
     }
-    ok(&SignInPage { l: Layout::new(&ctx, "sign_in", "Sign in"), login: String::new(), next, error: None })
+    ok(&SignInPage {
+        l: Layout::new(&ctx, "sign_in", "Sign in"),
+        login: String::new(),
+        next,
+        error: None,
+        contact_email: ctx.services().settings().contact_email.clone(),
+    })
 }
 
 /// `POST /auth/sign_in`
@@ -78,6 +87,7 @@ pub async fn sign_in(Post(ctx, form): Post) -> WebResult {
                 login: login.clone(),
                 next: next.clone(),
                 error: Some(message),
+                contact_email: services.settings().contact_email.clone(),
             },
         )
     };
@@ -106,6 +116,34 @@ pub struct SignUpPage {
     pub username_error: Option<String>,
     pub email_error: Option<String>,
     pub password_error: Option<String>,
+    /// Under "Repeat the password", where the mismatch is.
+    pub confirmation_error: Option<String>,
+    /// The agreement was ticked: it stays ticked when the form comes back.
+    pub agreed: bool,
+    pub agreement_error: Option<String>,
+}
+
+impl SignUpPage {
+    /// The message above the form: the fields' own errors are under each
+    /// field, so above it only says how many need attention (never the same
+    /// words twice); an error of no field is said in full.
+    fn summarise(&mut self, whole_form: Option<String>) {
+        let marked = [
+            &self.username_error,
+            &self.email_error,
+            &self.password_error,
+            &self.confirmation_error,
+            &self.agreement_error,
+        ]
+        .iter()
+        .filter(|e| e.is_some())
+        .count();
+        self.error = match marked {
+            0 => whole_form,
+            1 => Some("Please correct the field marked below.".into()),
+            n => Some(format!("Please correct the {n} fields marked below.")),
+        };
+    }
 }
 
 fn sign_up_page_for(ctx: &Ctx, form: &FormData) -> SignUpPage {
@@ -122,6 +160,9 @@ fn sign_up_page_for(ctx: &Ctx, form: &FormData) -> SignUpPage {
         username_error: None,
         email_error: None,
         password_error: None,
+        confirmation_error: None,
+        agreed: form.checked("agreement"),
+        agreement_error: None,
     }
 }
 
@@ -139,8 +180,8 @@ pub async fn sign_up(Post(ctx, form): Post) -> WebResult {
     let mut p = sign_up_page_for(&ctx, &form);
     let password = form.text("password");
     if password != form.text("password_confirmation") {
-        p.password_error = Some("and its repetition differ".into());
-        p.error = Some("The two passwords differ.".into());
+        p.confirmation_error = Some("This is not the same as the password above.".into());
+        p.summarise(None);
         return page(StatusCode::UNPROCESSABLE_ENTITY, &p);
     }
     let registration = Registration {
@@ -162,15 +203,22 @@ pub async fn sign_up(Post(ctx, form): Post) -> WebResult {
             Ok(signed_in(&ctx.state.site, &token, &next))
         }
         Err(AppError::FieldValidation { message, details }) => {
+            let mut unplaced = false;
             for (field, _, description) in details {
                 match field.as_str() {
-                    "username" => p.username_error = Some(description),
-                    "email" => p.email_error = Some(description),
-                    "password" => p.password_error = Some(description),
-                    _ => {}
+                    "username" => p.username_error = Some(format!("Username {description}")),
+                    "email" => p.email_error = Some(format!("E-mail {description}")),
+                    "password" => p.password_error = Some(format!("Password {description}")),
+                    "agreement" => p.agreement_error = Some("Please agree to the rules to create an account.".into()),
+                    _ => unplaced = true,
                 }
             }
-            p.error = Some(readable(&AppError::Validation(message)));
+            // A detail of no field shown here: the whole message says it.
+            let whole = readable(&AppError::Validation(message));
+            p.summarise(Some(whole.clone()));
+            if unplaced {
+                p.error = Some(whole);
+            }
             page(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
         Err(AppError::Internal(detail)) => Err(WebError::Internal(detail)),
