@@ -351,6 +351,8 @@ pub struct StatusCard {
     pub visibility: &'static str,
     pub visibility_label: &'static str,
     pub reply_to_path: Option<String>,
+    /// "In reply to @user", "Continues a thread" (empty unless a reply).
+    pub reply_to_label: String,
     pub replies_count: i64,
     pub reblogs_count: i64,
     pub favourites_count: i64,
@@ -388,8 +390,19 @@ pub fn card(
     let s = &shown.status;
     let author = author(site, &shown.account);
     let path = format!("/@{}/{}", shown.account.username, s.id);
-    // The parent's author is not loaded here: `/statuses/:id` redirects to its page.
+    // The parent itself is not loaded here: `/statuses/:id` redirects to its
+    // page. Its author is named when known: the author themself (a thread),
+    // or an account the reply mentions (as clients mention whom they answer).
     let reply_to_path = s.in_reply_to_id.map(|id| format!("/statuses/{id}"));
+    let reply_to_label = s.in_reply_to_id.map(|_| match s.in_reply_to_account_id {
+        Some(id) if id == shown.account.id => "Continues a thread".to_string(),
+        Some(id) => shown
+            .mentions
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| "In reply to an earlier post".to_string(), |m| format!("In reply to @{}", m.username)),
+        None => "In reply to an earlier post".to_string(),
+    });
     StatusCard {
         id: s.id.to_string(),
         dom_id: format!("s-{}", view.status.id),
@@ -405,6 +418,7 @@ pub fn card(
         visibility: s.visibility.as_str(),
         visibility_label: visibility_label(s.visibility),
         reply_to_path,
+        reply_to_label: reply_to_label.unwrap_or_default(),
         replies_count: s.replies_count,
         reblogs_count: s.reblogs_count,
         favourites_count: s.favourites_count,
