@@ -661,6 +661,18 @@ async fn favourite_boost_and_delete_by_form() {
     page.has("action=\"/statuses/")
         .has(&format!("/statuses/{id}/unfavourite"))
         .has(&format!("/statuses/{id}/unreblog"));
+    // The page's script asks for JSON and gets the marks as they are now.
+    let csrf = b.cookies.get("parley_csrf").cloned().unwrap_or_default();
+    let req = s
+        .http
+        .post(format!("{}/statuses/{id}/unfavourite", s.url))
+        .form(&[("csrf", csrf.as_str()), ("back", path.as_str())])
+        .header("origin", s.url.clone())
+        .header("accept", "application/json");
+    let r = b.send(req).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let marks: Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(marks, json!({"favourited": false, "favourites_count": 0, "reblogged": true, "reblogs_count": 1}));
     // Someone else's post cannot be deleted.
     let r = b.post(&format!("/statuses/{id}/delete"), &[("back", &path)]).await;
     assert_eq!(r.status, 403);
