@@ -694,7 +694,24 @@ async fn notifications_and_settings() {
     let erin_id = s.get("/api/v1/accounts/lookup?acct=erin", None).await.ok()["id"].as_str().expect("id").to_string();
     let frank = s.user("frank").await;
     s.post(&format!("/api/v1/accounts/{erin_id}/follow"), Some(&frank.token), Value::Null).await.ok();
-    b.get("/notifications").await.has(&format!(">{}</a> followed you", frank.username));
+    // Before looking: the header counts the follow as unread.
+    b.get("/settings").await.has("<span class=\"nav-count\">1<span class=\"visually-hidden\"> unread</span>");
+    let page = b.get("/notifications").await;
+    page.has(&format!(">{}</a> followed you", frank.username));
+    // Its kind is named beside its icon, it is marked new, and Erin may follow back.
+    page.has("notification-follow notification-unread").has("New follower, new: </span>");
+    page.has(&format!("action=\"/accounts/{}/follow\"", frank.id)).has("Follow back");
+    // Seen now: the marker moved, the header counts nothing, the mark is gone.
+    // (The session cookie is an access token of the web app.)
+    let session = b.cookies.get("parley_session").cloned().expect("session");
+    let unread = s.get("/api/v1/notifications/unread_count", Some(&session)).await.ok();
+    assert_eq!(unread["count"], 0);
+    let again = b.get("/notifications").await;
+    again.lacks("nav-count").lacks("notification-unread");
+    // Following back takes the button away.
+    let r = b.post(&format!("/accounts/{}/follow", frank.id), &[("back", "/notifications")]).await;
+    assert_eq!(r.status, 303);
+    b.get("/notifications").await.lacks("Follow back");
 
     let settings = b.get("/settings").await;
     settings.has("Display name").has("name=\"field_name\"").has("Current password");

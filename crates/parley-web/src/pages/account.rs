@@ -9,7 +9,8 @@ use chrono::Utc;
 use parley_app::AppError;
 use parley_app::accounts::{MAX_DISPLAY_NAME, MAX_NOTE, ProfileChanges};
 use parley_app::auth::Registration;
-use parley_core::model::{Account, NotificationKind, ProfileField};
+use parley_core::AccountId;
+use parley_core::model::{Account, MarkerTimeline, NotificationKind, ProfileField};
 
 use super::{cards, query};
 use crate::format;
@@ -243,6 +244,12 @@ pub async fn sign_out(Post(ctx, _form): Post) -> WebResult {
 
 pub struct NotificationItem {
     pub kind: &'static str,
+    /// The kind in words, for the icon's text alternative.
+    pub kind_label: &'static str,
+    /// Newer than the read marker was when the page was asked for.
+    pub unread: bool,
+    /// A follow by someone the viewer does not follow (nor asked to).
+    pub follow_back: bool,
     pub from: AuthorModel,
     pub from_id: String,
     /// A follow request still waiting for an answer.
@@ -289,6 +296,25 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
         .into_iter()
         .map(|(_, a)| a.id)
         .collect();
+    // What was unread until now is marked on the page; the page's newest
+    // becomes read (as Mastodon's web app does when it shows them).
+    let markers = &ctx.services().markers;
+    let read_until = markers.get(me.id, &[MarkerTimeline::Notifications]).await?.pop().map_or(0, |m| m.last_read_id);
+    let newest = views.first().map(|n| n.notification.id.0).filter(|id| *id > read_until);
+    if let (Some(newest), None) = (newest, page_req.max_id) {
+        markers.save(me.id, vec![(MarkerTimeline::Notifications, newest)]).await?;
+    }
+    let followers: Vec<AccountId> =
+        views.iter().filter(|n| n.notification.kind == NotificationKind::Follow).map(|n| n.account.id).collect();
+    let not_followed: Vec<AccountId> = ctx
+        .services()
+        .accounts
+        .relationships(me.id, &followers)
+        .await?
+        .into_iter()
+        .filter(|(_, r)| !r.following && !r.requested)
+        .map(|(id, _)| id)
+        .collect();
     let now = Utc::now();
     let older = (views.len() >= page_req.limit)
         .then(|| views.last())
@@ -302,6 +328,11 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
             let t = n.notification.created_at;
             NotificationItem {
                 kind: n.notification.kind.as_str(),
+                kind_label: kind_label(n.notification.kind),
+                unread: n.notification.id.0 > read_until,
+                follow_back: n.notification.kind == NotificationKind::Follow
+                    && not_followed.contains(&n.account.id)
+                    && n.account.id != me.id,
                 from: models::author(&ctx.state.site, &n.account),
                 from_id: n.account.id.to_string(),
                 pending_request: n.notification.kind == NotificationKind::FollowRequest
@@ -314,7 +345,26 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
             }
         })
         .collect();
-    ok(&NotificationsPage { l: Layout::new(&ctx, "notifications", "Notifications"), items, older })
+    let mut l = Layout::new(&ctx, "notifications", "Notifications");
+    // Read now: the header no longer counts them.
+    if page_req.max_id.is_none() {
+        l.unread = String::new();
+    }
+    ok(&NotificationsPage { l, items, older })
+}
+
+/// A notification's kind in words.
+fn kind_label(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Mention => "Mention",
+        NotificationKind::Status => "New post",
+        NotificationKind::Reblog => "Boost",
+        NotificationKind::Follow => "New follower",
+        NotificationKind::FollowRequest => "Follow request",
+        NotificationKind::Favourite => "Favourite",
+        NotificationKind::Poll => "Poll ended",
+        NotificationKind::Update => "Edited post",
+    }
 }
 
 #[derive(Template)]
