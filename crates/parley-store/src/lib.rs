@@ -181,6 +181,12 @@ pub trait Store: Send + Sync + 'static {
         targets: &[AccountId],
         limit: usize,
     ) -> Result<Vec<(AccountId, Vec<AccountId>)>>;
+    /// Accounts to suggest `viewer` follow, at most `limit`: shown ones, not
+    /// `viewer`, none they follow, asked to follow, block, are blocked by,
+    /// mute or dismissed; official accounts first, then the most followed.
+    async fn suggest_accounts(&self, viewer: AccountId, limit: usize) -> Result<Vec<(AccountId, SuggestionSource)>>;
+    /// `viewer` no longer wants `target` suggested.
+    async fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId) -> Result<()>;
     /// Whom `account` blocks, newest block first: (cursor, account).
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Whom `account` mutes, newest mute first.

@@ -434,3 +434,12 @@ pub struct FilterChange {
     pub keywords: Vec<KeywordChange>,
     pub statuses: Vec<FilteredStatusChange>,
 }
+
+/// Why an account is suggested (Mastodon's `sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionSource {
+    /// An official (organisation) account: Mastodon's `featured`.
+    Featured,
+    /// Among the most followed: `most_followed`.
+    MostFollowed,
+}

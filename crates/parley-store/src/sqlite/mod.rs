@@ -26,6 +26,7 @@ mod rows;
 mod scheduled;
 mod social;
 mod statuses;
+mod suggestions;
 mod timelines;
 mod visibility;
 pub mod writer;
@@ -82,6 +83,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/sqlite/0016_scheduled_statuses.sql")),
     (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
+    (19, include_str!("../../migrations/sqlite/0019_suggestions.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -734,6 +736,12 @@ impl Store for SqliteStore {
             targets.iter().map(|t| Ok((*t, social::familiar_followers(c, viewer, *t, limit)?))).collect()
         })
         .await
+    }
+    async fn suggest_accounts(&self, viewer: AccountId, limit: usize) -> Result<Vec<(AccountId, SuggestionSource)>> {
+        self.read(move |c| suggestions::suggest(c, viewer, limit)).await
+    }
+    async fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, _| suggestions::dismiss(c, viewer, target)).await
     }
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| social::blocks_of(c, account, page)).await
