@@ -52,6 +52,9 @@ pub struct AccountSpec {
     pub organisation: Option<String>,
     pub approved: bool,
     pub display_name: Option<String>,
+    /// When the account joined; now unless given (the demo's story accounts
+    /// joined before the 2018 posts they make).
+    pub joined: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone)]
@@ -395,7 +398,7 @@ impl AccountService {
                 role: spec.role,
                 organisation: spec.organisation,
                 approved: spec.approved,
-                created_at: None,
+                created_at: spec.joined,
             })
             .await?)
     }

@@ -542,6 +542,7 @@ impl AuthService {
                 organisation: None,
                 approved,
                 display_name: None,
+                joined: None,
             })
             .await?;
         let token = self

@@ -49,6 +49,7 @@ pub async fn create(services: &Services, args: CreateArgs) -> anyhow::Result<()>
             organisation: args.organisation,
             approved: true,
             display_name: None,
+            joined: None,
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -51,7 +51,8 @@ async fn official_accounts_come_first_then_the_most_followed() {
     assert_eq!((first["source"].as_str(), first["sources"][0].as_str()), (Some("staff"), Some("featured")));
     assert_eq!(v2[1]["account"]["id"], popular.id.as_str());
     assert_eq!(v2[1]["sources"][0], "most_followed");
-    let suggested: Vec<&str> = v2.as_array().expect("list").iter().filter_map(|x| x["account"]["id"].as_str()).collect();
+    let suggested: Vec<&str> =
+        v2.as_array().expect("list").iter().filter_map(|x| x["account"]["id"].as_str()).collect();
     for not in [&viewer, &followed, &blocker, &muted, &blocked] {
         assert!(!suggested.contains(&not.id.as_str()), "{} suggested: {v2}", not.username);
     }

@@ -552,6 +552,7 @@ async fn profiles_show_the_organisation_and_follow_by_form() {
             organisation: Some("Embassy of the Russian Federation in the USA".into()),
             approved: true,
             display_name: Some("Russia in USA <b>".into()),
+            joined: None,
         })
         .await
         .expect("account");
@@ -986,4 +987,36 @@ async fn the_embed_panel_offers_the_editors_choices() {
     assert_eq!(b.get(&format!("{path}?theme=sepia")).await.status, 422);
     // The cite page's frozen code is the same kind of quotation, of the snapshot.
     b.get(&format!("{path}/cite")).await.has("&#60;blockquote class=&#34;parley-embed&#34;").has("/embed?as_of=");
+}
+
+/// A new account's empty home timeline offers people to follow, official
+/// accounts first, and links to the public timeline.
+#[tokio::test]
+async fn an_empty_home_offers_people_to_follow() {
+    let s = TestServer::start().await;
+    let reporter = s.user("reporter").await;
+    let embassy = s.user("embassy").await;
+    s.running
+        .services
+        .accounts
+        .admin_update(
+            embassy.id.parse().expect("id"),
+            parley_app::AdminUpdate { organisation: Some(Some("Embassy of Somewhere".into())), ..Default::default() },
+        )
+        .await
+        .expect("organisation");
+    s.post_text(&embassy, "A statement from the embassy.", "public").await;
+    let mut b = Browser::new(&s);
+    b.sign_up("newcomer").await;
+    let home = b.get("/home").await;
+    home.has("<a href=\"/\">Find people on the public timeline</a>").has("People to follow");
+    let list = between(&home.body, "class=\"suggestion-list\"", "</ul>").expect("suggestions");
+    let first = list.find(&format!("/accounts/{}/follow", embassy.id)).expect("embassy offered");
+    let second = list.find(&format!("/accounts/{}/follow", reporter.id)).expect("reporter offered");
+    assert!(first < second, "the official account comes first: {list}");
+    // Following from the list fills the home timeline and takes them off it.
+    let r = b.post(&format!("/accounts/{}/follow", embassy.id), &[("back", "/home")]).await;
+    assert_eq!(r.status, 303);
+    let home = b.get("/home").await;
+    home.has("A statement from the embassy.").lacks("People to follow");
 }

@@ -36,9 +36,23 @@ pub struct TimelinePage {
     pub compose: Option<ComposeModel>,
     pub statuses: Vec<StatusCard>,
     pub empty: String,
+    /// A place to go from the empty state: (href, words).
+    pub empty_link: Option<(String, String)>,
+    /// People to follow, offered when an empty home timeline has nothing to show.
+    pub suggestions: Vec<Suggested>,
     pub older: Option<String>,
     pub newer: Option<String>,
 }
+
+/// An account offered to follow (`AccountService::suggestions`).
+pub struct Suggested {
+    pub id: String,
+    pub author: AuthorModel,
+    pub note: String,
+}
+
+/// How many accounts an empty home timeline offers.
+const SUGGESTED: usize = 6;
 
 /// `GET /`: what this server is, and its public timeline.
 pub async fn landing(ctx: Ctx, uri: Uri) -> WebResult {
@@ -66,6 +80,8 @@ pub async fn landing(ctx: Ctx, uri: Uri) -> WebResult {
         compose: None,
         statuses: cards(&ctx, &views),
         empty: "No public posts yet.".into(),
+        empty_link: None,
+        suggestions: Vec::new(),
         older,
         newer,
     })
@@ -79,6 +95,22 @@ pub async fn home(ctx: Ctx, uri: Uri) -> WebResult {
     let (older, newer) = pager("/home", &views, &page);
     let mut compose = ComposeModel::new(&ctx);
     compose.compact = true;
+    // Nothing to show yet: offer people to follow, official accounts first.
+    let suggestions = if views.is_empty() && page.max_id.is_none() && page.min_id.is_none() {
+        ctx.services()
+            .accounts
+            .suggestions(me.id, SUGGESTED)
+            .await?
+            .iter()
+            .map(|(a, _)| Suggested {
+                id: a.id.to_string(),
+                author: models::author(&ctx.state.site, a),
+                note: excerpt(&a.note, 140),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     ok(&TimelinePage {
         l: Layout::new(&ctx, "home", "Home"),
         heading: "Home".into(),
@@ -86,7 +118,9 @@ pub async fn home(ctx: Ctx, uri: Uri) -> WebResult {
         hero: None,
         compose: Some(compose),
         statuses: cards(&ctx, &views),
-        empty: "Your home timeline shows posts by the people you follow. Find people on the public timeline.".into(),
+        empty: "Your home timeline shows posts by the people you follow.".into(),
+        empty_link: Some(("/".into(), "Find people on the public timeline".into())),
+        suggestions,
         older,
         newer,
     })
@@ -111,6 +145,8 @@ pub async fn tag(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) 
         compose: None,
         statuses: cards(&ctx, &views),
         empty: format!("No public posts tagged #{tag} yet."),
+        empty_link: None,
+        suggestions: Vec::new(),
         older,
         newer,
     })
@@ -142,6 +178,9 @@ pub struct ProfilePage {
     pub pinned: Vec<StatusCard>,
     pub statuses: Vec<StatusCard>,
     pub empty: String,
+    /// The feed's empty state (shared with timelines): never set here.
+    pub empty_link: Option<(String, String)>,
+    pub suggestions: Vec<Suggested>,
     pub older: Option<String>,
     pub newer: Option<String>,
 }
@@ -208,6 +247,8 @@ pub async fn profile(
         l: Layout::new(&ctx, "", title),
         canonical: ctx.state.site.origin.clone() + &profile.author.path,
         empty: "No posts yet.".into(),
+        empty_link: None,
+        suggestions: Vec::new(),
         pinned: cards(&ctx, &pinned),
         statuses: cards(&ctx, &views),
         older,

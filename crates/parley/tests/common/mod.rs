@@ -190,6 +190,17 @@ impl TestServer {
         self.call(Method::POST, path, token, body).await
     }
 
+    /// A `read` token for an existing account whose password is `password`
+    /// (checked as signing in checks it).
+    pub async fn token_for(&self, login: &str, password: &str) -> String {
+        let services = &self.running.services;
+        let account = services.auth.check_password(login, password).await.expect("the password signs in");
+        let app =
+            services.ctx.store.find_app_by_client_id(&self.app.client_id).await.expect("app").expect("app exists").0;
+        let scopes = parley_core::scope::Scopes::parse("read").expect("scopes");
+        services.auth.issue_user_token(&app, account.id, scopes).await.expect("token")
+    }
+
     pub async fn register_app(&self, scopes: &str, redirect_uri: &str) -> App {
         let app = self
             .post(
