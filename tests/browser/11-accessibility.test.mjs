@@ -42,7 +42,7 @@ test('no serious or critical axe violation on any kind of page', async () => {
 
   const anonymous = ['/', '/about', `/tags/${tag}`, `/@${embassy.username}`, new URL(poll.url).pathname,
     new URL(hidden.url).pathname, `${new URL(poll.url).pathname}/history`, `${new URL(poll.url).pathname}/history?view=share`,
-    `${new URL(poll.url).pathname}/cite`, `${new URL(poll.url).pathname}/embed`,
+    `${new URL(poll.url).pathname}/cite`, `${new URL(poll.url).pathname}/embed`, `/@${embassy.username}/followers`,
     `${new URL(poll.url).pathname}/embed?view=vote&theme=dark`, '/auth/sign_in', '/auth/sign_up', '/nobody-here-at-all'];
   const signedIn = ['/home', '/notifications', '/settings', '/compose', new URL(poll.url).pathname, `/@${reader.username}`];
 

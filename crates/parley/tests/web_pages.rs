@@ -1020,3 +1020,29 @@ async fn an_empty_home_offers_people_to_follow() {
     let home = b.get("/home").await;
     home.has("A statement from the embassy.").lacks("People to follow");
 }
+
+/// A profile's counts lead to the people they count.
+#[tokio::test]
+async fn profile_counts_link_to_followers_and_following() {
+    let s = TestServer::start().await;
+    let (ann, ben, cat) = (s.user("ann").await, s.user("ben").await, s.user("cat").await);
+    s.follow(&ben, &ann).await;
+    s.follow(&cat, &ann).await;
+    s.follow(&ann, &cat).await;
+    let mut b = Browser::new(&s);
+    let profile = b.get(&format!("/@{}", ann.username)).await;
+    profile.has(&format!("<a href=\"/@{}/followers\"><strong>2 followers</strong></a>", ann.username));
+    profile.has(&format!("<a href=\"/@{}/following\"><strong>1 following</strong></a>", ann.username));
+    let followers = b.get(&format!("/@{}/followers", ann.username)).await;
+    assert_eq!(followers.status, 200);
+    followers.has(&format!("People following {}", ann.username));
+    let list = between(&followers.body, "people-list", "</ul>").expect("list");
+    // Newest follow first.
+    let (c, n) = (list.find(&format!("/@{}\"", cat.username)), list.find(&format!("/@{}\"", ben.username)));
+    assert!(c.expect("cat") < n.expect("ben"), "{list}");
+    let following = b.get(&format!("/@{}/following", ann.username)).await;
+    following.has(&format!("/@{}\"", cat.username)).lacks(&format!("/@{}\"", ben.username));
+    let dan = s.user("dan").await;
+    b.get(&format!("/@{}/following", dan.username)).await.has("follows nobody yet").lacks("people-list");
+    assert_eq!(b.get("/@nobody_at_all/followers").await.status, 404);
+}

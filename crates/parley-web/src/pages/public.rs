@@ -362,3 +362,63 @@ pub async fn status_by_id(ctx: Ctx, path: Result<Path<String>, PathRejection>) -
     let view = ctx.services().statuses.get(ctx.viewer(), parse_id(&raw)?).await?;
     Ok(see_other(&format!("/@{}/{}", view.account.username, view.status.id)))
 }
+
+/// Whom an account follows, or who follows it.
+#[derive(Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage {
+    pub l: Layout,
+    pub owner: AuthorModel,
+    pub heading: String,
+    /// Followers (else whom the account follows).
+    pub followers: bool,
+    pub people: Vec<Suggested>,
+    pub empty: String,
+    pub older: Option<String>,
+}
+
+/// `GET /@username/followers`: newest follow first.
+pub async fn followers(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) -> WebResult<Response> {
+    people(ctx, uri, path, true).await
+}
+
+/// `GET /@username/following`: newest follow first.
+pub async fn following(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) -> WebResult<Response> {
+    people(ctx, uri, path, false).await
+}
+
+async fn people(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>, followers: bool) -> WebResult<Response> {
+    let handle = path.map(|Path(h)| h).unwrap_or_default();
+    let kind = if followers { "followers" } else { "following" };
+    let username = username_of(&handle).ok_or(WebError::NotFound)?;
+    let services = ctx.services();
+    let account = services.accounts.lookup(username).await?;
+    if account.username != username {
+        return Ok(see_other(&format!("/@{}/{kind}", account.username)));
+    }
+    let page = page_request(&query(&uri));
+    let found = if followers {
+        services.accounts.followers(account.id, page).await?
+    } else {
+        services.accounts.following(account.id, page).await?
+    };
+    let owner = models::author(&ctx.state.site, &account);
+    let older = (found.len() >= page.limit)
+        .then(|| found.last())
+        .flatten()
+        .map(|(cursor, _)| format!("{}/{kind}?max_id={cursor}", owner.path));
+    let people = found
+        .iter()
+        .map(|(_, a)| Suggested {
+            id: a.id.to_string(),
+            author: models::author(&ctx.state.site, a),
+            note: excerpt(&a.note, 140),
+        })
+        .collect();
+    let (heading, empty) = if followers {
+        (format!("People following {}", owner.display_name), format!("Nobody follows {} yet.", owner.display_name))
+    } else {
+        (format!("People {} follows", owner.display_name), format!("{} follows nobody yet.", owner.display_name))
+    };
+    ok(&PeoplePage { l: Layout::new(&ctx, "", heading.clone()), owner, heading, followers, people, empty, older })
+}
