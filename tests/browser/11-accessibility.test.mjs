@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
-import { BASE, apiPoll, apiUser, apiVote, launch, session, signIn, uniqueName } from './lib.mjs';
+import { BASE, apiPoll, apiUser, apiVote, launch, screenshot, session, signIn, uniqueName } from './lib.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let browser;
@@ -52,14 +52,18 @@ test('no serious or critical axe violation on any kind of page', async () => {
       // Our CSP forbids injected scripts; the test's axe is let in, nothing else changes.
       const context = await session(browser, { viewport, colorScheme, bypassCSP: true });
       const page = await context.newPage();
-      for (const path of anonymous) {
+      // Every page kind at both sizes, kept as the run's artefacts (target/screenshots/pages).
+      const shot = (kind) => colorScheme === 'light' && screenshot(page, `pages/${size}-${kind}`);
+      for (const [i, path] of anonymous.entries()) {
         await page.goto(`${BASE}${path}`);
         for (const v of await violations(page)) found.push(`${size} ${colorScheme} ${path}: ${v}`);
+        await shot(`${String(i).padStart(2, '0')}-${path.split('?')[0].split('/').filter(Boolean).slice(-1)[0] || 'landing'}`);
       }
       await signIn(page, reader.username);
-      for (const path of signedIn) {
+      for (const [i, path] of signedIn.entries()) {
         await page.goto(`${BASE}${path}`);
         for (const v of await violations(page)) found.push(`${size} ${colorScheme} signed in ${path}: ${v}`);
+        await shot(`signed-in-${i}-${path.split('/').filter(Boolean).slice(-1)[0]}`);
       }
       await context.close();
     }
