@@ -12,16 +12,22 @@
 //! SQLite store's, in `crate::derived`.
 
 mod accounts;
+mod bookmarks;
+mod bulk;
 mod changelog;
 mod check;
 mod constraints;
 mod conversations;
+mod filters;
 mod home;
+mod lists;
+mod markers;
 mod notifications;
 mod oauth;
 mod polls;
 mod routes;
 mod rows;
+mod scheduled;
 mod social;
 mod statuses;
 pub mod testing;

@@ -1,6 +1,5 @@
 //! [`Store`] for [`PgStore`]: each method routed to its module's function,
-//! as a read on a pooled connection or a [`PgStore::write`]. Which methods
-//! are not on PostgreSQL yet is said by [`not_yet`], in one place.
+//! as a read on a pooled connection or a [`PgStore::write`].
 
 use std::sync::Arc;
 
@@ -15,17 +14,12 @@ use parley_core::page::PageRequest;
 use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
 
 use super::{
-    PgStore, accounts, changelog, check, conversations, home, notifications, oauth, polls, social, statuses, timelines,
+    PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, lists, markers, notifications,
+    oauth, polls, scheduled, social, statuses, timelines,
 };
 use crate::changes::{ChangeListener, ChangeRecord};
 use crate::types::*;
-use crate::{Result, Store, StoreError};
-
-/// A method the PostgreSQL store does not implement yet: a clear error,
-/// never a wrong answer (the list is in docs/development.md).
-fn not_yet<T>(method: &str) -> Result<T> {
-    Err(StoreError::Backend(format!("{method} is not implemented on PostgreSQL yet")))
-}
+use crate::{Result, Store};
 
 #[async_trait]
 impl Store for PgStore {
@@ -157,14 +151,14 @@ impl Store for PgStore {
     async fn unfavourite(&self, account: AccountId, status: StatusId) -> Result<bool> {
         self.write(move |w| Box::pin(statuses::unfavourite(w, account, status))).await
     }
-    async fn bookmark(&self, _account: AccountId, _status: StatusId) -> Result<bool> {
-        not_yet("bookmark")
+    async fn bookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |w| Box::pin(bookmarks::bookmark(w, account, status))).await
     }
-    async fn unbookmark(&self, _account: AccountId, _status: StatusId) -> Result<bool> {
-        not_yet("unbookmark")
+    async fn unbookmark(&self, account: AccountId, status: StatusId) -> Result<bool> {
+        self.write(move |w| Box::pin(bookmarks::unbookmark(w, account, status))).await
     }
-    async fn bookmarks_of(&self, _account: AccountId, _page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
-        not_yet("bookmarks_of")
+    async fn bookmarks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, StatusId)>> {
+        bookmarks::bookmarks_of(&mut *self.conn().await?, account, page).await
     }
     async fn reblog(&self, new: NewReblog) -> Result<Status> {
         self.write(move |w| Box::pin(statuses::reblog(w, new))).await
@@ -387,11 +381,11 @@ impl Store for PgStore {
         self.write(move |w| Box::pin(async move { notifications::insert_all(w, &notes).await })).await
     }
 
-    async fn find_markers(&self, _account: AccountId, _timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
-        not_yet("find_markers")
+    async fn find_markers(&self, account: AccountId, timelines: &[MarkerTimeline]) -> Result<Vec<Marker>> {
+        markers::find(&mut *self.conn().await?, account, timelines).await
     }
-    async fn save_markers(&self, _account: AccountId, _positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>> {
-        not_yet("save_markers")
+    async fn save_markers(&self, account: AccountId, positions: Vec<(MarkerTimeline, i64)>) -> Result<Vec<Marker>> {
+        self.write(move |w| Box::pin(async move { markers::save(w.c(), account, &positions).await })).await
     }
 
     async fn conversations_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ConversationEntry>> {
@@ -409,101 +403,103 @@ impl Store for PgStore {
 
     async fn schedule_status(
         &self,
-        _account: AccountId,
-        _at: DateTime<Utc>,
-        _params: ScheduledParams,
+        account: AccountId,
+        at: DateTime<Utc>,
+        params: ScheduledParams,
     ) -> Result<ScheduledStatus> {
-        not_yet("schedule_status")
+        self.write(move |w| Box::pin(async move { scheduled::schedule(w, account, at, &params).await })).await
     }
     async fn find_scheduled_status(
         &self,
-        _account: AccountId,
-        _id: ScheduledStatusId,
+        account: AccountId,
+        id: ScheduledStatusId,
     ) -> Result<Option<ScheduledStatus>> {
-        not_yet("find_scheduled_status")
+        scheduled::find(&mut *self.conn().await?, account, id).await
     }
-    async fn scheduled_statuses_of(&self, _account: AccountId, _page: PageRequest) -> Result<Vec<ScheduledStatus>> {
-        not_yet("scheduled_statuses_of")
+    async fn scheduled_statuses_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<ScheduledStatus>> {
+        scheduled::list(&mut *self.conn().await?, account, page).await
     }
     async fn reschedule_status(
         &self,
-        _account: AccountId,
-        _id: ScheduledStatusId,
-        _at: DateTime<Utc>,
+        account: AccountId,
+        id: ScheduledStatusId,
+        at: DateTime<Utc>,
     ) -> Result<ScheduledStatus> {
-        not_yet("reschedule_status")
+        self.write(move |w| Box::pin(scheduled::reschedule(w, account, id, at))).await
     }
-    async fn cancel_scheduled_status(&self, _account: AccountId, _id: ScheduledStatusId) -> Result<bool> {
-        not_yet("cancel_scheduled_status")
+    async fn cancel_scheduled_status(&self, account: AccountId, id: ScheduledStatusId) -> Result<bool> {
+        self.write(move |w| Box::pin(scheduled::cancel(w, account, id))).await
     }
-    async fn due_scheduled_statuses(&self, _now: DateTime<Utc>, _limit: usize) -> Result<Vec<ScheduledStatus>> {
-        not_yet("due_scheduled_statuses")
+    async fn due_scheduled_statuses(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<ScheduledStatus>> {
+        scheduled::due(&mut *self.conn().await?, now, limit).await
     }
     async fn next_scheduled_time(&self) -> Result<Option<DateTime<Utc>>> {
-        not_yet("next_scheduled_time")
+        scheduled::next_time(&mut *self.conn().await?).await
     }
-    async fn publish_scheduled_status(&self, _id: ScheduledStatusId, _new: NewStatus) -> Result<Option<Status>> {
-        not_yet("publish_scheduled_status")
-    }
-
-    async fn create_list(&self, _owner: AccountId, _fields: ListFields) -> Result<List> {
-        not_yet("create_list")
-    }
-    async fn find_list(&self, _owner: AccountId, _id: ListId) -> Result<Option<List>> {
-        not_yet("find_list")
-    }
-    async fn lists_of(&self, _owner: AccountId) -> Result<Vec<List>> {
-        not_yet("lists_of")
-    }
-    async fn lists_with_member(&self, _owner: AccountId, _member: AccountId) -> Result<Vec<List>> {
-        not_yet("lists_with_member")
-    }
-    async fn update_list(&self, _owner: AccountId, _id: ListId, _fields: ListFields) -> Result<List> {
-        not_yet("update_list")
-    }
-    async fn delete_list(&self, _owner: AccountId, _id: ListId) -> Result<bool> {
-        not_yet("delete_list")
-    }
-    async fn add_list_members(&self, _owner: AccountId, _id: ListId, _members: Vec<AccountId>) -> Result<()> {
-        not_yet("add_list_members")
-    }
-    async fn remove_list_members(&self, _owner: AccountId, _id: ListId, _members: Vec<AccountId>) -> Result<()> {
-        not_yet("remove_list_members")
-    }
-    async fn list_members(&self, _owner: AccountId, _id: ListId, _page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
-        not_yet("list_members")
-    }
-    async fn exclusive_list_members(&self, _owner: AccountId) -> Result<Vec<AccountId>> {
-        not_yet("exclusive_list_members")
-    }
-    async fn list_timeline(&self, _list: List, _page: PageRequest) -> Result<Vec<Arc<Status>>> {
-        not_yet("list_timeline")
-    }
-    async fn list_has_status(&self, _list: List, _status: StatusId) -> Result<bool> {
-        not_yet("list_has_status")
+    async fn publish_scheduled_status(&self, id: ScheduledStatusId, new: NewStatus) -> Result<Option<Status>> {
+        self.write(move |w| Box::pin(scheduled::publish(w, id, new))).await
     }
 
-    async fn filters_of(&self, _account: AccountId) -> Result<Vec<parley_core::filters::Filter>> {
-        not_yet("filters_of")
+    async fn create_list(&self, owner: AccountId, fields: ListFields) -> Result<List> {
+        self.write(move |w| Box::pin(async move { lists::create(w, owner, &fields).await })).await
+    }
+    async fn find_list(&self, owner: AccountId, id: ListId) -> Result<Option<List>> {
+        lists::find(&mut *self.conn().await?, owner, id).await
+    }
+    async fn lists_of(&self, owner: AccountId) -> Result<Vec<List>> {
+        lists::of(&mut *self.conn().await?, owner).await
+    }
+    async fn lists_with_member(&self, owner: AccountId, member: AccountId) -> Result<Vec<List>> {
+        lists::with_member(&mut *self.conn().await?, owner, member).await
+    }
+    async fn update_list(&self, owner: AccountId, id: ListId, fields: ListFields) -> Result<List> {
+        self.write(move |w| Box::pin(async move { lists::update(w, owner, id, &fields).await })).await
+    }
+    async fn delete_list(&self, owner: AccountId, id: ListId) -> Result<bool> {
+        self.write(move |w| Box::pin(lists::delete(w, owner, id))).await
+    }
+    async fn add_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |w| Box::pin(async move { lists::add_members(w, owner, id, &members).await })).await
+    }
+    async fn remove_list_members(&self, owner: AccountId, id: ListId, members: Vec<AccountId>) -> Result<()> {
+        self.write(move |w| Box::pin(async move { lists::remove_members(w, owner, id, &members).await })).await
+    }
+    async fn list_members(&self, owner: AccountId, id: ListId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
+        lists::members(&mut *self.conn().await?, owner, id, page).await
+    }
+    async fn exclusive_list_members(&self, owner: AccountId) -> Result<Vec<AccountId>> {
+        lists::exclusive_members(&mut *self.conn().await?, owner).await
+    }
+    async fn list_timeline(&self, list: List, page: PageRequest) -> Result<Vec<Arc<Status>>> {
+        let mut c = self.conn().await?;
+        let ids = lists::timeline(&mut c, &list, page).await?;
+        self.cached_statuses(&mut c, &ids).await
+    }
+    async fn list_has_status(&self, list: List, status: StatusId) -> Result<bool> {
+        lists::has_status(&mut *self.conn().await?, &list, status).await
+    }
+
+    async fn filters_of(&self, account: AccountId) -> Result<Vec<parley_core::filters::Filter>> {
+        filters::of(&mut *self.conn().await?, account).await
     }
     async fn create_filter(
         &self,
-        _account: AccountId,
-        _fields: FilterFields,
-        _keywords: Vec<KeywordChange>,
+        account: AccountId,
+        fields: FilterFields,
+        keywords: Vec<KeywordChange>,
     ) -> Result<parley_core::filters::Filter> {
-        not_yet("create_filter")
+        self.write(move |w| Box::pin(async move { filters::create(w, account, &fields, &keywords).await })).await
     }
     async fn change_filter(
         &self,
-        _account: AccountId,
-        _id: i64,
-        _change: FilterChange,
+        account: AccountId,
+        id: i64,
+        change: FilterChange,
     ) -> Result<parley_core::filters::Filter> {
-        not_yet("change_filter")
+        self.write(move |w| Box::pin(async move { filters::change(w, account, id, &change).await })).await
     }
-    async fn delete_filter(&self, _account: AccountId, _id: i64) -> Result<bool> {
-        not_yet("delete_filter")
+    async fn delete_filter(&self, account: AccountId, id: i64) -> Result<bool> {
+        self.write(move |w| Box::pin(filters::delete(w, account, id))).await
     }
 
     async fn posting_defaults(&self, account: AccountId) -> Result<PostingDefaults> {
@@ -553,20 +549,20 @@ impl Store for PgStore {
         polls::audit(&mut *self.conn().await?).await
     }
 
-    async fn bulk_insert_accounts(&self, _accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
-        not_yet("bulk_insert_accounts")
+    async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
+        self.write(move |w| Box::pin(bulk::accounts(w, accounts))).await
     }
-    async fn bulk_insert_tokens(&self, _tokens: Vec<NewToken>) -> Result<()> {
-        not_yet("bulk_insert_tokens")
+    async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()> {
+        self.write(move |w| Box::pin(bulk::tokens(w, tokens))).await
     }
-    async fn bulk_insert_follows(&self, _pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
-        not_yet("bulk_insert_follows")
+    async fn bulk_insert_follows(&self, pairs: Vec<(AccountId, AccountId)>) -> Result<()> {
+        self.write(move |w| Box::pin(bulk::follows(w, pairs))).await
     }
-    async fn bulk_insert_statuses(&self, _statuses: Vec<NewStatus>) -> Result<Vec<StatusId>> {
-        not_yet("bulk_insert_statuses")
+    async fn bulk_insert_statuses(&self, statuses: Vec<NewStatus>) -> Result<Vec<StatusId>> {
+        self.write(move |w| Box::pin(bulk::statuses(w, statuses))).await
     }
     async fn recount_account_counters(&self) -> Result<()> {
-        not_yet("recount_account_counters")
+        self.write(|w| Box::pin(bulk::recount(w))).await
     }
 
     async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {

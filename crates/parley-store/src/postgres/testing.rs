@@ -47,6 +47,7 @@ impl TestDatabase {
             Ok(Err(e)) => return unreachable(test, &server, &e.to_string()),
             Err(_) => return unreachable(test, &server, "timed out"),
         };
+        drop_abandoned(&mut c).await?;
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let name = format!(
             "parley_test_{}_{}_{}",
@@ -63,6 +64,30 @@ impl TestDatabase {
     pub fn url(&self) -> &str {
         &self.url
     }
+}
+
+/// Drops the test databases of processes that are gone (killed, or that
+/// kept a database to the end): names carry the creating process's ID.
+async fn drop_abandoned(c: &mut PgConnection) -> Result<()> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 'parley\\_test\\_%'")
+            .fetch_all(&mut *c)
+            .await?;
+    for name in names {
+        let pid = name.strip_prefix("parley_test_").and_then(|rest| rest.split('_').next());
+        let alive = pid.is_some_and(|pid| std::path::Path::new("/proc").join(pid).exists());
+        // Only names this module makes (digits and underscores) reach the SQL.
+        if !alive && pid.is_some() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            // Another test may be dropping it at the same moment: say so, go on.
+            let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut *c)
+                .await;
+            if let Err(e) = dropped {
+                eprintln!("cannot drop the abandoned test database {name}: {e}");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn unreachable<T>(test: &str, server: &str, why: &str) -> Result<Option<T>> {
