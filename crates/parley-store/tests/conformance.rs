@@ -611,6 +611,70 @@ async fn a_store_applies_what_another_wrote_to_its_caches(backend: &Backend) {
     assert!(server.check_derived().await.expect("check").is_empty());
 }
 
+/// Two processes (two nodes on PostgreSQL) take ballots for one poll at
+/// once, every ballot sent to both: each voter counts once, the other copy
+/// is `AlreadyVoted`, the tally and the hash chain are exact, and each
+/// process's change log carries every ballot.
+async fn ballots_are_exact_when_two_nodes_take_them_at_once(backend: &Backend) {
+    use parley_core::poll::Eligibility;
+    use parley_store::{NewBallot, NewPoll};
+    let (a, b) = (backend.store().await, backend.store().await);
+    let author = a.create_account(new_account("pollster")).await.expect("author");
+    let mut s = new_status(author.id, "which?");
+    s.poll = Some(NewPoll {
+        options: vec!["a".into(), "b".into(), "c".into()],
+        multiple: true,
+        hide_totals: false,
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        eligibility: Eligibility::default(),
+    });
+    let poll = a.insert_status(s).await.expect("status").poll_id.expect("poll");
+    let voters = create_accounts(&b, "voter", 60).await;
+    let start = a.catch_up().await.expect("position");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, voter) in voters.iter().enumerate() {
+        let choices: Vec<u32> = if i % 3 == 0 { vec![0, 2] } else { vec![(i % 3) as u32] };
+        for store in [a.clone(), b.clone()] {
+            let ballot = NewBallot { poll_id: poll, account_id: *voter, choices: choices.clone(), at: None };
+            tasks.spawn(async move { store.record_ballot(ballot).await });
+        }
+    }
+    let (mut recorded, mut refused) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.expect("task") {
+            Ok(_) => recorded += 1,
+            Err(StoreError::Conflict(Conflict::AlreadyVoted)) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((recorded, refused), (60, 60), "each voter counts once, on whichever node");
+    let stored = a.find_poll(poll).await.expect("read").expect("poll");
+    assert_eq!(stored.voters_count, 60);
+    assert_eq!(stored.option_votes, vec![20, 20, 40]);
+    assert_eq!(stored.votes_count, 80);
+    let audits = b.audit_polls().await.expect("audit");
+    assert!(audits.iter().all(|a| a.problems.is_empty()), "{audits:?}");
+    for store in [&a, &b] {
+        let state = store.poll_state(poll).await.expect("state").expect("poll");
+        assert_eq!(state.ballots.len(), 60);
+        let records = store.changes_after(start, 10_000).await.expect("log");
+        let ballots = records.iter().filter(|r| matches!(r.change, Change::BallotRecorded { .. })).count();
+        assert_eq!(ballots, 60, "every ballot is in the log, once");
+        assert!(records.windows(2).all(|w| w[1].seq == w[0].seq + 1), "the log has no gaps");
+    }
+}
+
+/// Every unique index or constraint of the PostgreSQL schema is listed in
+/// `postgres/constraints.rs`, so a violation is mapped, never a surprise.
+#[tokio::test]
+async fn every_unique_constraint_of_the_postgres_schema_is_listed() {
+    let Some(backend) = Backend::postgres("every_unique_constraint_of_the_postgres_schema_is_listed").await else {
+        return;
+    };
+    let common::Opened::Postgres(store) = backend.open().await else { unreachable!("a PostgreSQL backend") };
+    assert_eq!(store.unlisted_unique_constraints().await.expect("schema"), Vec::<String>::new());
+}
+
 on_both_backends!(
     concurrent_writes_all_commit_and_conflicts_stay_isolated,
     counters_are_exact_under_concurrency,
@@ -622,4 +686,5 @@ on_both_backends!(
     cached_statuses_and_accounts_follow_every_write,
     two_processes_hold_different_node_numbers_and_never_make_the_same_id,
     a_store_applies_what_another_wrote_to_its_caches,
+    ballots_are_exact_when_two_nodes_take_them_at_once,
 );

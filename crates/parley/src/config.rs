@@ -626,7 +626,8 @@ mod tests {
         assert!(check_environment(names(&["PARLEY_CONFIG", "HOME", "PARLEYX"])).is_ok(), "not settings, not ours");
         let e = check_environment(names(&["PARLEY_RATE_LIMIT__ENABLED", "PARLEY_LISTEN"])).expect_err("unknown");
         assert!(e.to_string().contains("PARLEY_RATE_LIMIT__ENABLED"), "{e}");
-        assert!(check_environment(names(&["PARLEY_DATABASE__URL"])).is_err());
+        assert!(check_environment(names(&["PARLEY_DATABASE__URL"])).is_ok());
+        assert!(check_environment(names(&["PARLEY_DATABASE__URI"])).is_err());
         assert!(check_environment(names(&["PARLEY_POLLS__MAX_OPTONS"])).is_err());
     }
 

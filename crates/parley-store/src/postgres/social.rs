@@ -80,17 +80,24 @@ async fn insert_follow(w: &mut Write, account: AccountId, target: AccountId, opt
     .rows_affected()
         > 0;
     if added {
-        sqlx::query("UPDATE accounts SET following_count = following_count + 1 WHERE id = $1")
-            .bind(account.0)
-            .execute(w.c())
-            .await?;
-        sqlx::query("UPDATE accounts SET followers_count = followers_count + 1 WHERE id = $1")
-            .bind(target.0)
-            .execute(w.c())
-            .await?;
+        count_follow(w, account, target, 1).await?;
         w.append(Change::Followed { account, target });
     }
     Ok(added)
+}
+
+/// Moves both accounts' follow counters by `delta` (never below 0). The two
+/// rows are locked lowest ID first: a follow of B by A beside one of A by B
+/// would otherwise lock them in opposite orders and deadlock.
+async fn count_follow(w: &mut Write, account: AccountId, target: AccountId, delta: i64) -> Result<()> {
+    const FOLLOWING: &str = "UPDATE accounts SET following_count = greatest(following_count + $2, 0) WHERE id = $1";
+    const FOLLOWERS: &str = "UPDATE accounts SET followers_count = greatest(followers_count + $2, 0) WHERE id = $1";
+    let mut updates = [(account, FOLLOWING), (target, FOLLOWERS)];
+    updates.sort_by_key(|(id, _)| id.0);
+    for (id, update) in updates {
+        sqlx::query(update).bind(id.0).bind(delta).execute(w.c()).await?;
+    }
+    Ok(())
 }
 
 async fn delete_pair(w: &mut Write, table: &str, account: AccountId, target: AccountId) -> Result<bool> {
@@ -105,14 +112,7 @@ async fn delete_pair(w: &mut Write, table: &str, account: AccountId, target: Acc
 
 pub async fn unfollow(w: &mut Write, account: AccountId, target: AccountId) -> Result<()> {
     if delete_pair(w, "follows", account, target).await? {
-        sqlx::query("UPDATE accounts SET following_count = greatest(following_count - 1, 0) WHERE id = $1")
-            .bind(account.0)
-            .execute(w.c())
-            .await?;
-        sqlx::query("UPDATE accounts SET followers_count = greatest(followers_count - 1, 0) WHERE id = $1")
-            .bind(target.0)
-            .execute(w.c())
-            .await?;
+        count_follow(w, account, target, -1).await?;
         w.append(Change::Unfollowed { account, target });
     }
     if delete_pair(w, "follow_requests", account, target).await? {

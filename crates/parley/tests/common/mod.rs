@@ -179,6 +179,16 @@ impl TestServer {
         self._dir.path().to_path_buf()
     }
 
+    /// The command-line arguments that point the `parley` CLI at this
+    /// server's instance: its data directory, and its database on PostgreSQL.
+    pub fn instance_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec!["--data-dir".into(), self._dir.path().as_os_str().to_owned()];
+        if let Some(db) = &self.database {
+            args.extend(["--database-url".into(), db.url().into()]);
+        }
+        args
+    }
+
     /// Sends a request; `body` goes as JSON unless it is `Null`.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Value) -> Reply {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
