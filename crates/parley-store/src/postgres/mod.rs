@@ -151,7 +151,10 @@ impl PgStore {
     pub async fn open(url: &str, options: PgOptions) -> Result<PgStore> {
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(2))
-            .acquire_timeout(Duration::from_secs(5))
+            // Waiting for a connection is queueing for the database: under a burst
+            // of writes it takes seconds, and the HTTP layer's request timeout
+            // bounds it for requests (grouped commits per node will shorten it).
+            .acquire_timeout(Duration::from_secs(30))
             .connect(url)
             .await?;
         migrate(&pool).await?;
