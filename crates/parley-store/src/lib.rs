@@ -16,6 +16,7 @@ mod audit;
 pub mod changes;
 pub mod derived;
 mod error;
+mod neutral;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;

@@ -31,9 +31,7 @@ pub async fn add_status(
         Some(parent) => thread_root(w.c(), parent).await?,
         None => status,
     };
-    let mut others: Vec<i64> = mentions.iter().chain([&author]).map(|a| a.0).filter(|a| *a != recipient.0).collect();
-    others.sort_unstable();
-    others.dedup();
+    let others = crate::neutral::conversation_others(recipient, author, mentions);
     let participants = serde_json::to_string(&others).map_err(|e| StoreError::Backend(e.to_string()))?;
     let new_id = w.next_id();
     let id: i64 = sqlx::query_scalar(
