@@ -675,6 +675,28 @@ async fn every_unique_constraint_of_the_postgres_schema_is_listed() {
     assert_eq!(store.unlisted_unique_constraints().await.expect("schema"), Vec::<String>::new());
 }
 
+/// A node applies another node's records when `NOTIFY` says there are new
+/// ones, not only at its next poll of the log (here an hour away).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_is_woken_by_notify_not_by_its_poll() {
+    use parley_store::postgres::{PgOptions, PgStore};
+    let Some(backend) = Backend::postgres("a_node_is_woken_by_notify_not_by_its_poll").await else { return };
+    let Backend::Postgres(db) = &backend else { unreachable!("a PostgreSQL backend") };
+    let slow = PgOptions { poll_interval: Duration::from_secs(3600), ..PgOptions::default() };
+    let reader = PgStore::open(db.url(), slow.clone()).await.expect("reader node");
+    let writer = PgStore::open(db.url(), slow).await.expect("writer node");
+    let account = writer.create_account(new_account("renamed")).await.expect("account");
+    // The reader's entity cache holds the account as it is now.
+    assert_eq!(reader.find_account(account.id).await.expect("read").expect("account").display_name, "");
+    let update = parley_store::ProfileUpdate { display_name: Some("New name".into()), ..Default::default() };
+    writer.update_profile(account.id, update).await.expect("rename");
+    let started = Instant::now();
+    while reader.find_account(account.id).await.expect("read").expect("account").display_name != "New name" {
+        assert!(started.elapsed() < Duration::from_secs(1), "the reader node was not woken by NOTIFY");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 on_both_backends!(
     concurrent_writes_all_commit_and_conflicts_stay_isolated,
     counters_are_exact_under_concurrency,

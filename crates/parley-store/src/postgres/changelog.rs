@@ -42,22 +42,22 @@ pub async fn append_all(c: &mut PgConnection, changes: Vec<Change>) -> Result<Ve
         return Ok(Vec::new());
     }
     let n = changes.len() as i64;
-    let last: i64 = sqlx::query_scalar("UPDATE change_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq")
-        .bind(n)
-        .fetch_one(&mut *c)
-        .await?;
-    let first = last - n + 1;
-    let seqs: Vec<i64> = (first..=last).collect();
     let bodies: Vec<String> = changes.iter().map(ChangeRecord::encode).collect();
-    sqlx::query(
-        "INSERT INTO change_log (seq, at, body) SELECT s, $2, b FROM unnest($1::bigint[], $3::text[]) AS t (s, b)",
+    // One round trip: take the numbers, insert the records, announce the last.
+    let last: i64 = sqlx::query_scalar(
+        "WITH head AS (UPDATE change_log_head SET seq = seq + $1 WHERE id = 1 RETURNING seq),
+              records AS (INSERT INTO change_log (seq, at, body)
+                          SELECT (SELECT seq FROM head) - $1 + t.n, $2, t.body
+                          FROM unnest($3::text[]) WITH ORDINALITY AS t (body, n))
+         SELECT seq FROM head, LATERAL pg_notify($4, seq::text)",
     )
-    .bind(&seqs)
+    .bind(n)
     .bind(now_ms())
     .bind(&bodies)
-    .execute(&mut *c)
+    .bind(CHANNEL)
+    .fetch_one(&mut *c)
     .await?;
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(last.to_string()).execute(&mut *c).await?;
+    let seqs: Vec<i64> = ((last - n + 1)..=last).collect();
     Ok(seqs.into_iter().zip(changes).map(|(seq, change)| ChangeRecord { seq, change }).collect())
 }
 
