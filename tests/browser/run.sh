@@ -45,7 +45,8 @@ fi
 # ---- server ---------------------------------------------------------------
 echo "== browser: building parley"
 cargo build -p parley
-BIN="$ROOT/target/debug/parley"
+# Where cargo put it: CARGO_TARGET_DIR when set (a worktree with its own target dir).
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/parley"
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-browser.XXXXXX")"
 SUITE=browser
 SERVER_DIR="$DATA_DIR"

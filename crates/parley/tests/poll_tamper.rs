@@ -65,8 +65,8 @@ async fn problems(s: &TestServer, poll: i64) -> Vec<String> {
 /// server runs (WAL lets a second process read): success and output.
 fn verify_cli(s: &TestServer) -> (bool, String) {
     let out = Command::new(BIN)
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(s.data_dir())
+        .args(["admin", "polls", "verify"])
+        .args(s.instance_args())
         .env("RUST_LOG", "warn")
         .output()
         .expect("run parley admin polls verify");
