@@ -41,6 +41,7 @@ const OTHERS: &[&str] = &[
     "pins_unique",
     "bookmarks_pkey",
     "bookmarks_unique",
+    "suggestion_dismissals_pkey",
     "follows_pkey",
     "follows_unique",
     "follow_requests_pkey",

@@ -30,6 +30,7 @@ mod rows;
 mod scheduled;
 mod social;
 mod statuses;
+mod suggestions;
 pub mod testing;
 mod timelines;
 mod visibility;
@@ -72,6 +73,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/postgres/0016_scheduled_statuses.sql")),
     (17, include_str!("../../migrations/postgres/0017_lists.sql")),
     (18, include_str!("../../migrations/postgres/0018_filters.sql")),
+    (19, include_str!("../../migrations/postgres/0019_suggestions.sql")),
 ];
 
 /// The versions of the bundled migrations (a test checks every backend lists the same).

@@ -15,7 +15,7 @@ use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, Poll
 
 use super::{
     PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, lists, markers, notifications,
-    oauth, polls, scheduled, social, statuses, timelines,
+    oauth, polls, scheduled, social, statuses, suggestions, timelines,
 };
 use crate::changes::{ChangeListener, ChangeRecord};
 use crate::types::*;
@@ -291,6 +291,12 @@ impl Store for PgStore {
             out.push((*t, social::familiar_followers(&mut c, viewer, *t, limit).await?));
         }
         Ok(out)
+    }
+    async fn suggest_accounts(&self, viewer: AccountId, limit: usize) -> Result<Vec<(AccountId, SuggestionSource)>> {
+        suggestions::suggest(&mut *self.conn().await?, viewer, limit).await
+    }
+    async fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |w| Box::pin(suggestions::dismiss(w, viewer, target))).await
     }
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         social::blocks_of(&mut *self.conn().await?, account, page).await
