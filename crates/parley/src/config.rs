@@ -29,6 +29,7 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub statuses: StatusesConfig,
     pub polls: PollsConfig,
+    pub media: MediaConfig,
     pub storage: StorageConfig,
     pub http: HttpConfig,
     pub rate_limits: RateLimitsConfig,
@@ -93,6 +94,22 @@ impl Default for HttpConfig {
             max_connections: 16_384,
             max_body_bytes: 1024 * 1024,
         }
+    }
+}
+
+/// Media uploads; files are kept in `<data_dir>/media`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Largest image upload, in bytes (Mastodon's 16 MB); refused while it streams in.
+    pub max_image_bytes: usize,
+    /// Images processed at once; 0 for half the CPUs (at least one).
+    pub workers: usize,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig { max_image_bytes: parley_app::settings::MediaSettings::default().max_image_bytes, workers: 0 }
     }
 }
 
@@ -187,6 +204,7 @@ impl Default for Config {
             oauth: OAuthConfig::default(),
             statuses: StatusesConfig::default(),
             polls: PollsConfig::default(),
+            media: MediaConfig::default(),
             storage: StorageConfig::default(),
             http: HttpConfig::default(),
             rate_limits: RateLimitsConfig::default(),
@@ -334,6 +352,12 @@ impl Config {
         if !(1..=1_000_000).contains(&h.max_connections) {
             bail!("http.max_connections must be between 1 and 1000000 (got {})", h.max_connections);
         }
+        if !(1024..=1024 * 1024 * 1024).contains(&self.media.max_image_bytes) {
+            bail!("media.max_image_bytes must be between 1 KiB and 1 GiB (got {})", self.media.max_image_bytes);
+        }
+        if self.media.workers > 256 {
+            bail!("media.workers must be at most 256 (got {})", self.media.workers);
+        }
         if h.max_body_bytes < 4 * self.statuses.max_bytes || h.max_body_bytes > 1024 * 1024 * 1024 {
             bail!(
                 "http.max_body_bytes must be at least 4 × statuses.max_bytes and at most 1 GiB (got {})",
@@ -381,6 +405,11 @@ impl Config {
         self.data_dir.join("parley.sqlite3")
     }
 
+    /// Where media files are kept.
+    pub fn media_path(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
     pub fn settings(&self) -> Settings {
         let mut s = Settings::for_origin(&self.public_url());
         s.title = self.instance.title.clone();
@@ -398,6 +427,10 @@ impl Config {
         s.max_characters = self.statuses.max_characters;
         s.max_status_bytes = self.statuses.max_bytes;
         s.min_schedule_lead = std::time::Duration::from_secs(self.statuses.min_schedule_lead_secs);
+        if self.media.workers > 0 {
+            s.media.workers = self.media.workers;
+        }
+        s.media.max_image_bytes = self.media.max_image_bytes;
         s.poll_limits = parley_core::poll::PollLimits {
             max_options: self.polls.max_options,
             max_characters_per_option: self.polls.max_characters_per_option,
@@ -507,6 +540,13 @@ max_characters_per_option = 50
 # Seconds.
 min_expiration = 300
 max_expiration = 2629746
+
+[media]
+# Largest image upload in bytes (refused while it streams in); published
+# under configuration.media_attachments in /api/v2/instance.
+max_image_bytes = 16777216
+# Images processed at once (decoding, scaling); 0 for half the CPUs.
+workers = 0
 
 [storage]
 # Read-only SQLite connections.
