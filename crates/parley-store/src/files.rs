@@ -25,6 +25,17 @@ pub struct MediaFiles {
     store: Arc<dyn ObjectStore>,
 }
 
+/// Where an S3-compatible bucket is and how to sign in to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3Config {
+    /// `https://s3.eu-west-1.amazonaws.com`, `http://127.0.0.1:9000`…
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
 /// A file read back, whole or a byte range of it.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
@@ -63,6 +74,29 @@ impl MediaFiles {
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", root.display())))?;
         let fs = LocalFileSystem::new_with_prefix(root).map_err(backend)?;
         Ok(MediaFiles { store: Arc::new(fs) })
+    }
+
+    /// Files in an S3-compatible bucket (AWS S3, MinIO, Garage, Ceph…), so
+    /// that several nodes serve the same files.
+    pub fn s3(config: &S3Config) -> Result<Self> {
+        // reqwest's TLS takes the process-wide rustls provider; the first
+        // installed stays (another one may already be, which is as good).
+        // ring, though rustls marks it deprecated for lacking post-quantum key
+        // exchange: its alternative (aws-lc-rs) is a C build needing cmake.
+        #[allow(deprecated)]
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let store = object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(&config.endpoint)
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region)
+            .with_access_key_id(&config.access_key_id)
+            .with_secret_access_key(&config.secret_access_key)
+            .with_allow_http(config.endpoint.starts_with("http://"))
+            // Path-style (`endpoint/bucket/name`): what self-hosted S3 servers answer.
+            .with_virtual_hosted_style_request(false)
+            .build()
+            .map_err(backend)?;
+        Ok(MediaFiles { store: Arc::new(store) })
     }
 
     /// Files in any object store (S3-compatible storage, or memory in tests).

@@ -30,8 +30,7 @@ pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = SqliteStore::open(&config.database_path(), config.sqlite_options())
         .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
-    let files = parley_store::files::MediaFiles::local(&config.media_path())
-        .with_context(|| format!("cannot open the media directory {}", config.media_path().display()))?;
+    let files = config.media_files()?;
     let services = Services::new(Arc::new(store.clone()), config.settings(), files);
     Ok((store, services))
 }

@@ -47,6 +47,11 @@ pub enum ImageError {
     UnsupportedType,
     #[error("Validation failed: File dimensions are too large ({width}×{height}; at most {MAX_DECODED_PIXELS} pixels)")]
     TooManyPixels { width: u32, height: u32 },
+    /// Video or audio: transcoding them needs ffmpeg, which Parley does not use yet.
+    #[error(
+        "Validation failed: File is video or audio, which this server does not accept yet (transcoding it needs ffmpeg; only images are accepted)"
+    )]
+    NeedsFfmpeg,
     /// Truncated, corrupt, or otherwise undecodable.
     #[error("Validation failed: File could not be processed (it is truncated or corrupt)")]
     Corrupt,
@@ -75,8 +80,23 @@ pub struct Processed {
 pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, ImageError> {
     match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif)) => Ok(f),
+        _ if is_video_or_audio(bytes) => Err(ImageError::NeedsFfmpeg),
         _ => Err(ImageError::UnsupportedType),
     }
+}
+
+/// MP4/MOV/M4A (`ftyp`), WebM/Matroska, Ogg, WAV, FLAC, MP3: what Mastodon
+/// takes as video or audio, by magic bytes, so the refusal says why.
+fn is_video_or_audio(b: &[u8]) -> bool {
+    // ISO media, but not its still-image brands (HEIC, AVIF): those are images Parley does not decode.
+    let iso_still = matches!(b.get(8..12), Some(b"heic" | b"heix" | b"avif" | b"mif1" | b"msf1"));
+    (b.get(4..8) == Some(b"ftyp") && !iso_still)
+        || b.starts_with(&[0x1A, 0x45, 0xDF, 0xA3])
+        || b.starts_with(b"OggS")
+        || (b.starts_with(b"RIFF") && b.get(8..12) == Some(b"WAVE"))
+        || b.starts_with(b"fLaC")
+        || b.starts_with(b"ID3")
+        || matches!(b, [0xFF, sync, ..] if sync & 0xE0 == 0xE0)
 }
 
 /// Decodes, orients, scales and re-encodes an upload. Blocking.
@@ -182,6 +202,16 @@ mod tests {
     fn text_pretending_to_be_an_image_is_refused() {
         for bad in [&b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"[..], b"<html><script>x</script>", b""] {
             assert_eq!(process_blocking(bad, Shape::Attachment).err(), Some(ImageError::UnsupportedType));
+        }
+    }
+
+    #[test]
+    fn video_and_audio_are_refused_naming_what_is_missing() {
+        let mp4 = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41".to_vec();
+        for bytes in [mp4, b"OggS\0\x02".to_vec(), b"ID3\x04\0\0".to_vec(), b"\x1a\x45\xdf\xa3\x01".to_vec()] {
+            let refused = process_blocking(&bytes, Shape::Attachment).err();
+            assert_eq!(refused, Some(ImageError::NeedsFfmpeg));
+            assert!(ImageError::NeedsFfmpeg.to_string().contains("ffmpeg"));
         }
     }
 
