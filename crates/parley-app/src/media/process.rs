@@ -199,6 +199,20 @@ mod tests {
     }
 
     #[test]
+    fn webp_and_gif_are_read_and_transparency_is_kept() {
+        let rgba = image::RgbaImage::from_fn(90, 60, |x, _| image::Rgba([200, 10, 10, if x < 45 { 0 } else { 255 }]));
+        for format in [ImageFormat::WebP, ImageFormat::Gif, ImageFormat::Png] {
+            let mut bytes = Vec::new();
+            DynamicImage::ImageRgba8(rgba.clone())
+                .write_to(&mut Cursor::new(&mut bytes), format)
+                .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+            let done = process_blocking(&bytes, Shape::Attachment).unwrap_or_else(|e| panic!("{format:?}: {e}"));
+            assert_eq!((done.original.width, done.original.height), (90, 60), "{format:?}");
+            assert_eq!(done.original.content_type, "image/png", "{format:?}: transparency needs PNG");
+        }
+    }
+
+    #[test]
     fn text_pretending_to_be_an_image_is_refused() {
         for bad in [&b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"[..], b"<html><script>x</script>", b""] {
             assert_eq!(process_blocking(bad, Shape::Attachment).err(), Some(ImageError::UnsupportedType));
