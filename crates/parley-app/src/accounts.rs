@@ -165,6 +165,7 @@ impl AccountService {
         }
         // Images last: every cheap check above has passed before one is decoded.
         let mut replaced = Vec::new();
+        let mut written = Vec::new();
         for (bytes, shape, old) in
             [(changes.avatar, Shape::Avatar, &me.avatar), (changes.header, Shape::Header, &me.header)]
         {
@@ -176,8 +177,12 @@ impl AccountService {
                 _ => update.header = Some(file.name),
             }
             replaced.extend(old.clone());
+            written.push(made.original);
         }
         let updated = self.ctx.store.update_profile(me.id, update).await?;
+        for image in &written {
+            crate::media::keep_file(&self.ctx, image).await?;
+        }
         if let Err(e) = crate::media::release_files(&self.ctx, replaced).await {
             tracing::error!(error = %e, account = %me.id, "removing a replaced avatar or header failed");
         }

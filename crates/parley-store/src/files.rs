@@ -149,6 +149,15 @@ impl MediaFiles {
         }
     }
 
+    /// Whether a file by that name is stored.
+    pub async fn exists(&self, name: &str) -> Result<bool> {
+        match self.store.head(&Self::path(name)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+
     /// Removes a file; one already gone is no error.
     pub async fn delete(&self, name: &str) -> Result<()> {
         let path = Self::path(name)?;

@@ -451,3 +451,23 @@ async fn the_instance_publishes_the_media_limits() {
     let v1 = s.get("/api/v1/instance", None).await.ok();
     assert_eq!(v1["configuration"]["media_attachments"], *media);
 }
+
+#[tokio::test]
+async fn uploads_of_the_same_bytes_share_a_file_until_the_last_goes() {
+    let s = TestServer::start().await;
+    let alice = s.user("alice").await;
+    let bob = s.user("bob").await;
+    let bytes = photo(120, 90);
+    let first = upload(&s, &alice, bytes.clone()).await.ok();
+    let second = upload(&s, &bob, bytes).await.ok();
+    assert_eq!(first["url"], second["url"], "named by content");
+    assert_ne!(first["id"], second["id"]);
+    let status = s.status(&bob, json!({"media_ids": [second["id"]]})).await;
+    let id = first["id"].as_str().expect("id");
+    s.call(Method::DELETE, &format!("/api/v1/media/{id}"), Some(&alice.token), Value::Null).await.ok();
+    let url = first["url"].as_str().expect("url");
+    assert_eq!(fetch(&s, url, None).await.status(), 200, "bob's status still shows it");
+    let sid = status["id"].as_str().expect("id");
+    s.call(Method::DELETE, &format!("/api/v1/statuses/{sid}"), Some(&bob.token), Value::Null).await.ok();
+    assert_eq!(fetch(&s, url, None).await.status(), 404, "the last one took the file with it");
+}

@@ -73,6 +73,17 @@ pub(crate) async fn store_file(ctx: &Context, image: &process::Encoded) -> Resul
     })
 }
 
+/// Stores an image again if it is gone, once a row names it. A file is
+/// written before its row exists, and a deletion of another row naming the
+/// same bytes may have found it unnamed in between and deleted it; after the
+/// row exists no deletion will, so checking once now is enough.
+pub(crate) async fn keep_file(ctx: &Context, image: &process::Encoded) -> Result<()> {
+    if !ctx.files.exists(&image.name).await? {
+        ctx.files.put(&image.name, Bytes::from(image.bytes.clone())).await?;
+    }
+    Ok(())
+}
+
 /// Deletes those of `names` that nothing names any more. The rows are gone
 /// already; a file that cannot be deleted now is logged and left (it is
 /// unreachable, and costs only space).
@@ -120,12 +131,12 @@ impl MediaService {
         let description = check_description(upload.description.as_deref())?;
         let focus = parse_focus(upload.focus.as_deref().unwrap_or(""))?;
         let made = process(ctx, upload.file, Shape::Attachment).await?;
-        let small = match upload.thumbnail {
+        let small_image = match upload.thumbnail {
             Some(thumbnail) => process(ctx, thumbnail, Shape::Attachment).await?.small,
             None => made.small,
         };
         let original = store_file(ctx, &made.original).await?;
-        let small = store_file(ctx, &small).await?;
+        let small = store_file(ctx, &small_image).await?;
         let media = ctx
             .store
             .insert_media(NewMedia {
@@ -138,6 +149,8 @@ impl MediaService {
                 blurhash: made.blurhash,
             })
             .await?;
+        keep_file(ctx, &made.original).await?;
+        keep_file(ctx, &small_image).await?;
         Ok(media)
     }
 
