@@ -13,6 +13,7 @@ pub mod page_cache;
 pub mod pagination;
 pub mod params;
 pub mod rate_limit;
+pub use routes::media::takes_uploads;
 mod routes;
 
 use axum::Router;

@@ -82,61 +82,120 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let mut root = Map::new();
-        if let Some(q) = req.uri().query() {
-            merge_pairs(
-                &mut root,
-                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
-            )?;
-        }
-        let content_type =
-            req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-        if content_type.starts_with("multipart/form-data") {
-            let mut multipart = Multipart::from_request(req, state)
-                .await
-                .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?;
-            let mut pairs = Vec::new();
-            while let Some(field) = multipart
-                .next_field()
-                .await
-                .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?
-            {
-                let name = field.name().unwrap_or_default().to_string();
-                let text = field.text().await.map_err(|e| {
-                    unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}"))
-                })?;
-                pairs.push((name, text));
-            }
-            merge_pairs(&mut root, pairs)?;
-        } else {
-            let body = axum::body::Bytes::from_request(req, state)
-                .await
-                .map_err(|e| unreadable(e.status(), format!("Error occurred while reading the request body: {e}")))?;
-            if !body.is_empty() {
-                if content_type.starts_with("application/json") || content_type.ends_with("+json") {
-                    let value: Value = serde_json::from_slice(&body)
-                        .map_err(|_| ApiError::Malformed("Error occurred while parsing request parameters".into()))?;
-                    match value {
-                        Value::Object(obj) => {
-                            for (k, v) in obj {
-                                root.insert(k, v);
-                            }
-                        }
-                        _ => {
-                            return Err(ApiError::Malformed("Error occurred while parsing request parameters".into()));
-                        }
-                    }
-                } else {
-                    // Rails parses form bodies without a content type too, as many clients send them.
-                    merge_pairs(
-                        &mut root,
-                        form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())),
-                    )?;
-                }
-            }
-        }
+        let (root, _) = read_parameters(req, state, None).await?;
         decode(root).map(Params)
     }
+}
+
+/// [`Params`] with the files of a `multipart/form-data` body (`file`,
+/// `thumbnail`, `avatar`, `header`): each field sent with a file name is
+/// read as bytes, and refused (413) as soon as it streams past
+/// `media.max_image_bytes`, before it is held whole.
+pub struct ParamsWithFiles<T>(pub T, pub Files);
+
+/// Uploaded files by field name.
+#[derive(Debug, Default)]
+pub struct Files(Vec<(String, axum::body::Bytes)>);
+
+impl Files {
+    /// The file sent as `name`, if any.
+    pub fn take(&mut self, name: &str) -> Option<axum::body::Bytes> {
+        let at = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.swap_remove(at).1)
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<crate::AppState> for ParamsWithFiles<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &crate::AppState) -> Result<Self, ApiError> {
+        let limit = state.settings().media.max_image_bytes;
+        let (root, files) = read_parameters(req, state, Some(limit)).await?;
+        Ok(ParamsWithFiles(decode(root)?, Files(files)))
+    }
+}
+
+/// Reads one file field chunk by chunk, refusing it past `limit` bytes.
+async fn read_file(
+    mut field: axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<axum::body::Bytes, ApiError> {
+    let mut data = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?
+    {
+        if data.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok(data.into())
+}
+
+/// The query string and the body merged, and (when `file_limit` is given)
+/// the files of a multipart body.
+async fn read_parameters<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    file_limit: Option<usize>,
+) -> Result<(Map<String, Value>, Vec<(String, axum::body::Bytes)>), ApiError> {
+    let mut files = Vec::new();
+    let mut root = Map::new();
+    if let Some(q) = req.uri().query() {
+        merge_pairs(&mut root, form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())))?;
+    }
+    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?;
+        let mut pairs = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            if let Some(limit) = file_limit
+                && field.file_name().is_some()
+            {
+                files.push((name, read_file(field, limit).await?));
+                continue;
+            }
+            let text = field
+                .text()
+                .await
+                .map_err(|e| unreadable(e.status(), format!("Error occurred while parsing request parameters: {e}")))?;
+            pairs.push((name, text));
+        }
+        merge_pairs(&mut root, pairs)?;
+    } else {
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(e.status(), format!("Error occurred while reading the request body: {e}")))?;
+        if !body.is_empty() {
+            if content_type.starts_with("application/json") || content_type.ends_with("+json") {
+                let value: Value = serde_json::from_slice(&body)
+                    .map_err(|_| ApiError::Malformed("Error occurred while parsing request parameters".into()))?;
+                match value {
+                    Value::Object(obj) => {
+                        for (k, v) in obj {
+                            root.insert(k, v);
+                        }
+                    }
+                    _ => {
+                        return Err(ApiError::Malformed("Error occurred while parsing request parameters".into()));
+                    }
+                }
+            } else {
+                // Rails parses form bodies without a content type too, as many clients send them.
+                merge_pairs(&mut root, form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())))?;
+            }
+        }
+    }
+    Ok((root, files))
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {

@@ -10,6 +10,7 @@ use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
 use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate, SuggestionSource};
 
+use crate::media::Shape;
 use crate::password;
 use crate::statuses::{accounts_for, render_text};
 use crate::views::{StatusView, relationships_to, status_views};
@@ -32,6 +33,10 @@ pub struct ProfileChanges {
     pub bot: Option<bool>,
     /// `source[privacy]`, `source[sensitive]`, `source[language]`.
     pub source: SourceChanges,
+    /// A new avatar image (the upload's bytes), made 400×400.
+    pub avatar: Option<bytes::Bytes>,
+    /// A new header image, made 1500×500.
+    pub header: Option<bytes::Bytes>,
 }
 
 /// Changes to the posting defaults; `None` leaves one as it is.
@@ -161,7 +166,30 @@ impl AccountService {
         if let Some(language) = source.language {
             update.posting_defaults.language = Some(crate::statuses::check_language(Some(language))?);
         }
-        Ok(self.ctx.store.update_profile(me.id, update).await?)
+        // Images last: every cheap check above has passed before one is decoded.
+        let mut replaced = Vec::new();
+        let mut written = Vec::new();
+        for (bytes, shape, old) in
+            [(changes.avatar, Shape::Avatar, &me.avatar), (changes.header, Shape::Header, &me.header)]
+        {
+            let Some(bytes) = bytes else { continue };
+            let made = crate::media::process(&self.ctx, bytes, shape).await?;
+            let file = crate::media::store_file(&self.ctx, &made.original).await?;
+            match shape {
+                Shape::Avatar => update.avatar = Some(file.name),
+                _ => update.header = Some(file.name),
+            }
+            replaced.extend(old.clone());
+            written.push(made.original);
+        }
+        let updated = self.ctx.store.update_profile(me.id, update).await?;
+        for image in &written {
+            crate::media::keep_file(&self.ctx, image).await?;
+        }
+        if let Err(e) = crate::media::release_files(&self.ctx, replaced).await {
+            tracing::error!(error = %e, account = %me.id, "removing a replaced avatar or header failed");
+        }
+        Ok(updated)
     }
 
     /// The account's posting defaults (`source`, `/api/v1/preferences`).

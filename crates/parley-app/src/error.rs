@@ -95,6 +95,9 @@ impl From<StoreError> for AppError {
             StoreError::Rejected(Rejection::ListLimit) => {
                 AppError::Validation("Validation failed: You have reached the maximum number of lists".into())
             }
+            StoreError::Rejected(Rejection::MediaUnavailable) => {
+                AppError::Validation("Validation failed: Media not found or already attached to another post".into())
+            }
             StoreError::Conflict(Conflict::Other(name)) => AppError::Internal(format!("unexpected conflict on {name}")),
             StoreError::Backend(text) => AppError::Internal(text),
         }

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod instance;
 pub mod lists;
 pub mod markers;
+pub mod media;
 pub mod notification_groups;
 pub mod notifications;
 mod password;
@@ -44,6 +45,9 @@ pub struct Context {
     pub polls: Arc<polls::PollCache>,
     pub events: Arc<events::EventHub>,
     pub(crate) identities: Arc<auth::IdentityCache>,
+    /// Where media files are kept.
+    pub files: parley_store::files::MediaFiles,
+    pub(crate) media_pool: media::MediaPool,
     snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
@@ -63,15 +67,19 @@ pub struct Services {
     pub lists: lists::ListService,
     pub filters: filters::FilterService,
     pub polls: polls::PollService,
+    pub media: media::MediaService,
     pub snapshots: snapshots::SnapshotService,
     pub streaming: streaming::StreamingService,
 }
 
 impl Services {
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Services {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, files: parley_store::files::MediaFiles) -> Services {
+        let media_pool = media::MediaPool::new(settings.media.workers);
         let ctx = Arc::new(Context {
             store,
             settings,
+            files,
+            media_pool,
             polls: Arc::default(),
             events: Arc::default(),
             identities: Arc::default(),
@@ -93,6 +101,7 @@ impl Services {
             lists: lists::ListService::new(ctx.clone()),
             filters: filters::FilterService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
+            media: media::MediaService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),
             ctx,
@@ -133,6 +142,7 @@ impl Services {
             tokio::join!(
                 polls::run_poll_closer(ctx.clone()),
                 accounts::run_mute_expirer(ctx.clone()),
+                media::run_media_cleaner(ctx.clone()),
                 scheduled::run_scheduler(ctx)
             );
         })

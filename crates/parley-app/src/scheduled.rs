@@ -56,6 +56,10 @@ impl ScheduledService {
             return Ok(Posted::Now(Box::new(self.statuses.create(author, req).await?)));
         };
         self.check_lead(at, now)?;
+        if !req.media_ids.is_empty() {
+            // An upload would be removed as unattached before a post a day ahead came out.
+            return Err(AppError::validation("Validation failed: Scheduled posts cannot carry media attachments yet"));
+        }
         // Checked as if posted now (the rendering is thrown away).
         let checked = self.statuses.prepare(author, req.clone()).await?;
         let params = ScheduledParams {
@@ -160,6 +164,7 @@ impl ScheduledService {
                 min_account_age_days: p.min_account_age_days,
                 local_only: p.local_only,
             }),
+            media_ids: Vec::new(),
         };
         let new = match self.statuses.prepare(&author, req.clone()).await {
             Ok(new) => new,

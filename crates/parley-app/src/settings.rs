@@ -40,6 +40,25 @@ pub struct Settings {
     pub min_schedule_lead: std::time::Duration,
     pub poll_limits: parley_core::poll::PollLimits,
     pub texts: InstanceTexts,
+    pub media: MediaSettings,
+}
+
+/// Media uploads (config `[media]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaSettings {
+    /// Largest image upload in bytes (Mastodon's 16 MB); refused while it streams in.
+    pub max_image_bytes: usize,
+    /// Images processed at once (the media pool's size).
+    pub workers: usize,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings {
+            max_image_bytes: 16 * 1024 * 1024,
+            workers: std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        }
+    }
 }
 
 /// What the administrator tells users about the server (config
@@ -95,6 +114,7 @@ impl Settings {
             min_schedule_lead: std::time::Duration::from_secs(300),
             poll_limits: parley_core::poll::PollLimits::default(),
             texts: InstanceTexts::default(),
+            media: MediaSettings::default(),
         }
     }
 

@@ -4,13 +4,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use parley_core::filters::FilterContext;
+use parley_core::media::{check_description, parse_focus};
 use parley_core::model::{Account, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::poll::Eligibility;
 use parley_core::text::{self, MentionRef, ResolvedMention};
 use parley_core::visibility::account_shown;
-use parley_core::{AccountId, AppId, StatusId};
-use parley_store::{EditStatus, NewPoll, NewReblog, NewStatus, PollChange};
+use parley_core::{AccountId, AppId, MediaId, StatusId};
+use parley_store::{EditStatus, MediaAttributes, NewPoll, NewReblog, NewStatus, PollChange};
 
 use crate::views::{StatusView, filter_visible, status_view, status_views, visible_status};
 use crate::{AppError, Context, Result};
@@ -30,6 +31,8 @@ pub struct CreateStatus {
     /// Statuses created by the demo and seeding tools may be back-dated.
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     pub poll: Option<PollRequest>,
+    /// Uploads to attach, in order (`media_ids[]`).
+    pub media_ids: Vec<MediaId>,
 }
 
 /// `poll[options][]`, `poll[expires_in]`, `poll[multiple]`, `poll[hide_totals]`.
@@ -68,6 +71,19 @@ pub struct UpdateStatus {
     pub language: Option<String>,
     /// `None` keeps the poll as it is.
     pub poll: Option<PollRequest>,
+    /// `None` keeps the attachments; otherwise the new list (`media_ids[]`).
+    pub media_ids: Option<Vec<MediaId>>,
+    /// `media_attributes[][id|description|focus]`: new descriptions and
+    /// focal points of attachments the status keeps.
+    pub media_attributes: Vec<MediaEdit>,
+}
+
+/// One of an edit's `media_attributes[]`.
+#[derive(Debug, Clone)]
+pub struct MediaEdit {
+    pub id: MediaId,
+    pub description: Option<String>,
+    pub focus: Option<String>,
 }
 
 /// Text rendered and its mentions and tags resolved.
@@ -107,7 +123,8 @@ impl StatusService {
     pub(crate) async fn prepare(&self, author: &Account, req: CreateStatus) -> Result<NewStatus> {
         let ctx = &self.ctx;
         let text = req.text.trim().to_string();
-        if text.is_empty() {
+        self.check_media(author, None, &req.media_ids, req.poll.is_some()).await?;
+        if text.is_empty() && req.media_ids.is_empty() {
             return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
@@ -149,7 +166,47 @@ impl StatusService {
             idempotency_key: req.idempotency_key,
             created_at: req.created_at,
             poll,
+            media: req.media_ids,
         })
+    }
+
+    /// Mastodon's `validate_media!`: at most four, not with a poll, each the
+    /// author's and unattached (or, in an edit, already this status's). The
+    /// store checks ownership again inside the transaction, where no race
+    /// can slip past; this check names the IDs.
+    async fn check_media(
+        &self,
+        author: &Account,
+        editing: Option<StatusId>,
+        media: &[MediaId],
+        with_poll: bool,
+    ) -> Result<()> {
+        if media.is_empty() {
+            return Ok(());
+        }
+        if media.len() > parley_core::media::MAX_ATTACHMENTS {
+            return Err(AppError::validation("Cannot attach more than 4 files"));
+        }
+        if with_poll {
+            return Err(AppError::validation("Cannot attach files to a post with a poll"));
+        }
+        let mut missing = Vec::new();
+        for (i, id) in media.iter().enumerate() {
+            let usable = match self.ctx.store.find_media(*id).await? {
+                Some(m) => m.account_id == author.id && (m.status_id.is_none() || m.status_id == editing),
+                None => false,
+            };
+            if !usable || media[..i].contains(id) {
+                missing.push(id.to_string());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(AppError::Validation(format!(
+                "Media {} not found or already attached to another post",
+                missing.join(", ")
+            )));
+        }
+        Ok(())
     }
 
     /// `GET /api/v1/statuses/:id`
@@ -172,7 +229,17 @@ impl StatusService {
             return Err(AppError::forbidden());
         }
         let view = status_view(&self.ctx, Some(actor.id), status).await?;
+        // Every attachment any version had: the files may go with the status.
+        let mut files = crate::media::file_names(&view.status.media);
+        for version in self.ctx.store.status_history(id).await? {
+            files.extend(crate::media::file_names(&version.media));
+        }
         self.ctx.store.delete_status(id).await?;
+        // The status is gone, whatever happens to its files now: a failure is
+        // logged (the files are unreachable and cost only space).
+        if let Err(e) = crate::media::release_files(&self.ctx, files).await {
+            tracing::error!(error = %e, status = %id, "removing a deleted status's media files failed");
+        }
         Ok(view)
     }
 
@@ -183,10 +250,31 @@ impl StatusService {
             return Err(AppError::forbidden());
         }
         let text = req.text.trim().to_string();
-        if text.is_empty() {
+        let keeps_poll = req.poll.is_some() || status.poll_id.is_some();
+        if let Some(media) = &req.media_ids {
+            self.check_media(actor, Some(status.id), media, keeps_poll).await?;
+        }
+        let has_media = req.media_ids.as_ref().map_or(!status.media.is_empty(), |m| !m.is_empty());
+        if text.is_empty() && !has_media {
             return Err(AppError::validation("Validation failed: Text can't be blank"));
         }
         self.check_length(&text, &req.spoiler_text)?;
+        let media_attributes = req
+            .media_attributes
+            .iter()
+            .map(|a| {
+                Ok((
+                    a.id,
+                    MediaAttributes {
+                        description: a.description.as_deref().map(|d| check_description(Some(d))).transpose()?,
+                        focus: match &a.focus {
+                            Some(f) => parse_focus(f)?,
+                            None => None,
+                        },
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let language = match req.language {
             Some(l) => check_language(Some(l))?,
             None => status.language.clone(),
@@ -223,6 +311,8 @@ impl StatusService {
                     tags: rendered.tags,
                     poll,
                     text_changed,
+                    media: req.media_ids,
+                    media_attributes,
                 },
             )
             .await?;

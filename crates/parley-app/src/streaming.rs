@@ -305,10 +305,12 @@ impl StreamingService {
                 Some(list) => self.ctx.store.list_has_status(list, status.id).await?,
                 None => false,
             },
-            Stream::Public { remote: false, media: false, .. } => public_original(&status),
+            Stream::Public { remote: false, media, .. } => {
+                public_original(&status) && (!media || !status.media.is_empty())
+            }
             Stream::Hashtag { tag, .. } => public_original(&status) && status.tags.iter().any(|t| t == tag),
-            // Every account is local, and statuses carry no media yet.
-            Stream::Public { .. } => false,
+            // Every account is local.
+            Stream::Public { remote: true, .. } => false,
             // Direct statuses reach the `direct` stream as `conversation`
             // events (Mastodon sends no `update` there).
             Stream::UserNotification | Stream::Direct | Stream::Poll(_) => false,
@@ -369,9 +371,7 @@ impl StreamingService {
                     shown_to_followers && rel.first().is_some_and(|(_, r)| r.following)
                 }
             }
-            Stream::Public { remote: false, media: false, .. } | Stream::Hashtag { .. } => {
-                visibility == Some(Visibility::Public)
-            }
+            Stream::Public { remote: false, .. } | Stream::Hashtag { .. } => visibility == Some(Visibility::Public),
             // Where a member's status could have been: lists never hold direct ones.
             Stream::List(id) => {
                 !matches!(visibility, Some(Visibility::Direct))

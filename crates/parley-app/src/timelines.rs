@@ -86,15 +86,22 @@ impl TimelineService {
         &self,
         viewer: Option<AccountId>,
         local_only: bool,
+        only_media: bool,
         page: PageRequest,
     ) -> Result<Vec<StatusView>> {
-        let statuses = self.ctx.store.public_timeline(viewer, local_only, page).await?;
+        let statuses = self.ctx.store.public_timeline(viewer, local_only, only_media, page).await?;
         let views = status_views(&self.ctx, viewer, statuses).await?;
         filters::apply(&self.ctx, viewer, FilterContext::Public, views).await
     }
 
-    pub async fn tag(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<StatusView>> {
-        let statuses = self.ctx.store.tag_timeline(viewer, tag, page).await?;
+    pub async fn tag(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        only_media: bool,
+        page: PageRequest,
+    ) -> Result<Vec<StatusView>> {
+        let statuses = self.ctx.store.tag_timeline(viewer, tag, only_media, page).await?;
         let views = status_views(&self.ctx, viewer, statuses).await?;
         filters::apply(&self.ctx, viewer, FilterContext::Public, views).await
     }

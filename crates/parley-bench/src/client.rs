@@ -167,7 +167,8 @@ impl std::fmt::Display for SendError {
 /// One worker's way of sending requests.
 pub enum Sender {
     Conn { addr: SocketAddr, host: HeaderValue, send: Option<SendRequest<Body>> },
-    Pool { host: HeaderValue, client: Client<HttpConnector, Body> },
+    // Boxed: hyper-util's pooled client is several times the size of a connection.
+    Pool { host: HeaderValue, client: Box<Client<HttpConnector, Body>> },
 }
 
 /// A pooled client for one load thread, shared by its workers.
@@ -180,8 +181,10 @@ pub fn pool(workers: usize) -> Client<HttpConnector, Body> {
 impl Sender {
     pub fn new(target: &Target, pool: Option<&Client<HttpConnector, Body>>) -> Sender {
         match (target.kind, pool) {
-            (ClientKind::Pool, Some(client)) => Sender::Pool { host: target.host.clone(), client: client.clone() },
-            (ClientKind::Pool, None) => Sender::Pool { host: target.host.clone(), client: self::pool(1) },
+            (ClientKind::Pool, Some(client)) => {
+                Sender::Pool { host: target.host.clone(), client: Box::new(client.clone()) }
+            }
+            (ClientKind::Pool, None) => Sender::Pool { host: target.host.clone(), client: Box::new(self::pool(1)) },
             (ClientKind::Conn, _) => Sender::Conn { addr: target.addr, host: target.host.clone(), send: None },
         }
     }

@@ -134,6 +134,10 @@ id_type!(
     PollId
 );
 id_type!(
+    /// An uploaded media attachment (attached to a status or not yet).
+    MediaId
+);
+id_type!(
     /// One account's direct-message thread with a set of participants.
     ConversationId
 );

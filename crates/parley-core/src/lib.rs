@@ -8,6 +8,7 @@
 pub mod filters;
 pub mod grouping;
 pub mod id;
+pub mod media;
 pub mod model;
 pub mod page;
 pub mod poll;
@@ -16,5 +17,5 @@ pub mod text;
 pub mod visibility;
 
 pub use id::{
-    AccountId, AppId, ConversationId, IdGenerator, ListId, NotificationId, PollId, ScheduledStatusId, StatusId,
+    AccountId, AppId, ConversationId, IdGenerator, ListId, MediaId, NotificationId, PollId, ScheduledStatusId, StatusId,
 };

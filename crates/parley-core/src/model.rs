@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::id::{AccountId, AppId, NotificationId, PollId, StatusId};
+pub use crate::media::{MediaAttachment, MediaFile, MediaKind};
 use crate::poll::Eligibility;
 
 /// Who may see a status (Mastodon's four levels).
@@ -98,6 +99,10 @@ pub struct Account {
     /// The account's server: `None` for this one (every account until
     /// federation brings remote ones).
     pub domain: Option<String>,
+    /// The stored avatar image's name, `None` for the default one.
+    pub avatar: Option<String>,
+    /// The stored header image's name, `None` for the default one.
+    pub header: Option<String>,
 }
 
 impl Account {
@@ -133,6 +138,8 @@ pub struct Status {
     pub tags: Vec<String>,
     pub application: Option<AppId>,
     pub poll_id: Option<PollId>,
+    /// Media attachments, in the order the author gave them.
+    pub media: Vec<MediaAttachment>,
 }
 
 /// One earlier (or the current) version of an edited status.
@@ -144,6 +151,8 @@ pub struct StatusEdit {
     pub spoiler_text: String,
     pub sensitive: bool,
     pub created_at: DateTime<Utc>,
+    /// The attachments this version had (their descriptions then).
+    pub media: Vec<MediaAttachment>,
 }
 
 /// The kinds of notification Mastodon clients know.

@@ -173,6 +173,8 @@ mod tests {
             statuses_count: 0,
             last_status_at: None,
             domain: None,
+            avatar: None,
+            header: None,
         };
         let others = [None, Some(AccountId(8))];
         for (suspended, approved, shown) in [(false, true, true), (true, true, false), (false, false, false)] {

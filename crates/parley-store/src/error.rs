@@ -33,6 +33,8 @@ pub enum Rejection {
     NotFollowed,
     /// The account has as many lists as it may have.
     ListLimit,
+    /// An upload to attach is not the author's, or is another status's already.
+    MediaUnavailable,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]

@@ -16,6 +16,7 @@ mod audit;
 pub mod changes;
 pub mod derived;
 mod error;
+pub mod files;
 mod neutral;
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -29,12 +30,15 @@ use async_trait::async_trait;
 use changes::{ChangeListener, ChangeRecord};
 use chrono::{DateTime, Utc};
 use parley_core::grouping::GroupKey;
+use parley_core::media::MediaAttachment;
 use parley_core::model::{
     Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
     Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{
+    AccountId, AppId, ConversationId, ListId, MediaId, NotificationId, PollId, ScheduledStatusId, StatusId,
+};
 
 pub use error::{Conflict, Rejection, StoreError};
 pub use types::*;
@@ -107,6 +111,18 @@ pub trait Store: Send + Sync + 'static {
     async fn edit_status(&self, id: StatusId, edit: EditStatus) -> Result<Status>;
     /// Every version of a status, oldest first, the current one last.
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>>;
+
+    // ---- media attachments (the files are `files::MediaFiles`') ----
+    async fn insert_media(&self, new: NewMedia) -> Result<MediaAttachment>;
+    async fn find_media(&self, id: MediaId) -> Result<Option<MediaAttachment>>;
+    /// Changes an unattached upload of `account`'s (`NotFound` otherwise).
+    async fn update_media(&self, account: AccountId, id: MediaId, attrs: MediaAttributes) -> Result<MediaAttachment>;
+    /// Deletes an unattached upload of `account`'s; returns it as it was, or `None`.
+    async fn delete_media(&self, account: AccountId, id: MediaId) -> Result<Option<MediaAttachment>>;
+    /// Deletes uploads never attached made before `before` (at most `limit`); returns them.
+    async fn delete_stale_media(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<MediaAttachment>>;
+    /// Of these stored file names, those that no attachment, avatar or header names.
+    async fn unreferenced_files(&self, names: Vec<String>) -> Result<Vec<String>>;
     /// Ancestors (oldest first) and all descendants (in thread order) of a status.
     async fn thread(&self, id: StatusId) -> Result<(Vec<Arc<Status>>, Vec<Arc<Status>>)>;
     /// Ok(true) when the favourite is new.
@@ -141,9 +157,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         viewer: Option<AccountId>,
         local_only: bool,
+        only_media: bool,
         page: PageRequest,
     ) -> Result<Vec<Arc<Status>>>;
-    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>>;
+    async fn tag_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        only_media: bool,
+        page: PageRequest,
+    ) -> Result<Vec<Arc<Status>>>;
     async fn account_statuses(
         &self,
         viewer: Option<AccountId>,

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use parley_core::media::{MediaFile, MediaKind};
 use parley_core::model::{NotificationKind, Poll, ProfileField, Role, Visibility};
-use parley_core::{AccountId, AppId, ConversationId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{AccountId, AppId, ConversationId, MediaId, NotificationId, PollId, ScheduledStatusId, StatusId};
 
 /// A local account to create.
 #[derive(Debug, Clone)]
@@ -36,6 +37,10 @@ pub struct ProfileUpdate {
     pub locked: Option<bool>,
     pub bot: Option<bool>,
     pub posting_defaults: PostingDefaultsUpdate,
+    /// A stored image's name: the new avatar.
+    pub avatar: Option<String>,
+    /// A stored image's name: the new header.
+    pub header: Option<String>,
 }
 
 /// A change to the posting defaults; `None` leaves one as it is.
@@ -136,6 +141,28 @@ pub struct NewStatus {
     /// For the demo and seeding; `None` means now.
     pub created_at: Option<DateTime<Utc>>,
     pub poll: Option<NewPoll>,
+    /// Uploads to attach, in order: each the author's and unattached.
+    pub media: Vec<MediaId>,
+}
+
+/// An upload, decoded and stored: its row.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub account_id: AccountId,
+    pub kind: MediaKind,
+    pub original: MediaFile,
+    pub small: MediaFile,
+    pub description: Option<String>,
+    pub focus: Option<(f64, f64)>,
+    pub blurhash: String,
+}
+
+/// A change to an attachment's description or focus; `None` leaves one as it
+/// is, `Some(None)` clears the description.
+#[derive(Debug, Clone, Default)]
+pub struct MediaAttributes {
+    pub description: Option<Option<String>>,
+    pub focus: Option<(f64, f64)>,
 }
 
 /// A new version of a status's text; the store keeps the previous one in the
@@ -153,6 +180,10 @@ pub struct EditStatus {
     /// The text changed: refused if the poll already has votes, so the
     /// meaning of a vote never changes under it.
     pub text_changed: bool,
+    /// `None` keeps the attachments; otherwise the new list, in order.
+    pub media: Option<Vec<MediaId>>,
+    /// New descriptions and focal points of attachments the status keeps.
+    pub media_attributes: Vec<(MediaId, MediaAttributes)>,
 }
 
 #[derive(Debug, Clone)]

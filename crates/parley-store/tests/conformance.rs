@@ -49,6 +49,7 @@ fn new_status(author: AccountId, text: &str) -> NewStatus {
         idempotency_key: None,
         created_at: None,
         poll: None,
+        media: Vec::new(),
     }
 }
 
@@ -171,7 +172,7 @@ async fn pages_agree_with_the_reference_selection(backend: &Backend) {
     for (max, since, min, limit) in cases {
         let page = PageRequest::new(max, since, min, Some(limit), 20, 40);
         let got: Vec<i64> =
-            store.public_timeline(None, false, page).await.expect("page").iter().map(|s| s.id.get()).collect();
+            store.public_timeline(None, false, false, page).await.expect("page").iter().map(|s| s.id.get()).collect();
         assert_eq!(got, page.select(&ids), "{page:?}");
     }
 }
@@ -508,6 +509,8 @@ async fn cached_statuses_and_accounts_follow_every_write(backend: &Backend) {
                     tags: vec![format!("edit{round}")],
                     poll: PollChange::Keep,
                     text_changed: true,
+                    media: None,
+                    media_attributes: Vec::new(),
                 };
                 store.edit_status(target, edit).await.expect("edit");
             }

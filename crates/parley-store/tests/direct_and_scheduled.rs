@@ -49,6 +49,7 @@ fn status(author: AccountId, text: &str, visibility: Visibility, mentions: Vec<A
         idempotency_key: None,
         created_at: None,
         poll: None,
+        media: Vec::new(),
     }
 }
 

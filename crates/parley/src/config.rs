@@ -30,6 +30,7 @@ pub struct Config {
     pub statuses: StatusesConfig,
     pub polls: PollsConfig,
     pub database: DatabaseConfig,
+    pub media: MediaConfig,
     pub storage: StorageConfig,
     pub http: HttpConfig,
     pub rate_limits: RateLimitsConfig,
@@ -117,6 +118,50 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             max_connections: 16_384,
             max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Media uploads; files are kept in `<data_dir>/media`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Largest image upload, in bytes (Mastodon's 16 MB); refused while it streams in.
+    pub max_image_bytes: usize,
+    /// Images processed at once; 0 for half the CPUs (at least one).
+    pub workers: usize,
+    /// Where files are kept: `local` (the data directory) or `s3`.
+    pub storage: MediaStorage,
+    /// The bucket, when `storage = "s3"`.
+    pub s3: S3Section,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaStorage {
+    Local,
+    S3,
+}
+
+/// An S3-compatible bucket (`[media.s3]`); the secret is best given as
+/// `PARLEY_MEDIA__S3__SECRET_ACCESS_KEY`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Section {
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            max_image_bytes: parley_app::settings::MediaSettings::default().max_image_bytes,
+            workers: 0,
+            storage: MediaStorage::Local,
+            s3: S3Section { region: "us-east-1".into(), ..S3Section::default() },
         }
     }
 }
@@ -213,6 +258,7 @@ impl Default for Config {
             statuses: StatusesConfig::default(),
             polls: PollsConfig::default(),
             database: DatabaseConfig::default(),
+            media: MediaConfig::default(),
             storage: StorageConfig::default(),
             http: HttpConfig::default(),
             rate_limits: RateLimitsConfig::default(),
@@ -371,6 +417,18 @@ impl Config {
         if !(1..=1_000_000).contains(&h.max_connections) {
             bail!("http.max_connections must be between 1 and 1000000 (got {})", h.max_connections);
         }
+        if !(1024..=1024 * 1024 * 1024).contains(&self.media.max_image_bytes) {
+            bail!("media.max_image_bytes must be between 1 KiB and 1 GiB (got {})", self.media.max_image_bytes);
+        }
+        if self.media.storage == MediaStorage::S3 {
+            let s3 = &self.media.s3;
+            if s3.endpoint.is_empty() || s3.bucket.is_empty() {
+                bail!("media.storage = \"s3\" needs media.s3.endpoint and media.s3.bucket");
+            }
+        }
+        if self.media.workers > 256 {
+            bail!("media.workers must be at most 256 (got {})", self.media.workers);
+        }
         if h.max_body_bytes < 4 * self.statuses.max_bytes || h.max_body_bytes > 1024 * 1024 * 1024 {
             bail!(
                 "http.max_body_bytes must be at least 4 × statuses.max_bytes and at most 1 GiB (got {})",
@@ -426,6 +484,30 @@ impl Config {
         self.data_dir.join("parley.sqlite3")
     }
 
+    /// Where media files are kept with `storage = "local"`.
+    pub fn media_path(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    /// The media file store this configuration names.
+    pub fn media_files(&self) -> anyhow::Result<parley_store::files::MediaFiles> {
+        match self.media.storage {
+            MediaStorage::Local => parley_store::files::MediaFiles::local(&self.media_path())
+                .with_context(|| format!("cannot open the media directory {}", self.media_path().display())),
+            MediaStorage::S3 => {
+                let s = &self.media.s3;
+                parley_store::files::MediaFiles::s3(&parley_store::files::S3Config {
+                    endpoint: s.endpoint.clone(),
+                    bucket: s.bucket.clone(),
+                    region: s.region.clone(),
+                    access_key_id: s.access_key_id.clone(),
+                    secret_access_key: s.secret_access_key.clone(),
+                })
+                .with_context(|| format!("cannot use the media bucket {} at {}", s.bucket, s.endpoint))
+            }
+        }
+    }
+
     pub fn settings(&self) -> Settings {
         let mut s = Settings::for_origin(&self.public_url());
         s.title = self.instance.title.clone();
@@ -443,6 +525,10 @@ impl Config {
         s.max_characters = self.statuses.max_characters;
         s.max_status_bytes = self.statuses.max_bytes;
         s.min_schedule_lead = std::time::Duration::from_secs(self.statuses.min_schedule_lead_secs);
+        if self.media.workers > 0 {
+            s.media.workers = self.media.workers;
+        }
+        s.media.max_image_bytes = self.media.max_image_bytes;
         s.poll_limits = parley_core::poll::PollLimits {
             max_options: self.polls.max_options,
             max_characters_per_option: self.polls.max_characters_per_option,
@@ -559,6 +645,23 @@ max_expiration = 2629746
 # url = "postgres://parley@127.0.0.1/parley"
 # Connections each node keeps to PostgreSQL.
 max_connections = 16
+[media]
+# Largest image upload in bytes (refused while it streams in); published
+# under configuration.media_attachments in /api/v2/instance.
+max_image_bytes = 16777216
+# Images processed at once (decoding, scaling); 0 for half the CPUs.
+workers = 0
+# Where files are kept: "local" (<data_dir>/media) or "s3" (several nodes).
+storage = "local"
+
+[media.s3]
+# An S3-compatible bucket (AWS S3, MinIO, Garage, Ceph); path-style URLs.
+# Give the secret as PARLEY_MEDIA__S3__SECRET_ACCESS_KEY.
+endpoint = ""
+bucket = ""
+region = "us-east-1"
+access_key_id = ""
+secret_access_key = ""
 
 [storage]
 # Read-only SQLite connections.

@@ -211,6 +211,7 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
                     visibility: Some(Visibility::Public),
                     created_at: Some(start + Duration::minutes(*minutes)),
                     poll,
+                    media_ids: Vec::new(),
                     ..Default::default()
                 },
             )

@@ -149,6 +149,7 @@ pub async fn seed(services: &Services, args: SeedArgs) -> anyhow::Result<()> {
             idempotency_key: None,
             created_at: Some(at),
             poll: None,
+            media: Vec::new(),
         });
         if batch.len() >= CHUNK {
             store.bulk_insert_statuses(std::mem::take(&mut batch)).await?;

@@ -20,7 +20,6 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::normalize_path::NormalizePathLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -77,7 +76,8 @@ pub async fn open(config: &Config) -> anyhow::Result<(Database, Services)> {
         ),
         Some(url) => open_postgres(config, url).await?,
     };
-    let services = Services::new(database.store(), config.settings());
+    let files = config.media_files()?;
+    let services = Services::new(database.store(), config.settings(), files);
     Ok((database, services))
 }
 
@@ -168,7 +168,7 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
             parley_api::rate_limit::limit,
         ))
         .map_response(json_payload_too_large)
-        .layer(RequestBodyLimitLayer::new(config.http.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(BodyLimits::of(&config), limit_body))
         .layer(DefaultBodyLimit::max(config.http.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
         .service(router);
@@ -203,6 +203,44 @@ fn compressible(status: StatusCode, _: Version, headers: &HeaderMap, _: &Extensi
         || matches!(sub, "json" | "javascript" | "xml" | "svg+xml" | "csv")
         || sub.ends_with("+json")
         || sub.ends_with("+xml")
+}
+
+/// The largest request bodies: `http.max_body_bytes`, and for the routes
+/// that take uploads, room for a file and its thumbnail of
+/// `media.max_image_bytes` each (and the form around them).
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    default: usize,
+    uploads: usize,
+}
+
+impl BodyLimits {
+    fn of(config: &Config) -> Self {
+        let uploads = (2 * config.media.max_image_bytes + 64 * 1024).max(config.http.max_body_bytes);
+        BodyLimits { default: config.http.max_body_bytes, uploads }
+    }
+}
+
+/// Refuses a body over its route's limit: at once when its declared length
+/// is over, or as soon as it streams past the limit (nothing holds more).
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let max =
+        if parley_api::takes_uploads(request.method(), request.uri().path()) { limits.uploads } else { limits.default };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return parley_api::ApiError::PayloadTooLarge.into_response();
+    }
+    let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max)));
+    next.run(request).await
 }
 
 /// The limit layer refuses a declared length in plain text: every error is Mastodon's JSON.

@@ -338,3 +338,32 @@ async fn a_list_stream_is_its_owners_and_carries_its_members_statuses() {
     assert_eq!(payload(&expect_frame(&mut home, "update").await)["id"], control);
     assert_eq!(payload(&expect_frame(&mut ws, "update").await)["id"], in_list);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_media_streams_carry_only_statuses_with_attachments() {
+    let s = TestServer::start().await;
+    let (alice, bob) = (s.user("alice").await, s.user("bob").await);
+    let mut media_ws = connect(&s, "stream=public:media", Some(&bob.token)).await;
+    let mut local_media_ws = connect(&s, "stream=public:local:media", Some(&bob.token)).await;
+    post(&s, &alice, json!({"status": "Words only"})).await;
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::new(40, 30))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let part = reqwest::multipart::Part::bytes(png).file_name("a.png");
+    let upload = s
+        .http
+        .post(format!("{}/api/v2/media", s.url))
+        .bearer_auth(&alice.token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload");
+    let media: Value = upload.json().await.expect("media");
+    let with_media = post(&s, &alice, json!({"status": "A photograph", "media_ids": [media["id"]]})).await;
+    for ws in [&mut media_ws, &mut local_media_ws] {
+        let frame = expect_frame(ws, "update").await;
+        assert_eq!(payload(&frame)["id"], with_media, "the first update is the one with media: {frame}");
+        assert_eq!(payload(&frame)["media_attachments"][0]["id"], media["id"]);
+    }
+}

@@ -71,8 +71,8 @@ impl Account {
         if a.role == DomainRole::Admin {
             roles.push(Role { id: "admin".into(), name: "Admin".into(), color: String::new() });
         }
-        let avatar = format!("{}/avatars/original/missing.png", s.public_url);
-        let header = format!("{}/headers/original/missing.png", s.public_url);
+        let avatar = super::avatar_url(a, s);
+        let header = super::header_url(a, s);
         Account {
             id: a.id.to_string(),
             username: a.username.clone(),
@@ -330,6 +330,8 @@ pub(crate) mod tests {
             statuses_count: 3,
             last_status_at: None,
             domain: None,
+            avatar: None,
+            header: None,
         }
     }
 

@@ -22,18 +22,18 @@ fn polls_configuration(s: &Settings) -> Value {
 fn statuses_configuration(s: &Settings) -> Value {
     json!({
         "max_characters": s.max_characters,
-        "max_media_attachments": 4,
+        "max_media_attachments": parley_core::media::MAX_ATTACHMENTS,
         "characters_reserved_per_url": 23
     })
 }
 
-fn media_configuration() -> Value {
-    // No media uploads yet: nothing is accepted, and clients read the limits as such.
+/// Mastodon's keys; images only (no video or audio: their limits are 0).
+fn media_configuration(s: &Settings) -> Value {
     json!({
-        "supported_mime_types": [],
-        "description_limit": 1500,
-        "image_size_limit": 0,
-        "image_matrix_limit": 0,
+        "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+        "description_limit": parley_core::media::MAX_DESCRIPTION_CHARS,
+        "image_size_limit": s.media.max_image_bytes,
+        "image_matrix_limit": parley_app::media::process::MAX_DECODED_PIXELS,
         "video_size_limit": 0,
         "video_frame_rate_limit": 0,
         "video_matrix_limit": 0
@@ -74,7 +74,7 @@ pub fn instance_v1(s: &Settings, stats: InstanceStats) -> Value {
         "configuration": {
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5 },
             "statuses": statuses_configuration(s),
-            "media_attachments": media_configuration(),
+            "media_attachments": media_configuration(s),
             "polls": polls_configuration(s)
         },
         "contact_account": null,
@@ -104,7 +104,7 @@ pub fn instance_v2(s: &Settings, stats: InstanceStats) -> Value {
             "vapid": { "public_key": "" },
             "accounts": { "max_featured_tags": 10, "max_pinned_statuses": 5, "max_profile_fields": s.max_profile_fields },
             "statuses": statuses_configuration(s),
-            "media_attachments": media_configuration(),
+            "media_attachments": media_configuration(s),
             "polls": polls_configuration(s),
             "translation": { "enabled": false }
         },

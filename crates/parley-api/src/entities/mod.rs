@@ -5,6 +5,7 @@ mod account;
 mod direct;
 mod filter;
 mod instance;
+mod media;
 mod misc;
 mod notification_group;
 mod poll;
@@ -17,6 +18,7 @@ pub use account::{Account, AccountJson, CredentialAccount, MutedAccount, Relatio
 pub use direct::{Conversation, ScheduledStatus};
 pub use filter::{Filter, FilterKeyword, FilterResult, FilterStatus, V1Filter};
 pub use instance::{NODEINFO_VERSIONS, instance_text, instance_v1, instance_v2, nodeinfo, rules, terms_of_service};
+pub use media::{FILES_PATH, MediaAttachment, avatar_url, file_url, header_url};
 pub use misc::{Application, List, Marker, Notification, Token};
 pub use notification_group::{GroupedNotificationsResults, NotificationGroup, PartialAccountWithAvatar};
 pub use poll::Poll;

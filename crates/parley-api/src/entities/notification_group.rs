@@ -76,7 +76,7 @@ pub struct PartialAccountWithAvatar {
 
 impl PartialAccountWithAvatar {
     fn from_domain(a: &model::Account, s: &Settings) -> Self {
-        let avatar = format!("{}/avatars/original/missing.png", s.public_url);
+        let avatar = super::avatar_url(a, s);
         PartialAccountWithAvatar {
             id: a.id.to_string(),
             acct: a.username.clone(),

@@ -77,7 +77,7 @@ struct SharedFields<'a> {
     edited_at: Option<String>,
     content: &'a str,
     application: Option<StatusApplication>,
-    media_attachments: [(); 0],
+    media_attachments: Vec<super::MediaAttachment>,
     mentions: Vec<Mention>,
     tags: Vec<Tag>,
     emojis: [(); 0],
@@ -159,7 +159,7 @@ impl SharedInputs {
             edited_at: st.edited_at.map(timestamp),
             content: &st.content_html,
             application,
-            media_attachments: [],
+            media_attachments: super::MediaAttachment::list(&st.media, s),
             mentions,
             tags,
             emojis: [],
@@ -270,12 +270,12 @@ pub struct StatusEdit {
     pub created_at: String,
     pub account: Account,
     pub poll: Option<serde_json::Value>,
-    pub media_attachments: Vec<serde_json::Value>,
+    pub media_attachments: Vec<super::MediaAttachment>,
     pub emojis: Vec<serde_json::Value>,
 }
 
 impl StatusEdit {
-    pub fn from_domain(e: &model::StatusEdit, account: &Account) -> StatusEdit {
+    pub fn from_domain(e: &model::StatusEdit, account: &Account, s: &Settings) -> StatusEdit {
         StatusEdit {
             content: e.content_html.clone(),
             spoiler_text: e.spoiler_text.clone(),
@@ -283,7 +283,7 @@ impl StatusEdit {
             created_at: timestamp(e.created_at),
             account: account.clone(),
             poll: None,
-            media_attachments: Vec::new(),
+            media_attachments: super::MediaAttachment::list(&e.media, s),
             emojis: Vec::new(),
         }
     }
@@ -327,6 +327,7 @@ mod tests {
             tags: vec!["diplomacy".into()],
             application: None,
             poll_id: None,
+            media: Vec::new(),
         }
     }
 

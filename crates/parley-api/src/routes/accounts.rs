@@ -15,7 +15,7 @@ use super::statuses::status_list;
 use crate::auth::{Auth, MaybeAuth};
 use crate::entities::{Account, CredentialAccount, Relationship, Status, Token};
 use crate::pagination::{PageParams, Paged, cursors_of, link_header};
-use crate::params::{Params, PathParam, Query};
+use crate::params::{Params, ParamsWithFiles, PathParam, Query};
 use crate::{ApiResult, AppState};
 
 #[derive(Deserialize)]
@@ -98,7 +98,7 @@ pub struct SourceForm {
 pub async fn update_credentials(
     State(state): State<AppState>,
     auth: Auth,
-    Params(form): Params<UpdateCredentialsForm>,
+    ParamsWithFiles(form, mut files): ParamsWithFiles<UpdateCredentialsForm>,
 ) -> ApiResult<Json<CredentialAccount>> {
     let me = auth.user("write:accounts")?;
     let updated = state
@@ -118,6 +118,8 @@ pub async fn update_credentials(
                     let source = form.source.unwrap_or_default();
                     SourceChanges { privacy: source.privacy, sensitive: source.sensitive, language: source.language }
                 },
+                avatar: files.take("avatar"),
+                header: files.take("header"),
             },
         )
         .await?;

@@ -12,6 +12,7 @@ mod grouped_notifications;
 mod instance;
 mod lists;
 mod markers;
+pub mod media;
 mod notifications;
 mod oauth;
 mod parley;
@@ -40,7 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/apps/verify_credentials", get(apps::verify_credentials))
         .route("/api/v1/accounts", post(accounts::register).get(accounts::get_many))
         .route("/api/v1/accounts/verify_credentials", get(accounts::verify_credentials))
-        .route("/api/v1/accounts/update_credentials", axum::routing::patch(accounts::update_credentials))
+        .route(
+            "/api/v1/accounts/update_credentials",
+            axum::routing::patch(accounts::update_credentials).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/api/v1/accounts/relationships", get(accounts::relationships))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route("/api/v1/accounts/familiar_followers", get(accounts::familiar_followers))
@@ -150,6 +154,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/oauth-authorization-server", get(oauth::metadata))
         .route("/oauth/token", post(oauth::token))
         .route("/oauth/revoke", post(oauth::revoke))
+        .route("/api/v1/media", post(media::create).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/api/v2/media", post(media::create).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/api/v1/media/{id}", get(media::get).put(media::update).delete(media::delete))
+        .route(&media::file_route(), get(media::file))
         .route("/avatars/original/missing.png", get(assets::missing_avatar))
         .route("/headers/original/missing.png", get(assets::missing_header))
         .method_not_allowed_fallback(not_found);
@@ -168,7 +176,9 @@ pub fn router() -> Router<AppState> {
     let pages = Router::new()
         .route("/oauth/authorize", get(oauth::authorize_page).post(oauth::authorize_submit))
         .method_not_allowed_fallback(not_found);
-    // The body size limit is the server's, for every route (`http.max_body_bytes`).
+    // The body size limit is the server's, for every route (`http.max_body_bytes`;
+    // `media.max_image_bytes` for uploads: `media::takes_uploads`). The upload
+    // routes turn axum's own default limit off: the server's applies.
     api.layer(cors).merge(pages).layer(TraceLayer::new_for_http())
 }
 

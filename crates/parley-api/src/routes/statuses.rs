@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Uri};
 use parley_app::scheduled::{Posted, parse_scheduled_at};
-use parley_app::statuses::{CreateStatus, PollRequest, UpdateStatus, requested_visibility};
+use parley_app::statuses::{CreateStatus, MediaEdit, PollRequest, UpdateStatus, requested_visibility};
 use parley_app::views::StatusView;
-use parley_core::{AccountId, StatusId};
+use parley_core::{AccountId, MediaId, StatusId};
 use serde::Deserialize;
 
 use super::accounts::account_page;
@@ -103,9 +103,7 @@ pub async fn create(
     Params(form): Params<CreateStatusForm>,
 ) -> ApiResult<Json<Created>> {
     let me = auth.user("write:statuses")?;
-    if !form.media_ids.is_empty() {
-        return Err(ApiError::InvalidParam("Validation failed: Media attachments are not supported yet".into()));
-    }
+    let media_ids = media_ids(&form.media_ids)?;
     let in_reply_to_id = match form.in_reply_to_id.as_deref() {
         Some(raw) => Some(path_id::<StatusId>(raw)?),
         None => None,
@@ -135,6 +133,7 @@ pub async fn create(
                 app: Some(auth.0.app.id),
                 created_at: None,
                 poll: form.poll.and_then(PollForm::given),
+                media_ids,
             },
             scheduled_at,
         )
@@ -187,8 +186,30 @@ pub struct EditStatusForm {
     sensitive: bool,
     spoiler_text: Option<String>,
     language: Option<String>,
-    #[serde(default)]
-    media_ids: Vec<String>,
+    /// Absent keeps the attachments; `[]` removes them all.
+    media_ids: Option<Vec<String>>,
+    media_attributes: Option<Vec<MediaAttributesForm>>,
+}
+
+/// One of `media_attributes[]`: an attachment's new description or focus.
+#[derive(Deserialize)]
+pub struct MediaAttributesForm {
+    id: String,
+    description: Option<String>,
+    focus: Option<String>,
+}
+
+/// A media ID; one that is not an ID names no upload (Mastodon's wording).
+fn media_id(raw: &str) -> ApiResult<MediaId> {
+    raw.parse::<MediaId>().map_err(|_| {
+        ApiError::App(parley_app::AppError::Validation(format!(
+            "Media {raw} not found or already attached to another post"
+        )))
+    })
+}
+
+fn media_ids(raw: &[String]) -> ApiResult<Vec<MediaId>> {
+    raw.iter().map(|r| media_id(r)).collect()
 }
 
 /// `PUT /api/v1/statuses/:id`
@@ -199,9 +220,13 @@ pub async fn edit(
     Params(form): Params<EditStatusForm>,
 ) -> ApiResult<Json<Status>> {
     let me = auth.user("write:statuses")?;
-    if !form.media_ids.is_empty() {
-        return Err(ApiError::InvalidParam("Validation failed: Media attachments are not supported yet".into()));
-    }
+    let media_ids = form.media_ids.as_deref().map(media_ids).transpose()?;
+    let media_attributes = form
+        .media_attributes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| Ok(MediaEdit { id: media_id(&a.id)?, description: a.description, focus: a.focus }))
+        .collect::<ApiResult<Vec<_>>>()?;
     let view = state
         .services
         .statuses
@@ -214,6 +239,8 @@ pub async fn edit(
                 sensitive: form.sensitive,
                 language: form.language,
                 poll: form.poll.and_then(PollForm::given),
+                media_ids,
+                media_attributes,
             },
         )
         .await?;
@@ -229,7 +256,7 @@ pub async fn history(
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let (view, edits) = state.services.statuses.history(viewer, path_id(&id)?).await?;
     let account = Account::from_domain(&view.account, state.settings());
-    Ok(Json(edits.iter().map(|e| StatusEdit::from_domain(e, &account)).collect()))
+    Ok(Json(edits.iter().map(|e| StatusEdit::from_domain(e, &account, state.settings())).collect()))
 }
 
 /// `GET /api/v1/statuses/:id/source`: only for the author.

@@ -94,11 +94,11 @@ pub async fn public(
     let shared = &state;
     let compute = |uri: Uri| async move {
         let state = shared;
-        // Every status here is local, so `remote` and `only_media` (no media yet) select nothing.
-        let views = if q.remote || q.only_media {
+        // Every status here is local, so `remote` selects nothing.
+        let views = if q.remote {
             Vec::new()
         } else {
-            state.services.timelines.public(viewer, q.local, page).await?
+            state.services.timelines.public(viewer, q.local, q.only_media, page).await?
         };
         Ok(status_list(state, &uri, viewer, &views))
     };
@@ -124,11 +124,8 @@ pub async fn tag(
     let name = hashtag.trim_start_matches('#');
     let compute = |uri: Uri| async move {
         let state = shared;
-        let views = if q.remote || q.only_media {
-            Vec::new()
-        } else {
-            state.services.timelines.tag(viewer, name, page).await?
-        };
+        let views =
+            if q.remote { Vec::new() } else { state.services.timelines.tag(viewer, name, q.only_media, page).await? };
         Ok(status_list(state, &uri, viewer, &views))
     };
     match viewer {

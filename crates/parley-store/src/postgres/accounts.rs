@@ -99,6 +99,12 @@ pub async fn update_profile(w: &mut Write, id: AccountId, u: ProfileUpdate) -> R
     if !u.posting_defaults.is_empty() {
         update_posting_defaults(w.c(), id, &u.posting_defaults).await?;
     }
+    if let Some(avatar) = u.avatar {
+        sqlx::query("UPDATE accounts SET avatar = $2 WHERE id = $1").bind(id.0).bind(avatar).execute(w.c()).await?;
+    }
+    if let Some(header) = u.header {
+        sqlx::query("UPDATE accounts SET header = $2 WHERE id = $1").bind(id.0).bind(header).execute(w.c()).await?;
+    }
     w.append(Change::ProfileUpdated { account: id });
     find(w.c(), id).await?.ok_or(StoreError::NotFound)
 }

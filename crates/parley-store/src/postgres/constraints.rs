@@ -42,6 +42,7 @@ const OTHERS: &[&str] = &[
     "bookmarks_pkey",
     "bookmarks_unique",
     "suggestion_dismissals_pkey",
+    "media_attachments_pkey",
     "follows_pkey",
     "follows_unique",
     "follow_requests_pkey",

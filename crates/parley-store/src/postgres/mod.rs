@@ -22,6 +22,7 @@ mod filters;
 mod home;
 mod lists;
 mod markers;
+mod media;
 mod notifications;
 mod oauth;
 mod polls;
@@ -74,6 +75,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../../migrations/postgres/0017_lists.sql")),
     (18, include_str!("../../migrations/postgres/0018_filters.sql")),
     (19, include_str!("../../migrations/postgres/0019_suggestions.sql")),
+    (20, include_str!("../../migrations/postgres/0020_media.sql")),
 ];
 
 /// The versions of the bundled migrations (a test checks every backend lists the same).

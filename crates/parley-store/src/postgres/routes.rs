@@ -6,16 +6,19 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parley_core::grouping::GroupKey;
+use parley_core::media::MediaAttachment;
 use parley_core::model::{
     Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
     Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{
+    AccountId, AppId, ConversationId, ListId, MediaId, NotificationId, PollId, ScheduledStatusId, StatusId,
+};
 
 use super::{
-    PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, lists, markers, notifications,
-    oauth, polls, scheduled, social, statuses, suggestions, timelines,
+    PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, lists, markers, media,
+    notifications, oauth, polls, scheduled, social, statuses, suggestions, timelines,
 };
 use crate::changes::{ChangeListener, ChangeRecord};
 use crate::types::*;
@@ -140,6 +143,24 @@ impl Store for PgStore {
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
         statuses::history(&mut *self.conn().await?, id).await
     }
+    async fn insert_media(&self, new: NewMedia) -> Result<MediaAttachment> {
+        self.write(move |w| Box::pin(media::insert(w, new))).await
+    }
+    async fn find_media(&self, id: MediaId) -> Result<Option<MediaAttachment>> {
+        media::find(&mut *self.conn().await?, id).await
+    }
+    async fn update_media(&self, account: AccountId, id: MediaId, attrs: MediaAttributes) -> Result<MediaAttachment> {
+        self.write(move |w| Box::pin(media::update(w, account, id, attrs))).await
+    }
+    async fn delete_media(&self, account: AccountId, id: MediaId) -> Result<Option<MediaAttachment>> {
+        self.write(move |w| Box::pin(media::delete_unattached(w, account, id))).await
+    }
+    async fn delete_stale_media(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<MediaAttachment>> {
+        self.write(move |w| Box::pin(media::delete_unattached_before(w, before, limit))).await
+    }
+    async fn unreferenced_files(&self, names: Vec<String>) -> Result<Vec<String>> {
+        media::unreferenced(&mut *self.conn().await?, &names).await
+    }
     async fn thread(&self, id: StatusId) -> Result<(Vec<Arc<Status>>, Vec<Arc<Status>>)> {
         let mut c = self.conn().await?;
         let (ancestors, descendants) = statuses::thread(&mut c, id).await?;
@@ -202,15 +223,22 @@ impl Store for PgStore {
         &self,
         viewer: Option<AccountId>,
         _local_only: bool, // every account is local until federation arrives
+        only_media: bool,
         page: PageRequest,
     ) -> Result<Vec<Arc<Status>>> {
         let mut c = self.conn().await?;
-        let ids = timelines::public(&mut c, viewer, None, page).await?;
+        let ids = timelines::public(&mut c, viewer, None, only_media, page).await?;
         self.cached_statuses(&mut c, &ids).await
     }
-    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>> {
+    async fn tag_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        only_media: bool,
+        page: PageRequest,
+    ) -> Result<Vec<Arc<Status>>> {
         let mut c = self.conn().await?;
-        let ids = timelines::public(&mut c, viewer, Some(&tag.to_lowercase()), page).await?;
+        let ids = timelines::public(&mut c, viewer, Some(&tag.to_lowercase()), only_media, page).await?;
         self.cached_statuses(&mut c, &ids).await
     }
     async fn account_statuses(

@@ -51,7 +51,8 @@ pub fn window_clause(w: &Window, col: &str, max: usize, min: usize, limit: usize
 }
 
 pub const ACCOUNT_COLUMNS: &str = "id, username, display_name, note, note_html, fields, locked, bot, created_at, \
-     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain";
+     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain, \
+     avatar, header";
 
 pub fn account_from_row(r: &PgRow) -> Result<Account, sqlx::Error> {
     let fields: &str = r.try_get(5)?;
@@ -75,6 +76,8 @@ pub fn account_from_row(r: &PgRow) -> Result<Account, sqlx::Error> {
         statuses_count: r.try_get(15)?,
         last_status_at: r.try_get::<Option<i64>, _>(16)?.map(time),
         domain: r.try_get(17)?,
+        avatar: r.try_get(18)?,
+        header: r.try_get(19)?,
     })
 }
 
@@ -106,10 +109,11 @@ pub fn status_from_row(r: &PgRow) -> Result<Status, sqlx::Error> {
         tags: Vec::new(),
         application: r.try_get::<Option<i64>, _>(16)?.map(AppId),
         poll_id: r.try_get::<Option<i64>, _>(17)?.map(PollId),
+        media: Vec::new(),
     })
 }
 
-/// Loads the statuses with these IDs, with mentions and tags, in the order given.
+/// Loads the statuses with these IDs, with mentions, tags and attachments, in the order given.
 pub async fn load_statuses(c: &mut PgConnection, ids: &[i64]) -> Result<Vec<Status>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -144,6 +148,7 @@ pub async fn load_statuses(c: &mut PgConnection, ids: &[i64]) -> Result<Vec<Stat
             s.tags.push(tag);
         }
     }
+    super::media::attach_to_loaded(c, ids, &mut by_id).await?;
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

@@ -8,6 +8,7 @@ use parley_core::{AccountId, StatusId};
 use sqlx::PgConnection;
 
 use super::conversations;
+use super::media;
 use super::notifications::notify_filtered;
 use super::polls;
 use super::rows::{Window, load_statuses, ms, now_ms, sql, time, window_clause};
@@ -55,6 +56,9 @@ pub async fn insert(w: &mut Write, new: NewStatus) -> Result<Status> {
     .execute(w.c())
     .await?;
     write_mentions_and_tags(w.c(), id, &new.mentions, &new.tags).await?;
+    if !new.media.is_empty() {
+        media::attach(w.c(), StatusId(id), new.account_id, &new.media).await?;
+    }
     if counted_in_statuses(new.visibility) {
         sqlx::query(
             "UPDATE accounts SET statuses_count = statuses_count + 1,
@@ -270,8 +274,8 @@ pub async fn edit(w: &mut Write, id: StatusId, e: EditStatus) -> Result<Status> 
         .fetch_one(w.c())
         .await?;
     const VERSION: &str =
-        "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at, media)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
     if !has_history {
         // The first edit also records the original, so history starts at the beginning.
         let version_id = w.next_id();
@@ -283,9 +287,15 @@ pub async fn edit(w: &mut Write, id: StatusId, e: EditStatus) -> Result<Status> 
             .bind(&current.spoiler_text)
             .bind(current.sensitive)
             .bind(ms(current.created_at))
+            .bind(media::snapshot(&current.media)?)
             .execute(w.c())
             .await?;
     }
+    if let Some(list) = &e.media {
+        media::attach(w.c(), id, current.account_id, list).await?;
+    }
+    media::update_attached(w.c(), id, &e.media_attributes).await?;
+    let attached = find(w.c(), id).await?.ok_or(StoreError::NotFound)?.media;
     let version_id = w.next_id();
     sqlx::query(VERSION)
         .bind(version_id)
@@ -295,6 +305,7 @@ pub async fn edit(w: &mut Write, id: StatusId, e: EditStatus) -> Result<Status> 
         .bind(&e.spoiler_text)
         .bind(e.sensitive)
         .bind(now)
+        .bind(media::snapshot(&attached)?)
         .execute(w.c())
         .await?;
     sqlx::query(
@@ -333,25 +344,28 @@ pub async fn edit(w: &mut Write, id: StatusId, e: EditStatus) -> Result<Status> 
 }
 
 pub async fn history(c: &mut PgConnection, id: StatusId) -> Result<Vec<StatusEdit>> {
-    let rows: Vec<(String, String, String, bool, i64)> = sqlx::query_as(
-        "SELECT text, content_html, spoiler_text, sensitive, created_at FROM status_edits
+    let rows: Vec<(String, String, String, bool, i64, String)> = sqlx::query_as(
+        "SELECT text, content_html, spoiler_text, sensitive, created_at, media FROM status_edits
          WHERE status_id = $1 ORDER BY id",
     )
     .bind(id.0)
     .fetch_all(&mut *c)
     .await?;
     if !rows.is_empty() {
-        return Ok(rows
+        return rows
             .into_iter()
-            .map(|(text, content_html, spoiler_text, sensitive, at)| StatusEdit {
-                status_id: id,
-                text,
-                content_html,
-                spoiler_text,
-                sensitive,
-                created_at: time(at),
+            .map(|(text, content_html, spoiler_text, sensitive, at, attached)| {
+                Ok(StatusEdit {
+                    status_id: id,
+                    text,
+                    content_html,
+                    spoiler_text,
+                    sensitive,
+                    created_at: time(at),
+                    media: media::from_snapshot(&attached)?,
+                })
             })
-            .collect());
+            .collect();
     }
     // Never edited: its history is itself.
     Ok(find(c, id)
@@ -363,6 +377,7 @@ pub async fn history(c: &mut PgConnection, id: StatusId) -> Result<Vec<StatusEdi
             spoiler_text: s.spoiler_text,
             sensitive: s.sensitive,
             created_at: s.created_at,
+            media: s.media,
         })
         .into_iter()
         .collect())

@@ -41,17 +41,23 @@ pub async fn home_reference(c: &mut PgConnection, viewer: AccountId, page: PageR
 }
 
 /// The IDs of a page of the public timeline, or of a hashtag's when `tag` is
+/// `only_media`: the status has attachments now.
+const HAS_MEDIA: &str =
+    " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id AND m.position IS NOT NULL)";
+
 /// set: public, original statuses only.
 pub async fn public(
     c: &mut PgConnection,
     viewer: Option<AccountId>,
     tag: Option<&str>,
+    only_media: bool,
     page: PageRequest,
 ) -> Result<Vec<i64>> {
     let win = Window::new(page);
+    let media_filter = if only_media { HAS_MEDIA } else { "" };
     let ids: Vec<i64> = sqlx::query_scalar(sql(format!(
         "SELECT s.id FROM statuses s
-         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL
+         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {media_filter}
            AND ($2::text IS NULL OR s.id IN (SELECT status_id FROM status_tags WHERE tag = $2))
            AND {} AND {}
            AND {}",
@@ -77,12 +83,12 @@ pub async fn account(
     filter: AccountStatusesFilter,
     page: PageRequest,
 ) -> Result<Vec<i64>> {
-    if filter.only_media {
-        // Parley has no media attachments yet, so no status has any.
-        return Ok(Vec::new());
-    }
     let win = Window::new(page);
     let mut filters = String::new();
+    if filter.only_media {
+        // A boost carries no attachments of its own, so it is left out (as Mastodon).
+        filters.push_str(HAS_MEDIA);
+    }
     if filter.exclude_replies {
         filters.push_str(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
     }

@@ -89,6 +89,12 @@ pub fn update_profile(c: &Connection, id: AccountId, u: ProfileUpdate) -> Result
     if !u.posting_defaults.is_empty() {
         update_posting_defaults(c, id, &u.posting_defaults)?;
     }
+    if let Some(avatar) = u.avatar {
+        c.execute("UPDATE accounts SET avatar = ?2 WHERE id = ?1", params![id.0, avatar])?;
+    }
+    if let Some(header) = u.header {
+        c.execute("UPDATE accounts SET header = ?2 WHERE id = ?1", params![id.0, header])?;
+    }
     append(c, Change::ProfileUpdated { account: id })?;
     find(c, id)?.ok_or(StoreError::NotFound)
 }

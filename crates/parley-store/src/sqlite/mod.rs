@@ -19,6 +19,7 @@ mod filters;
 mod home;
 mod lists;
 mod markers;
+mod media;
 mod notifications;
 mod oauth;
 mod polls;
@@ -40,12 +41,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parley_core::IdGenerator;
 use parley_core::grouping::GroupKey;
+use parley_core::media::MediaAttachment;
 use parley_core::model::{
     Account, App, List, Marker, MarkerTimeline, Notification, NotificationKind, Poll, PostingDefaults, Relationship,
     Status, StatusEdit,
 };
 use parley_core::page::PageRequest;
-use parley_core::{AccountId, AppId, ConversationId, ListId, NotificationId, PollId, ScheduledStatusId, StatusId};
+use parley_core::{
+    AccountId, AppId, ConversationId, ListId, MediaId, NotificationId, PollId, ScheduledStatusId, StatusId,
+};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
@@ -84,6 +88,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
     (19, include_str!("../../migrations/sqlite/0019_suggestions.sql")),
+    (20, include_str!("../../migrations/sqlite/0020_media.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -531,6 +536,24 @@ impl Store for SqliteStore {
     async fn status_history(&self, id: StatusId) -> Result<Vec<StatusEdit>> {
         self.read(move |c| statuses::history(c, id)).await
     }
+    async fn insert_media(&self, new: NewMedia) -> Result<MediaAttachment> {
+        self.write(move |c, ids| media::insert(c, ids, new)).await
+    }
+    async fn find_media(&self, id: MediaId) -> Result<Option<MediaAttachment>> {
+        self.read(move |c| media::find(c, id)).await
+    }
+    async fn update_media(&self, account: AccountId, id: MediaId, attrs: MediaAttributes) -> Result<MediaAttachment> {
+        self.write(move |c, _| media::update(c, account, id, attrs)).await
+    }
+    async fn delete_media(&self, account: AccountId, id: MediaId) -> Result<Option<MediaAttachment>> {
+        self.write(move |c, _| media::delete_unattached(c, account, id)).await
+    }
+    async fn delete_stale_media(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<MediaAttachment>> {
+        self.write(move |c, _| media::delete_unattached_before(c, before, limit)).await
+    }
+    async fn unreferenced_files(&self, names: Vec<String>) -> Result<Vec<String>> {
+        self.read(move |c| media::unreferenced(c, &names)).await
+    }
     async fn thread(&self, id: StatusId) -> Result<(Vec<Arc<Status>>, Vec<Arc<Status>>)> {
         let entities = self.inner.entities.clone();
         self.read(move |c| {
@@ -598,16 +621,23 @@ impl Store for SqliteStore {
         &self,
         viewer: Option<AccountId>,
         local_only: bool,
+        only_media: bool,
         page: PageRequest,
     ) -> Result<Vec<Arc<Status>>> {
         let _ = local_only; // every account is local until federation arrives
         let entities = self.inner.entities.clone();
-        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, None, page)?)).await
+        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, None, only_media, page)?)).await
     }
-    async fn tag_timeline(&self, viewer: Option<AccountId>, tag: &str, page: PageRequest) -> Result<Vec<Arc<Status>>> {
+    async fn tag_timeline(
+        &self,
+        viewer: Option<AccountId>,
+        tag: &str,
+        only_media: bool,
+        page: PageRequest,
+    ) -> Result<Vec<Arc<Status>>> {
         let tag = tag.to_lowercase();
         let entities = self.inner.entities.clone();
-        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, Some(&tag), page)?)).await
+        self.read(move |c| entities.statuses_on(c, &timelines::public(c, viewer, Some(&tag), only_media, page)?)).await
     }
     async fn account_statuses(
         &self,

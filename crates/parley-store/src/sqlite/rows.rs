@@ -63,7 +63,8 @@ impl SqlWindow for Window {
 }
 
 pub const ACCOUNT_COLUMNS: &str = "id, username, display_name, note, note_html, fields, locked, bot, created_at, \
-     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain";
+     role, organisation, approved, suspended, followers_count, following_count, statuses_count, last_status_at, domain, \
+     avatar, header";
 
 pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
     let fields: String = r.get(5)?;
@@ -87,6 +88,8 @@ pub fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
         statuses_count: r.get(15)?,
         last_status_at: r.get::<_, Option<i64>>(16)?.map(time),
         domain: r.get(17)?,
+        avatar: r.get(18)?,
+        header: r.get(19)?,
     })
 }
 
@@ -118,10 +121,11 @@ pub fn status_from_row(r: &Row<'_>) -> rusqlite::Result<Status> {
         tags: Vec::new(),
         application: r.get::<_, Option<i64>>(16)?.map(AppId),
         poll_id: r.get::<_, Option<i64>>(17)?.map(PollId),
+        media: Vec::new(),
     })
 }
 
-/// Loads the statuses with these IDs, with mentions and tags, in the order given.
+/// Loads the statuses with these IDs, with mentions, tags and attachments, in the order given.
 pub fn load_statuses(c: &Connection, ids: &[i64]) -> Result<Vec<Status>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -133,6 +137,7 @@ pub fn load_statuses(c: &Connection, ids: &[i64]) -> Result<Vec<Status>> {
     let mut by_id: HashMap<i64, Status> =
         stmt.query_map([&list], status_from_row)?.map(|r| r.map(|s| (s.id.0, s))).collect::<rusqlite::Result<_>>()?;
     attach_mentions_and_tags(c, &list, &mut by_id)?;
+    super::media::attach_to_loaded(c, &list, &mut by_id)?;
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 

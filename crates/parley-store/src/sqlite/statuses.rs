@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, named_params, params};
 
 use super::changelog::append;
 use super::conversations;
+use super::media;
 use super::notifications::notify_filtered;
 use super::polls;
 use super::rows::{SqlWindow, Window, load_statuses, ms, now_ms, query_pairs, time};
@@ -54,6 +55,9 @@ pub fn insert(c: &Connection, ids: &IdGenerator, new: NewStatus) -> Result<Statu
         new.app.map(|a| a.0),
     ])?;
     write_mentions_and_tags(c, id, &new.mentions, &new.tags)?;
+    if !new.media.is_empty() {
+        media::attach(c, StatusId(id), new.account_id, &new.media)?;
+    }
     if counted_in_statuses(new.visibility) {
         c.prepare_cached(
             "UPDATE accounts SET statuses_count = statuses_count + 1,
@@ -247,8 +251,8 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
     let has_history: bool =
         c.query_row("SELECT EXISTS (SELECT 1 FROM status_edits WHERE status_id = ?1)", [id.0], |r| r.get(0))?;
     let mut version = c.prepare_cached(
-        "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO status_edits (id, status_id, text, content_html, spoiler_text, sensitive, created_at, media)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     if !has_history {
         // The first edit also records the original, so history starts at the beginning.
@@ -259,10 +263,25 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
             current.content_html,
             current.spoiler_text,
             current.sensitive,
-            ms(current.created_at)
+            ms(current.created_at),
+            media::snapshot(&current.media)?,
         ])?;
     }
-    version.execute(params![ids.next_raw(), id.0, e.text, e.content_html, e.spoiler_text, e.sensitive, now])?;
+    if let Some(list) = &e.media {
+        media::attach(c, id, current.account_id, list)?;
+    }
+    media::update_attached(c, id, &e.media_attributes)?;
+    let attached = find(c, id)?.ok_or(StoreError::NotFound)?.media;
+    version.execute(params![
+        ids.next_raw(),
+        id.0,
+        e.text,
+        e.content_html,
+        e.spoiler_text,
+        e.sensitive,
+        now,
+        media::snapshot(&attached)?
+    ])?;
     c.execute(
         "UPDATE statuses SET text = ?2, content_html = ?3, spoiler_text = ?4, sensitive = ?5, language = ?6,
                              edited_at = ?7 WHERE id = ?1",
@@ -292,7 +311,7 @@ pub fn edit(c: &Connection, ids: &IdGenerator, id: StatusId, e: EditStatus) -> R
 
 pub fn history(c: &Connection, id: StatusId) -> Result<Vec<StatusEdit>> {
     let mut stmt = c.prepare_cached(
-        "SELECT text, content_html, spoiler_text, sensitive, created_at FROM status_edits
+        "SELECT text, content_html, spoiler_text, sensitive, created_at, media FROM status_edits
          WHERE status_id = ?1 ORDER BY id",
     )?;
     let edits = stmt
@@ -304,6 +323,7 @@ pub fn history(c: &Connection, id: StatusId) -> Result<Vec<StatusEdit>> {
                 spoiler_text: r.get(2)?,
                 sensitive: r.get(3)?,
                 created_at: time(r.get(4)?),
+                media: media::from_snapshot(&r.get::<_, String>(5)?, 5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -319,6 +339,7 @@ pub fn history(c: &Connection, id: StatusId) -> Result<Vec<StatusEdit>> {
             spoiler_text: s.spoiler_text,
             sensitive: s.sensitive,
             created_at: s.created_at,
+            media: s.media,
         })
         .into_iter()
         .collect())

@@ -12,6 +12,10 @@ use super::visibility::{can_view, can_view_boost, not_hidden_from_viewer, origin
 use crate::Result;
 use crate::types::AccountStatusesFilter;
 
+/// `only_media`: the status has attachments now.
+const HAS_MEDIA: &str =
+    " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id AND m.position IS NOT NULL)";
+
 /// The home timeline's rules as one query: the specification that
 /// [`super::home::home`] implements faster. Kept for the agreement test.
 pub fn home_reference(c: &Connection, viewer: AccountId, page: PageRequest) -> Result<Vec<Status>> {
@@ -37,7 +41,13 @@ pub fn home_reference(c: &Connection, viewer: AccountId, page: PageRequest) -> R
 
 /// The IDs of a page of the public timeline, or of a hashtag's when `tag` is
 /// set: public, original statuses only.
-pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page: PageRequest) -> Result<Vec<i64>> {
+pub fn public(
+    c: &Connection,
+    viewer: Option<AccountId>,
+    tag: Option<&str>,
+    only_media: bool,
+    page: PageRequest,
+) -> Result<Vec<i64>> {
     let w = Window::new(page);
     let viewer = viewer.map(|v| v.0).unwrap_or(0);
     let tag_filter = if tag.is_some() {
@@ -45,9 +55,10 @@ pub fn public(c: &Connection, viewer: Option<AccountId>, tag: Option<&str>, page
     } else {
         "AND :tag IS NULL"
     };
+    let media_filter = if only_media { HAS_MEDIA } else { "" };
     let sql = format!(
         "SELECT s.id FROM statuses s
-         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {tag_filter}
+         WHERE s.visibility = 'public' AND s.reblog_of_id IS NULL {tag_filter} {media_filter}
            AND {} AND {}
            AND {}",
         can_view("s"),
@@ -70,13 +81,13 @@ pub fn account(
     filter: AccountStatusesFilter,
     page: PageRequest,
 ) -> Result<Vec<i64>> {
-    if filter.only_media {
-        // Parley has no media attachments yet, so no status has any.
-        return Ok(Vec::new());
-    }
     let w = Window::new(page);
     let viewer = viewer.map(|v| v.0).unwrap_or(0);
     let mut filters = String::new();
+    if filter.only_media {
+        // A boost carries no attachments of its own, so it is left out (as Mastodon).
+        filters.push_str(HAS_MEDIA);
+    }
     if filter.exclude_replies {
         filters.push_str(" AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)");
     }

@@ -99,11 +99,11 @@ pub async fn all(opened: &crate::common::Opened, store: &Arc<dyn Store>, m: &Mod
         for p in &pages {
             let expected = p.select(&m.public(viewer, None));
             for local in [false, true] {
-                let got = ids(store.public_timeline(viewer, local, *p).await?);
+                let got = ids(store.public_timeline(viewer, local, false, *p).await?);
                 r.compare(|| format!("public (local {local}) for {viewer:?}, {p:?}"), got, expected.clone());
             }
             for tag in TAGS {
-                let got = ids(store.tag_timeline(viewer, tag, *p).await?);
+                let got = ids(store.tag_timeline(viewer, tag, false, *p).await?);
                 r.compare(|| format!("#{tag} for {viewer:?}, {p:?}"), got, p.select(&m.public(viewer, Some(tag))));
             }
         }

@@ -191,6 +191,7 @@ pub async fn write(store: &Arc<dyn Store>, spec: &WorldSpec) -> Fallible<Model> 
                         idempotency_key: None,
                         created_at: None,
                         poll: None,
+                        media: Vec::new(),
                     })
                     .await?;
                 let pin = *pinned && *visibility != Visibility::Direct;

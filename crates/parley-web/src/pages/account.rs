@@ -428,6 +428,9 @@ pub async fn save_profile(Post(ctx, form): Post) -> WebResult {
         bot: Some(form.checked("bot")),
         // The settings page has no posting defaults (yet): they stay as they are.
         source: Default::default(),
+        // Nor images: the settings page's upload form is the web's round two.
+        avatar: None,
+        header: None,
     };
     match ctx.services().accounts.update_credentials(&me, changes).await {
         Ok(_) => Ok(see_other_with(&ctx.state.site, "/settings", "notice", "Your profile is saved.")),

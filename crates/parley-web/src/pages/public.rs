@@ -58,7 +58,7 @@ const SUGGESTED: usize = 6;
 pub async fn landing(ctx: Ctx, uri: Uri) -> WebResult {
     let services = ctx.services();
     let page = page_request(&query(&uri));
-    let views = services.timelines.public(ctx.viewer(), true, page).await?;
+    let views = services.timelines.public(ctx.viewer(), true, false, page).await?;
     let (older, newer) = pager("/", &views, &page);
     let settings = services.settings();
     let hero = if ctx.me().is_none() && page.max_id.is_none() && page.min_id.is_none() {
@@ -134,7 +134,7 @@ pub async fn tag(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) 
         return Err(WebError::NotFound);
     }
     let page = page_request(&query(&uri));
-    let views = ctx.services().timelines.tag(ctx.viewer(), &tag, page).await?;
+    let views = ctx.services().timelines.tag(ctx.viewer(), &tag, false, page).await?;
     let base = format!("/tags/{}", form_urlencoded::byte_serialize(tag.as_bytes()).collect::<String>());
     let (older, newer) = pager(&base, &views, &page);
     ok(&TimelinePage {
