@@ -42,7 +42,6 @@ pub struct Context {
     pub polls: Arc<polls::PollCache>,
     pub events: Arc<events::EventHub>,
     pub(crate) identities: Arc<auth::IdentityCache>,
-    snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
 /// All the use cases, cheap to clone into request handlers.
@@ -73,7 +72,6 @@ impl Services {
             polls: Arc::default(),
             events: Arc::default(),
             identities: Arc::default(),
-            snapshot_key: tokio::sync::OnceCell::new(),
         });
         ctx.store.subscribe(ctx.polls.clone());
         ctx.store.subscribe(ctx.identities.clone());

@@ -351,6 +351,10 @@ pub trait Store: Send + Sync + 'static {
     /// Recomputes every account's counters from the rows (after bulk loading).
     async fn recount_account_counters(&self) -> Result<()>;
 
-    /// The named server key, created from `candidate` the first time.
-    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>>;
+    /// Every signing key, oldest first (the last one signs).
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>>;
+    /// Adds `candidate` as the first signing key unless one exists; every key.
+    async fn first_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>>;
+    /// Adds `candidate` as the newest signing key (rotation); every key.
+    async fn rotate_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>>;
 }

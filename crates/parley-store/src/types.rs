@@ -434,3 +434,19 @@ pub struct FilterChange {
     pub keywords: Vec<KeywordChange>,
     pub statuses: Vec<FilteredStatusChange>,
 }
+
+/// A signing key as stored: its place in the order of rotation, its secret
+/// (an Ed25519 seed) and when it was made. The newest signs.
+#[derive(Clone)]
+pub struct SigningKeyRow {
+    pub number: i64,
+    pub secret: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SigningKeyRow {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRow").field("number", &self.number).field("created_at", &self.created_at).finish()
+    }
+}

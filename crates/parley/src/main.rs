@@ -80,6 +80,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: PollsCommand,
     },
+    /// The keys snapshots and checkpoints are signed with.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Copy the database to a new FILE while the server runs (a consistent
     /// snapshot; never overwrites FILE). Restore by putting the copy in an
     /// empty data directory as `parley.sqlite3`.
@@ -110,6 +115,15 @@ enum PollsCommand {
     /// Recount every poll from its vote rows and check every vote log's chain
     /// (exit 1 if anything drifted).
     Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List every signing key (the last one signs now).
+    List,
+    /// Start signing with a new key; the old ones stay published, so what
+    /// they signed still verifies.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -257,6 +271,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 parley::seed::SeedArgs { accounts, follows_per_account, statuses, prefix, tokens_out, seed },
             )
             .await
+        }
+        Command::Admin { command: AdminCommand::Keys { command } } => {
+            let (_store, services) = server::open(&config)?;
+            match command {
+                KeysCommand::List => admin::list_keys(&services).await,
+                KeysCommand::Rotate => admin::rotate_key(&services).await,
+            }
         }
         Command::Admin { command: AdminCommand::Backup { file } } => admin::backup(&config, file).await,
         Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {

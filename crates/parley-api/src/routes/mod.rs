@@ -80,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/snapshot", get(parley::snapshot))
         .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
+        .route("/.well-known/parley/snapshot-keys", get(parley::snapshot_keys))
         .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))
         .route("/api/v1/streaming", get(streaming::websocket))
         .route("/api/v1/streaming/health", get(streaming::health))

@@ -17,6 +17,7 @@ mod conversations;
 mod entities;
 mod filters;
 mod home;
+mod keys;
 mod lists;
 mod markers;
 mod notifications;
@@ -82,6 +83,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/sqlite/0016_scheduled_statuses.sql")),
     (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
+    (19, include_str!("../../migrations/sqlite/0019_signing_keys.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -964,8 +966,13 @@ impl Store for SqliteStore {
     async fn recount_account_counters(&self) -> Result<()> {
         self.write(|c, _| bulk::recount(c)).await
     }
-    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
-        let name = name.to_string();
-        self.write(move |c, _| polls::server_key(c, &name, candidate)).await
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>> {
+        self.read(keys::all).await
+    }
+    async fn first_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |c, _| keys::first(c, candidate)).await
+    }
+    async fn rotate_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |c, _| keys::rotate(c, candidate)).await
     }
 }

@@ -438,11 +438,3 @@ pub fn audit(c: &Connection) -> Result<Vec<PollAudit>> {
     }
     Ok(out)
 }
-
-pub fn server_key(c: &Connection, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
-    c.execute(
-        "INSERT OR IGNORE INTO server_keys (name, secret, created_at) VALUES (?1, ?2, ?3)",
-        params![name, candidate, now_ms()],
-    )?;
-    Ok(c.query_row("SELECT secret FROM server_keys WHERE name = ?1", [name], |r| r.get(0))?)
-}

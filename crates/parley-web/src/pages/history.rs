@@ -180,7 +180,7 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
             site.origin
         ),
         embed_path,
-        key_url: format!("{}/.well-known/parley/snapshot-key", site.origin),
+        key_url: format!("{}/.well-known/parley/snapshot-keys", site.origin),
         status_path,
         snapshot_url,
         citation,
