@@ -40,7 +40,7 @@ struct LivePoll {
 enum LiveState {
     /// Ballot records applied before the load finished: (seq, voter, choices).
     Loading(Vec<(i64, AccountId, Vec<u32>)>),
-    Ready(Tallies),
+    Ready(Box<Tallies>),
 }
 
 /// A loaded poll: its row with live counts, and who voted what.
@@ -100,7 +100,7 @@ impl LivePoll {
         for (seq, voter, choices) in pending {
             tallies.count(seq, voter, &choices);
         }
-        *state = LiveState::Ready(tallies);
+        *state = LiveState::Ready(Box::new(tallies));
     }
 
     fn seen(&self, viewer: Option<AccountId>) -> Result<Seen> {

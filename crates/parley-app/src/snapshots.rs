@@ -135,13 +135,14 @@ impl SnapshotService {
             status_id: status.id,
             status_url: settings.status_url(&author.username, status.id),
             author: author.username,
-            question: status.text.clone(),
-            multiple: poll.multiple,
-            options: poll.options.into_iter().zip(tally.option_votes).collect(),
+            question: tally.question,
+            multiple: tally.version.multiple,
+            round: tally.version.round,
+            options: tally.version.options.into_iter().zip(tally.option_votes).collect(),
             votes_count: tally.votes_count,
             voters_count: tally.voters_count,
             opened_at: poll.created_at,
-            expires_at: poll.expires_at,
+            expires_at: tally.version.expires_at,
             as_of: at,
             chain_head: tally.chain_head,
             chain_length: tally.last_seq,
@@ -150,7 +151,8 @@ impl SnapshotService {
     }
 }
 
-/// What a snapshot states: the poll as it was at `as_of`.
+/// What a snapshot states: the poll as it was at `as_of` (question, options
+/// and end as of then, from the status's and the poll's recorded history).
 #[derive(Debug, Clone)]
 pub struct SnapshotFacts {
     pub server: String,
@@ -160,6 +162,8 @@ pub struct SnapshotFacts {
     pub author: String,
     pub question: String,
     pub multiple: bool,
+    /// The poll's round at `as_of` (editing the options or `multiple` starts a new one).
+    pub round: i64,
     /// Each option's title and votes.
     pub options: Vec<(String, i64)>,
     pub votes_count: i64,
@@ -177,7 +181,7 @@ pub fn payload(f: &SnapshotFacts) -> Value {
         f.options.iter().map(|(title, votes)| json!({ "title": title, "votes_count": votes })).collect();
     json!({
         "type": "parley.poll.snapshot",
-        "version": 1,
+        "version": 2,
         "server": f.server,
         "poll_id": f.poll_id.to_string(),
         "status_id": f.status_id.to_string(),
@@ -185,6 +189,7 @@ pub fn payload(f: &SnapshotFacts) -> Value {
         "author": f.author,
         "question": f.question,
         "multiple": f.multiple,
+        "round": f.round,
         "options": options,
         "votes_count": f.votes_count,
         "voters_count": f.voters_count,

@@ -119,6 +119,7 @@ fn vector_facts() -> SnapshotFacts {
         question: "Which US Consulate General would you close in Russia? \u{201c}Quotes\u{201d}, \u{e9}, \u{1f600}"
             .into(),
         multiple: false,
+        round: 0,
         options: vec![("Vladivostok".into(), 2340), ("Yekaterinburg".into(), 4095), ("St. Petersburg".into(), 5265)],
         votes_count: 11_700,
         voters_count: 11_700,

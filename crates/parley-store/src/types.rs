@@ -305,6 +305,21 @@ pub struct TallyAt {
     /// The hash of the last vote at or before the moment (the genesis if none).
     pub chain_head: String,
     pub last_seq: i64,
+    /// The status's text at the moment (its edit history).
+    pub question: String,
+    /// The poll's version at the moment; the tally is of its round.
+    pub version: PollVersion,
+}
+
+/// What a poll looked like from `started_at` until its next version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollVersion {
+    pub round: i64,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
 }
 
 /// Votes cast within one interval of a poll's history.

@@ -182,7 +182,7 @@ async fn a_forged_ballot_is_found() {
 
 fn forge_sql(p: i64, account: &str, seq: i64, at: i64, hash: &str) -> String {
     format!(
-        "INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES ({p}, {account}, {at});
+        "INSERT INTO poll_voters (poll_id, round, account_id, created_at) VALUES ({p}, 0, {account}, {at});
          INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash)
            VALUES ((SELECT max(id) + 1 FROM poll_votes), {p}, {account}, 1, {at}, {seq}, '{hash}');
          UPDATE poll_options SET votes_count = votes_count + 1 WHERE poll_id = {p} AND position = 1;

@@ -84,6 +84,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
     (19, include_str!("../../migrations/sqlite/0019_signing_keys.sql")),
+    (20, include_str!("../../migrations/sqlite/0020_poll_rounds.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
