@@ -24,6 +24,7 @@ pub mod snapshots;
 pub mod statuses;
 pub mod streaming;
 pub mod timelines;
+pub mod transparency;
 pub mod views;
 
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub struct Services {
     pub filters: filters::FilterService,
     pub polls: polls::PollService,
     pub snapshots: snapshots::SnapshotService,
+    pub logs: transparency::LogService,
     pub streaming: streaming::StreamingService,
 }
 
@@ -90,6 +92,7 @@ impl Services {
             filters: filters::FilterService::new(ctx.clone()),
             polls: polls::PollService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
+            logs: transparency::LogService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),
             ctx,
         }
@@ -120,14 +123,15 @@ impl Services {
         Ok(found)
     }
 
-    /// Starts the background jobs (poll expiry, mute expiry, scheduled
-    /// statuses); they run until
+    /// Starts the background jobs (poll expiry, poll log checkpoints, mute
+    /// expiry, scheduled statuses); they run until
     /// the runtime stops, or until the handle is aborted.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             tokio::join!(
                 polls::run_poll_closer(ctx.clone()),
+                transparency::run_checkpointer(ctx.clone()),
                 accounts::run_mute_expirer(ctx.clone()),
                 scheduled::run_scheduler(ctx)
             );

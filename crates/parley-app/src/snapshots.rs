@@ -128,6 +128,9 @@ impl SnapshotService {
         let (poll, tally) = polls.tally_at(viewer, id, at).await?;
         let status = self.ctx.store.find_status(poll.status_id).await?.ok_or(AppError::NotFound)?;
         let author = self.ctx.store.find_account(status.account_id).await?.ok_or(AppError::NotFound)?;
+        let logs = crate::transparency::LogService::new(self.ctx.clone());
+        let log_size = self.ctx.store.poll_log_size_at(id, at).await?;
+        let checkpoint = logs.checkpoint_at(id, log_size).await?;
         let settings = &self.ctx.settings;
         let payload = payload(&SnapshotFacts {
             server: settings.public_url.clone(),
@@ -146,6 +149,12 @@ impl SnapshotService {
             as_of: at,
             chain_head: tally.chain_head,
             chain_length: tally.last_seq,
+            log: LogFacts {
+                origin: logs.origin(id),
+                tree_size: checkpoint.tree_size,
+                root: checkpoint.root,
+                checkpoint: checkpoint.note,
+            },
         });
         sign_document(&self.current_key().await?, &self.keys_url(), payload)
     }
@@ -173,6 +182,18 @@ pub struct SnapshotFacts {
     pub as_of: DateTime<Utc>,
     pub chain_head: String,
     pub chain_length: i64,
+    /// The poll's transparency log at `as_of`, with its signed checkpoint.
+    pub log: LogFacts,
+}
+
+/// Where a snapshot's moment sits in the poll's transparency log.
+#[derive(Debug, Clone)]
+pub struct LogFacts {
+    pub origin: String,
+    pub tree_size: u64,
+    pub root: parley_core::tlog::Hash,
+    /// The signed note (C2SP checkpoint) for `tree_size`.
+    pub checkpoint: String,
 }
 
 /// The signed object of a snapshot (`tests/vectors/` holds a byte-exact example).
@@ -197,6 +218,12 @@ pub fn payload(f: &SnapshotFacts) -> Value {
         "expires_at": ts(f.expires_at),
         "as_of": ts(f.as_of),
         "chain": { "algorithm": "sha256", "head": f.chain_head, "length": f.chain_length },
+        "log": {
+            "origin": f.log.origin,
+            "tree_size": f.log.tree_size,
+            "root_hash": B64.encode(f.log.root),
+            "checkpoint": f.log.checkpoint,
+        },
     })
 }
 

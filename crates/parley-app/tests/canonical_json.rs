@@ -6,7 +6,7 @@
 // Helpers outside `#[test]` functions are not covered by `allow-expect-in-tests`.
 #![allow(clippy::expect_used)]
 
-use parley_app::snapshots::{SnapshotFacts, canonical, payload, sign_document, verify_snapshot};
+use parley_app::snapshots::{LogFacts, SnapshotFacts, canonical, payload, sign_document, verify_snapshot};
 use serde_json::{Value, json};
 
 fn canonical_string(v: &Value) -> String {
@@ -128,7 +128,21 @@ fn vector_facts() -> SnapshotFacts {
         as_of: t("2018-03-27T18:00:00.000Z"),
         chain_head: "c67c3a8a4c0a1b6f7a3b2d1e9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c".into(),
         chain_length: 11_700,
+        log: vector_log(),
     }
+}
+
+/// The log part of the vector: a checkpoint over the CT reference tree's
+/// root, signed as a note under the vector's key.
+fn vector_log() -> LogFacts {
+    let root: [u8; 32] = hex::decode("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    let origin = "parley.example/polls/7197055872000001".to_string();
+    let body = parley_core::tlog::checkpoint_body(&origin, 8, &root);
+    let checkpoint = parley_app::transparency::sign_note(&body, "parley.example", &vector_key());
+    LogFacts { origin, tree_size: 8, root, checkpoint }
 }
 
 /// The committed vector: the canonical bytes of a snapshot's payload and

@@ -341,8 +341,27 @@ pub trait Store: Send + Sync + 'static {
     async fn poll_tally_at(&self, id: PollId, at: DateTime<Utc>) -> Result<TallyAt>;
     async fn poll_history(&self, id: PollId, interval_seconds: i64) -> Result<Vec<HistoryBucket>>;
     async fn poll_signals(&self, id: PollId) -> Result<PollSignals>;
-    /// Recounts every poll from its vote rows and re-walks its hash chain.
+    /// Recounts every poll from its vote rows, re-walks its hash chain, and
+    /// rebuilds its transparency log from the leaves.
     async fn audit_polls(&self) -> Result<Vec<PollAudit>>;
+    // ---- poll transparency logs (RFC 9162 trees, `parley_core::tlog`) ----
+    /// The number of leaves now.
+    async fn poll_log_size(&self, poll: PollId) -> Result<u64>;
+    /// The number of leaves appended at or before `at`.
+    async fn poll_log_size_at(&self, poll: PollId, at: DateTime<Utc>) -> Result<u64>;
+    /// The root of the first `tree_size` leaves (`NotFound` past the end).
+    async fn poll_log_root(&self, poll: PollId, tree_size: u64) -> Result<parley_core::tlog::Hash>;
+    /// Leaf `index` and its inclusion proof in the tree of `tree_size` leaves.
+    async fn poll_log_inclusion(&self, poll: PollId, index: u64, tree_size: u64) -> Result<InclusionProof>;
+    /// The consistency proof between the trees of `old` and `new` leaves.
+    async fn poll_log_consistency(&self, poll: PollId, old: u64, new: u64) -> Result<ConsistencyProof>;
+    /// Keeps a signed checkpoint unless one of its size exists; the one kept.
+    async fn save_poll_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<StoredCheckpoint>;
+    async fn find_poll_checkpoint(&self, poll: PollId, tree_size: u64) -> Result<Option<StoredCheckpoint>>;
+    /// Every checkpoint of a poll, smallest first.
+    async fn poll_checkpoints(&self, poll: PollId) -> Result<Vec<StoredCheckpoint>>;
+    /// Polls whose log grew since their last checkpoint, with their size.
+    async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>>;
     // ---- bulk loading (seeding and load tests; one transaction per call) ----
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>>;
     async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()>;

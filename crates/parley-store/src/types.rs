@@ -286,6 +286,9 @@ pub struct NewBallot {
     /// When it was cast; `None` means the writer's clock (live votes). Vote
     /// times never run backwards within a poll, so the log is in time order.
     pub at: Option<DateTime<Utc>>,
+    /// The commitment its log leaf holds to the voter's secret
+    /// (`parley_core::tlog::commitment`); the secret itself is never stored.
+    pub commitment: parley_core::tlog::Hash,
 }
 
 /// A recorded ballot: the vote log's new head.
@@ -294,6 +297,36 @@ pub struct RecordedBallot {
     pub at: DateTime<Utc>,
     pub last_seq: i64,
     pub chain_head: String,
+    /// Its leaf in the poll's transparency log: index and data.
+    pub leaf_index: u64,
+    pub leaf: Vec<u8>,
+}
+
+/// A signed checkpoint of a poll's log as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub poll_id: PollId,
+    pub tree_size: u64,
+    pub root: parley_core::tlog::Hash,
+    /// The signed note (C2SP `signed-note` around a `tlog-checkpoint`).
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An inclusion proof: the leaf, the path, and the root it leads to.
+#[derive(Debug, Clone)]
+pub struct InclusionProof {
+    pub leaf: Vec<u8>,
+    pub proof: Vec<parley_core::tlog::Hash>,
+    pub root: parley_core::tlog::Hash,
+}
+
+/// A consistency proof between two tree sizes, with both roots.
+#[derive(Debug, Clone)]
+pub struct ConsistencyProof {
+    pub proof: Vec<parley_core::tlog::Hash>,
+    pub old_root: parley_core::tlog::Hash,
+    pub new_root: parley_core::tlog::Hash,
 }
 
 /// A poll's tally as of a moment, from the vote rows.

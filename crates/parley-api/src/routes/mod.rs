@@ -15,6 +15,7 @@ mod markers;
 mod notifications;
 mod oauth;
 mod parley;
+mod poll_log;
 mod polls;
 mod preferences;
 mod scheduled_statuses;
@@ -79,6 +80,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/history", get(parley::history))
         .route("/api/v1/parley/polls/{id}/snapshot", get(parley::snapshot))
         .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
+        .route("/api/v1/parley/polls/{id}/log/checkpoint", get(poll_log::checkpoint))
+        .route("/api/v1/parley/polls/{id}/log/checkpoints", get(poll_log::checkpoints))
+        .route("/api/v1/parley/polls/{id}/log/inclusion", get(poll_log::inclusion))
+        .route("/api/v1/parley/polls/{id}/log/consistency", get(poll_log::consistency))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
         .route("/.well-known/parley/snapshot-keys", get(parley::snapshot_keys))
         .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))

@@ -44,6 +44,26 @@ const UNIQUE: &[Unique] = &[
     // One ballot per account, poll and round, and one vote row per chosen option.
     unique("poll_voters_pkey", "poll_voters", &["poll_id", "round", "account_id"], Conflict::AlreadyVoted),
     unique("poll_votes_unique", "poll_votes", &["poll_id", "round", "account_id", "choice"], Conflict::AlreadyVoted),
+    // A leaf's index is the poll's log size, taken and incremented in the ballot's transaction.
+    unique(
+        "poll_log_leaves_pkey",
+        "poll_log_leaves",
+        &["poll_id", "leaf_index"],
+        Conflict::Other("poll_log_leaves_pkey"),
+    ),
+    unique(
+        "poll_log_hashes_pkey",
+        "poll_log_hashes",
+        &["poll_id", "level", "idx"],
+        Conflict::Other("poll_log_hashes_pkey"),
+    ),
+    // Saved with `INSERT OR IGNORE`: the first checkpoint signed at a size stays.
+    unique(
+        "poll_checkpoints_pkey",
+        "poll_checkpoints",
+        &["poll_id", "tree_size"],
+        Conflict::Other("poll_checkpoints_pkey"),
+    ),
     unique("poll_versions_pkey", "poll_versions", &["poll_id", "version"], Conflict::Other("poll_versions_pkey")),
     unique("poll_votes_seq", "poll_votes", &["poll_id", "seq"], Conflict::Other("poll_votes_seq")),
     unique("polls_status_id", "polls", &["status_id"], Conflict::Other("polls_status_id")),

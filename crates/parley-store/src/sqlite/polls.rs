@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use parley_core::model::{NotificationKind, Poll, Visibility};
 use parley_core::poll::{Eligibility, chain_genesis, chain_next};
+use parley_core::tlog::ballot_leaf;
 use parley_core::{AccountId, IdGenerator, PollId, StatusId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::changelog::{self, append};
 use super::notifications::notify_filtered;
+use super::poll_log;
 use super::rows::{json_ids, ms, now_ms, time};
 use crate::changes::Change;
 use crate::types::{
@@ -218,16 +220,16 @@ fn ballots(c: &Connection, poll: PollId, round: i64) -> Result<Vec<(AccountId, V
 /// The ballot's transaction: voter row (the uniqueness that forbids a second
 /// ballot), one chained vote row per choice, and the atomic tally increments.
 pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<RecordedBallot> {
-    let (expires_at, chain_head, vote_seq, options, hidden, round): (i64, String, i64, i64, bool, i64) = c
-        .prepare_cached(
+    let (expires_at, chain_head, vote_seq, options, hidden, round, log_size): (i64, String, i64, i64, bool, i64, i64) =
+        c.prepare_cached(
             "SELECT expires_at, chain_head, vote_seq, (SELECT count(*) FROM poll_options WHERE poll_id = polls.id),
                     EXISTS (SELECT 1 FROM blocks WHERE account_id = polls.account_id AND target_id = ?2)
                     OR EXISTS (SELECT 1 FROM accounts WHERE id = polls.account_id AND suspended = 1),
-                    round
+                    round, log_size
              FROM polls WHERE id = ?1",
         )?
         .query_row(params![b.poll_id.0, b.account_id.0], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })
         .optional()?
         .ok_or(StoreError::NotFound)?;
@@ -246,8 +248,13 @@ pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<Recorde
     if at >= expires_at {
         return Err(StoreError::Rejected(Rejection::PollExpired));
     }
-    c.prepare_cached("INSERT INTO poll_voters (poll_id, round, account_id, created_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![b.poll_id.0, round, b.account_id.0, at])?;
+    c.prepare_cached(
+        "INSERT INTO poll_voters (poll_id, round, account_id, created_at, leaf_index) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![b.poll_id.0, round, b.account_id.0, at, log_size])?;
+    // The ballot's leaf in the poll's log, at the index the poll row holds (the writer is single).
+    let leaf = ballot_leaf(b.poll_id, round, &b.choices, at, &b.commitment);
+    poll_log::append(c, b.poll_id, log_size as u64, &leaf, at)?;
     let mut head = chain_head;
     let mut seq = vote_seq;
     let mut insert_vote = c.prepare_cached(
@@ -263,12 +270,13 @@ pub fn record(c: &Connection, ids: &IdGenerator, b: NewBallot) -> Result<Recorde
         bump.execute(params![b.poll_id.0, choice])?;
     }
     c.prepare_cached(
-        "UPDATE polls SET votes_count = votes_count + ?2, voters_count = voters_count + 1, chain_head = ?3, vote_seq = ?4
+        "UPDATE polls SET votes_count = votes_count + ?2, voters_count = voters_count + 1, chain_head = ?3, vote_seq = ?4,
+                          log_size = log_size + 1
          WHERE id = ?1",
     )?
     .execute(params![b.poll_id.0, b.choices.len() as i64, head, seq])?;
     append(c, Change::BallotRecorded { poll: b.poll_id, account: b.account_id, choices: b.choices })?;
-    Ok(RecordedBallot { at: time(at), last_seq: seq, chain_head: head })
+    Ok(RecordedBallot { at: time(at), last_seq: seq, chain_head: head, leaf_index: log_size as u64, leaf })
 }
 
 pub fn close_expired(c: &Connection, ids: &IdGenerator, now: DateTime<Utc>) -> Result<Vec<Poll>> {
@@ -595,7 +603,9 @@ pub fn audit(c: &Connection) -> Result<Vec<PollAudit>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(100) {
         for poll in find_many(c, chunk)? {
-            let problems = audit_one(c, &poll)?;
+            let mut problems = audit_one(c, &poll)?;
+            let log_size: i64 = c.query_row("SELECT log_size FROM polls WHERE id = ?1", [poll.id.0], |r| r.get(0))?;
+            problems.extend(poll_log::audit(c, poll.id, log_size as u64)?);
             out.push(PollAudit { poll_id: poll.id, problems });
         }
     }
