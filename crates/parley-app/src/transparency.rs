@@ -107,6 +107,53 @@ pub fn verify_note<'a>(note: &'a str, name: &str, key: &VerifyingKey) -> Result<
     Err(LogCheckError::NotSigned(name.to_string()))
 }
 
+/// A published Ed25519 key (base64 of its 32 bytes).
+pub fn parse_public_key(base64: &str) -> Result<VerifyingKey, LogCheckError> {
+    let bytes: [u8; 32] = B64
+        .decode(base64.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| LogCheckError::Malformed("the key is not 32 bytes of base64".into()))?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| LogCheckError::Malformed("not an Ed25519 public key".into()))
+}
+
+/// Checks a signed checkpoint with the server's key (base64) and reads it.
+/// The signer's name is the host its origin begins with.
+pub fn check_checkpoint(note: &str, key_base64: &str) -> Result<tlog::Checkpoint, LogCheckError> {
+    let key = parse_public_key(key_base64)?;
+    let body = note.split("\n\n").next().unwrap_or_default();
+    let unverified =
+        tlog::parse_checkpoint(body).ok_or_else(|| LogCheckError::Malformed("not a tlog checkpoint".into()))?;
+    let name = unverified.origin.split("/polls/").next().unwrap_or_default();
+    let body = verify_note(note, name, &key)?;
+    tlog::parse_checkpoint(body).ok_or_else(|| LogCheckError::Malformed("not a tlog checkpoint".into()))
+}
+
+/// Checks that checkpoint `new` extends checkpoint `old` (same log, and the
+/// consistency proof the server gave leads from one root to the other).
+pub fn verify_extends(old: &tlog::Checkpoint, new: &tlog::Checkpoint, proof: &[Hash]) -> Result<(), LogCheckError> {
+    if old.origin != new.origin {
+        return Err(LogCheckError::WrongLog(new.origin.clone()));
+    }
+    if tlog::verify_consistency(old.size, new.size, &old.root, &new.root, proof) {
+        Ok(())
+    } else {
+        Err(LogCheckError::Inconsistent)
+    }
+}
+
+/// Reads base64 hashes (as the proof endpoints give them).
+pub fn parse_hashes<'a>(list: impl IntoIterator<Item = &'a str>) -> Result<Vec<Hash>, LogCheckError> {
+    list.into_iter()
+        .map(|h| {
+            B64.decode(h)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| LogCheckError::Malformed("a proof hash is not 32 bytes of base64".into()))
+        })
+        .collect()
+}
+
 /// What a voter keeps: enough to find their ballot in any later checkpoint
 /// and to show it is theirs (the secret), without anyone else learning it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,376 @@
+//! Ballot receipts and the poll's transparency log, through the HTTP API.
+//!
+//! - 1,000 voters each check their receipt against the final signed
+//!   checkpoint (inclusion proof), and a checkpoint held half-way is
+//!   consistent with the final one.
+//! - Tampering with the SQLite file behind the server's back — a changed
+//!   choice, a deleted ballot, an inserted one (each with the whole log
+//!   rewritten consistently, the strongest case), a rollback — is caught by a
+//!   witness holding an earlier checkpoint (consistency), by the receipts it
+//!   touches, and by `parley admin polls verify` (all but the rollback, which
+//!   leaves an earlier, internally sound database: only a held checkpoint can
+//!   tell).
+
+#![allow(clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{TestServer, User};
+use parley_app::transparency::{
+    LogCheckError, Receipt, check_checkpoint, parse_hashes, verify_extends, verify_receipt,
+};
+use parley_core::tlog::{self, Checkpoint};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_parley");
+
+/// The server's current key (base64), from its well-known document.
+async fn server_key(s: &TestServer) -> String {
+    let key = s.get("/.well-known/parley/snapshot-key", None).await.ok();
+    key["public_key"].as_str().expect("key").to_string()
+}
+
+/// The poll's checkpoint now, its signature checked.
+async fn checkpoint(s: &TestServer, poll: &str, key: &str) -> Checkpoint {
+    let resp = s.http.get(format!("{}/api/v1/parley/polls/{poll}/log/checkpoint", s.url)).send().await.expect("GET");
+    assert!(resp.status().is_success());
+    let note = resp.text().await.expect("text");
+    check_checkpoint(&note, key).expect("a checkpoint signed by the server's key")
+}
+
+/// Checks a receipt against a checkpoint with the proof the server gives now.
+async fn check_receipt(s: &TestServer, receipt: &Receipt, cp: &Checkpoint) -> Result<(), LogCheckError> {
+    let reply = s
+        .get(
+            &format!(
+                "/api/v1/parley/polls/{}/log/inclusion?leaf_index={}&tree_size={}",
+                receipt.poll_id, receipt.leaf_index, cp.size
+            ),
+            None,
+        )
+        .await;
+    if !reply.status.is_success() {
+        return Err(LogCheckError::NotIncluded);
+    }
+    let proof = parse_hashes(reply.body["proof"].as_array().expect("proof").iter().filter_map(Value::as_str))?;
+    verify_receipt(receipt, cp, reply.body["leaf"].as_str().expect("leaf").as_bytes(), &proof)
+}
+
+/// What a witness holding `old` checks of `new`: a consistency proof from the server.
+async fn check_extends(s: &TestServer, poll: &str, old: &Checkpoint, new: &Checkpoint) -> Result<(), LogCheckError> {
+    let reply =
+        s.get(&format!("/api/v1/parley/polls/{poll}/log/consistency?from={}&to={}", old.size, new.size), None).await;
+    if !reply.status.is_success() {
+        return Err(LogCheckError::Inconsistent);
+    }
+    let proof = parse_hashes(reply.body["proof"].as_array().expect("proof").iter().filter_map(Value::as_str))?;
+    verify_extends(old, new, &proof)
+}
+
+async fn vote(s: &TestServer, voter: &User, poll: &str, choice: usize) -> Receipt {
+    let answer = s.post(&format!("/api/v1/polls/{poll}/votes"), Some(&voter.token), json!({"choices": [choice]})).await;
+    serde_json::from_value(answer.ok()["parley_receipt"].clone()).expect("a receipt in the vote's answer")
+}
+
+async fn new_poll(s: &TestServer, author: &User) -> String {
+    let status = s
+        .status(author, json!({"status": "Which consulate?", "poll": {"options": ["a", "b", "c"], "expires_in": 3600}}))
+        .await;
+    status["poll"]["id"].as_str().expect("poll id").to_string()
+}
+
+#[tokio::test]
+async fn a_thousand_voters_find_their_ballots_in_the_final_checkpoint() {
+    let s = TestServer::start().await;
+    let key = server_key(&s).await;
+    let author = s.user("author").await;
+    let voters = s.bulk_users("v", 1000).await;
+    let poll = new_poll(&s, &author).await;
+    let mut receipts = Vec::with_capacity(voters.len());
+    let mut half = None;
+    for (i, chunk) in voters.chunks(50).enumerate() {
+        let votes = chunk.iter().enumerate().map(|(j, v)| vote(&s, v, &poll, (i * 50 + j) % 3));
+        receipts.extend(futures_util::future::join_all(votes).await);
+        if i == 9 {
+            half = Some(checkpoint(&s, &poll, &key).await);
+        }
+    }
+    let half = half.expect("a checkpoint held half-way");
+    assert_eq!(half.size, 500);
+    let last = checkpoint(&s, &poll, &key).await;
+    assert_eq!(last.size, 1000);
+    assert_eq!(last.origin, receipts[0].origin);
+    let mut indexes: Vec<u64> = receipts.iter().map(|r| r.leaf_index).collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..1000).collect::<Vec<u64>>(), "one leaf per ballot");
+    for r in &receipts {
+        assert!(r.tree_size <= last.size);
+        check_receipt(&s, r, &last).await.expect("every receipt verifies against the final checkpoint");
+    }
+    // The tally the leaves give is the poll's.
+    let mut from_leaves = [0i64; 3];
+    for r in &receipts {
+        let choice: usize = r.leaf.split('\n').nth(3).expect("choices").parse().expect("one choice");
+        from_leaves[choice] += 1;
+    }
+    let shown = s.get(&format!("/api/v1/polls/{poll}"), None).await.ok();
+    let counts: Vec<i64> =
+        shown["options"].as_array().expect("options").iter().map(|o| o["votes_count"].as_i64().expect("n")).collect();
+    assert_eq!(counts, from_leaves);
+    check_extends(&s, &poll, &half, &last).await.expect("the final checkpoint extends the one held half-way");
+    // A receipt whose secret was changed does not prove anything.
+    let mut forged = receipts[7].clone();
+    forged.secret = "00".repeat(32);
+    assert_eq!(check_receipt(&s, &forged, &last).await, Err(LogCheckError::WrongSecret));
+    // The snapshot embeds a checkpoint of the same log.
+    let snapshot = s.get(&format!("/api/v1/parley/polls/{poll}/snapshot"), None).await.ok();
+    let embedded = check_checkpoint(snapshot["snapshot"]["log"]["checkpoint"].as_str().expect("note"), &key)
+        .expect("the snapshot's checkpoint is signed");
+    assert_eq!(embedded, last);
+    // Bad requests are clear 4xx, not 500s.
+    s.get(&format!("/api/v1/parley/polls/{poll}/log/inclusion?leaf_index=5&tree_size=5"), None).await.expect(422);
+    s.get(&format!("/api/v1/parley/polls/{poll}/log/inclusion?leaf_index=1&tree_size=1001"), None).await.expect(422);
+    s.get(&format!("/api/v1/parley/polls/{poll}/log/consistency?from=10&to=5"), None).await.expect(422);
+    let bad = s.get(&format!("/api/v1/parley/polls/{poll}/log/inclusion?leaf_index=x&tree_size=1"), None).await;
+    assert!(bad.status.is_client_error(), "{}", bad.status);
+    s.assert_in_step().await;
+}
+
+// ---- tampering ----
+
+const BALLOTS: usize = 30;
+
+struct Fixture {
+    s: TestServer,
+    key: String,
+    poll: String,
+    receipts: Vec<Receipt>,
+    /// The checkpoint a witness took after the last vote.
+    held: Checkpoint,
+    /// An account that did not vote, for forgeries.
+    outsider: User,
+}
+
+async fn fixture() -> Fixture {
+    let s = TestServer::start().await;
+    let key = server_key(&s).await;
+    let author = s.user("author").await;
+    let mut voters = s.bulk_users("t", BALLOTS + 1).await;
+    let outsider = voters.pop().expect("outsider");
+    let poll = new_poll(&s, &author).await;
+    let mut receipts = Vec::new();
+    for (i, v) in voters.iter().enumerate() {
+        receipts.push(vote(&s, v, &poll, i % 3).await);
+    }
+    let held = checkpoint(&s, &poll, &key).await;
+    assert_eq!(held.size, BALLOTS as u64);
+    Fixture { s, key, poll, receipts, held, outsider }
+}
+
+fn db(s: &TestServer) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(s.data_dir().join("parley.sqlite3")).expect("open the database file");
+    c.busy_timeout(std::time::Duration::from_secs(5)).expect("busy timeout");
+    c
+}
+
+/// Recomputes the poll's whole log from its (tampered) leaves, as an attacker
+/// who can write the database would, and drops the checkpoints it signed.
+fn rewrite_log(c: &rusqlite::Connection, poll: &str) {
+    let leaves: Vec<Vec<u8>> = {
+        let mut stmt =
+            c.prepare("SELECT data FROM poll_log_leaves WHERE poll_id = ?1 ORDER BY leaf_index").expect("prepare");
+        stmt.query_map([poll], |r| r.get(0)).expect("leaves").map(|r| r.expect("leaf")).collect()
+    };
+    let mut hashes = std::collections::HashMap::new();
+    for (i, data) in leaves.iter().enumerate() {
+        let new = tlog::append(i as u64, tlog::leaf_hash(data), |p| Ok::<_, ()>(hashes[&p])).expect("append");
+        hashes.extend(new);
+    }
+    c.execute("DELETE FROM poll_log_hashes WHERE poll_id = ?1", [poll]).expect("delete hashes");
+    for (p, h) in &hashes {
+        c.execute(
+            "INSERT INTO poll_log_hashes (poll_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![poll, p.level, p.index as i64, &h[..]],
+        )
+        .expect("insert hash");
+    }
+    c.execute("UPDATE polls SET log_size = ?2 WHERE id = ?1", rusqlite::params![poll, leaves.len() as i64])
+        .expect("log size");
+    c.execute("DELETE FROM poll_checkpoints WHERE poll_id = ?1", [poll]).expect("drop checkpoints");
+}
+
+/// Keeps the stored tallies equal to the rows, so only the logs can tell.
+fn recount(c: &rusqlite::Connection, poll: &str) {
+    c.execute_batch(&format!(
+        "UPDATE poll_options SET votes_count = (SELECT count(*) FROM poll_votes v
+            WHERE v.poll_id = {poll} AND v.round = 0 AND v.choice = poll_options.position) WHERE poll_id = {poll};
+         UPDATE polls SET votes_count = (SELECT count(*) FROM poll_votes WHERE poll_id = {poll}),
+                          voters_count = (SELECT count(*) FROM poll_voters WHERE poll_id = {poll}) WHERE id = {poll};"
+    ))
+    .expect("recount");
+}
+
+fn verify_cli(s: &TestServer) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(["admin", "polls", "verify", "--data-dir"])
+        .arg(s.data_dir())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run parley admin polls verify");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The victim ballot of the cases: mid-log, so later leaves depend on it.
+const K: u64 = 10;
+
+/// Tampers with the file, forgets derived state (the server would on
+/// restart), then checks the witness, the receipts and the audit.
+async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture, &rusqlite::Connection)) -> Fixture {
+    let f = fixture().await;
+    let (ok, out) = verify_cli(&f.s);
+    assert!(ok, "{name}: verify fails before tampering:\n{out}");
+    for r in &f.receipts {
+        check_receipt(&f.s, r, &f.held).await.expect("receipts verify before tampering");
+    }
+    {
+        let c = db(&f.s);
+        edit(&f, &c);
+    }
+    f.s.running.store.execute_admin_sql("SELECT 1".into()).await.expect("forget derived state");
+    let now = checkpoint(&f.s, &f.poll, &f.key).await;
+    assert!(
+        check_extends(&f.s, &f.poll, &f.held, &now).await.is_err(),
+        "{name}: a witness holding the checkpoint at {} does not notice (now {})",
+        f.held.size,
+        now.size
+    );
+    let (ok, out) = verify_cli(&f.s);
+    assert_eq!(!ok, audit_sees_it, "{name}: parley admin polls verify:\n{out}");
+    if audit_sees_it {
+        assert!(out.contains(&format!("poll {}:", f.poll)), "{name}: the CLI names the poll:\n{out}");
+    }
+    f
+}
+
+#[tokio::test]
+async fn a_changed_choice_is_caught_even_with_the_log_rewritten() {
+    let f = tamper("changed choice", true, |f, c| {
+        let victim = &f.receipts[K as usize];
+        let mut fields: Vec<String> = victim.leaf.split('\n').map(str::to_string).collect();
+        let choice: u32 = fields[3].parse().expect("choice");
+        let new = (choice + 1) % 3;
+        fields[3] = new.to_string();
+        c.execute(
+            "UPDATE poll_votes SET choice = ?3 WHERE poll_id = ?1 AND account_id =
+                (SELECT account_id FROM poll_voters WHERE poll_id = ?1 AND leaf_index = ?2)",
+            rusqlite::params![f.poll, K as i64, new],
+        )
+        .expect("change the vote");
+        c.execute(
+            "UPDATE poll_log_leaves SET data = ?3 WHERE poll_id = ?1 AND leaf_index = ?2",
+            rusqlite::params![f.poll, K as i64, fields.join("\n").into_bytes()],
+        )
+        .expect("change the leaf");
+        recount(c, &f.poll);
+        rewrite_log(c, &f.poll);
+    })
+    .await;
+    let now = checkpoint(&f.s, &f.poll, &f.key).await;
+    assert_eq!(check_receipt(&f.s, &f.receipts[K as usize], &now).await, Err(LogCheckError::LeafDiffers));
+    // Everyone else's receipt still checks out against the new checkpoint: only the victim's tells.
+    check_receipt(&f.s, &f.receipts[K as usize + 1], &now).await.expect("an untouched receipt");
+}
+
+#[tokio::test]
+async fn a_deleted_ballot_is_caught_and_its_receipt_fails() {
+    let f = tamper("deleted ballot", true, |f, c| {
+        c.execute_batch(&format!(
+            "DELETE FROM poll_votes WHERE poll_id = {p} AND account_id =
+                (SELECT account_id FROM poll_voters WHERE poll_id = {p} AND leaf_index = {K});
+             DELETE FROM poll_voters WHERE poll_id = {p} AND leaf_index = {K};
+             DELETE FROM poll_log_leaves WHERE poll_id = {p} AND leaf_index = {K};
+             UPDATE poll_log_leaves SET leaf_index = -leaf_index WHERE poll_id = {p} AND leaf_index > {K};
+             UPDATE poll_log_leaves SET leaf_index = -leaf_index - 1 WHERE poll_id = {p} AND leaf_index < 0;
+             UPDATE poll_voters SET leaf_index = leaf_index - 1 WHERE poll_id = {p} AND leaf_index > {K};",
+            p = f.poll
+        ))
+        .expect("delete the ballot");
+        recount(c, &f.poll);
+        rewrite_log(c, &f.poll);
+    })
+    .await;
+    let now = checkpoint(&f.s, &f.poll, &f.key).await;
+    assert_eq!(now.size, BALLOTS as u64 - 1);
+    assert!(check_receipt(&f.s, &f.receipts[K as usize], &now).await.is_err(), "the removed ballot's receipt fails");
+    // Against the checkpoint a witness holds, the server cannot prove it either.
+    assert!(check_receipt(&f.s, &f.receipts[K as usize], &f.held).await.is_err());
+}
+
+#[tokio::test]
+async fn an_inserted_ballot_is_caught() {
+    tamper("inserted ballot", true, |f, c| {
+        let at: i64 = c
+            .query_row(
+                "SELECT created_at FROM poll_log_leaves WHERE poll_id = ?1 AND leaf_index = ?2",
+                rusqlite::params![f.poll, K as i64],
+                |r| r.get(0),
+            )
+            .expect("time");
+        let leaf = tlog::ballot_leaf(
+            parley_core::PollId(f.poll.parse().expect("id")),
+            0,
+            &[1],
+            at,
+            &tlog::commitment(b"forged"),
+        );
+        c.execute_batch(&format!(
+            "UPDATE poll_log_leaves SET leaf_index = -leaf_index - 1 WHERE poll_id = {p} AND leaf_index >= {K};
+             UPDATE poll_log_leaves SET leaf_index = -leaf_index WHERE poll_id = {p} AND leaf_index < 0;
+             UPDATE poll_voters SET leaf_index = leaf_index + 1 WHERE poll_id = {p} AND leaf_index >= {K};
+             INSERT INTO poll_voters (poll_id, round, account_id, created_at, leaf_index)
+               VALUES ({p}, 0, {a}, {at}, {K});
+             INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash, round)
+               VALUES ((SELECT max(id) + 1 FROM poll_votes), {p}, {a}, 1, {at},
+                       (SELECT max(seq) + 1 FROM poll_votes WHERE poll_id = {p}), 'forged', 0);",
+            p = f.poll,
+            a = f.outsider.id
+        ))
+        .expect("insert the ballot");
+        c.execute(
+            "INSERT INTO poll_log_leaves (poll_id, leaf_index, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![f.poll, K as i64, leaf, at],
+        )
+        .expect("insert the leaf");
+        recount(c, &f.poll);
+        rewrite_log(c, &f.poll);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rollback_is_caught_by_a_held_checkpoint() {
+    // An earlier backup put back: the last ten ballots never happened. The
+    // database is sound in itself, so only the witness's checkpoint tells.
+    let f = tamper("rollback", false, |f, c| {
+        let keep = BALLOTS as i64 - 10;
+        c.execute_batch(&format!(
+            "DELETE FROM poll_votes WHERE poll_id = {p} AND account_id IN
+                (SELECT account_id FROM poll_voters WHERE poll_id = {p} AND leaf_index >= {keep});
+             DELETE FROM poll_voters WHERE poll_id = {p} AND leaf_index >= {keep};
+             DELETE FROM poll_log_leaves WHERE poll_id = {p} AND leaf_index >= {keep};
+             UPDATE polls SET vote_seq = {keep},
+                              chain_head = (SELECT hash FROM poll_votes WHERE poll_id = {p} AND seq = {keep})
+               WHERE id = {p};",
+            p = f.poll
+        ))
+        .expect("roll back");
+        recount(c, &f.poll);
+        rewrite_log(c, &f.poll);
+    })
+    .await;
+    let last = f.receipts.last().expect("receipt");
+    let now = checkpoint(&f.s, &f.poll, &f.key).await;
+    assert!(check_receipt(&f.s, last, &now).await.is_err(), "a rolled-back ballot's receipt fails");
+}
