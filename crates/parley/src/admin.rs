@@ -220,6 +220,28 @@ pub fn verify_snapshot_file(path: &std::path::Path, key: Option<&str>) -> anyhow
                 s["chain"]["head"].as_str().unwrap_or("?"),
                 s["chain"]["length"]
             );
+            let signer = key.unwrap_or_else(|| document["signature"]["public_key"].as_str().unwrap_or_default());
+            if let Some(note) = s["log"]["checkpoint"].as_str() {
+                match parley_app::transparency::check_checkpoint(note, signer) {
+                    Ok(cp) if cp.size == s["log"]["tree_size"].as_u64().unwrap_or(u64::MAX) => println!(
+                        "  transparency log {}: signed checkpoint of {} ballots, root {}",
+                        cp.origin,
+                        cp.size,
+                        s["log"]["root_hash"].as_str().unwrap_or("?")
+                    ),
+                    Ok(_) => {
+                        println!("INVALID: the embedded checkpoint is not of the log size the snapshot states");
+                        return Ok(false);
+                    }
+                    Err(parley_app::transparency::LogCheckError::NotSigned(_)) => println!(
+                        "  the embedded checkpoint was signed by an earlier key of the server: check it with that key"
+                    ),
+                    Err(e) => {
+                        println!("INVALID checkpoint: {e}");
+                        return Ok(false);
+                    }
+                }
+            }
             if key.is_none() {
                 println!(
                     "compare the key with one the server publishes: {}",

@@ -45,6 +45,33 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Check a ballot receipt offline against a signed checkpoint and the
+    /// inclusion proof for it (exit 0 if the ballot is in the log, 1 if not).
+    VerifyReceipt {
+        /// The receipt: the vote's answer, or its `parley_receipt`.
+        receipt: PathBuf,
+        /// The signed checkpoint (`…/log/checkpoint`), as text.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The proof (`…/log/inclusion?leaf_index=&tree_size=`), JSON.
+        #[arg(long)]
+        proof: PathBuf,
+        /// The server's published key (base64).
+        #[arg(long)]
+        key: String,
+    },
+    /// Check offline that a newer checkpoint extends an older one of the
+    /// same poll's log (exit 0 if so, 1 if history was rewritten).
+    VerifyConsistency {
+        old: PathBuf,
+        new: PathBuf,
+        /// The proof (`…/log/consistency?from=&to=`), JSON; not needed for equal sizes.
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// The server's published key (base64).
+        #[arg(long)]
+        key: String,
+    },
     /// Fill the data directory with the demo story, then serve it.
     Demo {
         #[command(flatten)]
@@ -185,6 +212,25 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
+    let offline = match &cli.command {
+        Command::VerifyReceipt { receipt, checkpoint, proof, key } => {
+            Some(parley::verify::receipt(receipt, checkpoint, proof, key))
+        }
+        Command::VerifyConsistency { old, new, proof, key } => {
+            Some(parley::verify::consistency(old, new, proof.as_deref(), key))
+        }
+        _ => None,
+    };
+    if let Some(result) = offline {
+        return match result {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -288,6 +334,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("poll verification found problems")
             }
         }
-        Command::Config { .. } | Command::VerifySnapshot { .. } => Ok(()),
+        Command::Config { .. }
+        | Command::VerifySnapshot { .. }
+        | Command::VerifyReceipt { .. }
+        | Command::VerifyConsistency { .. } => Ok(()),
     }
 }

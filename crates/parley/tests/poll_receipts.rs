@@ -374,3 +374,80 @@ async fn a_rollback_is_caught_by_a_held_checkpoint() {
     let now = checkpoint(&f.s, &f.poll, &f.key).await;
     assert!(check_receipt(&f.s, last, &now).await.is_err(), "a rolled-back ballot's receipt fails");
 }
+
+/// `parley verify-receipt`, `verify-consistency` and `verify-snapshot`,
+/// offline, on files fetched from the server.
+#[tokio::test]
+async fn the_offline_commands_check_receipts_checkpoints_and_snapshots() {
+    let s = TestServer::start().await;
+    let key = server_key(&s).await;
+    let author = s.user("author").await;
+    let voters = s.bulk_users("c", 6).await;
+    let poll = new_poll(&s, &author).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.to_str().expect("utf-8").to_string()
+    };
+    let fetch_text = |path: String| {
+        let url = format!("{}{path}", s.url);
+        let http = s.http.clone();
+        async move { http.get(url).send().await.expect("GET").text().await.expect("text") }
+    };
+    let answer = s.post(&format!("/api/v1/polls/{poll}/votes"), Some(&voters[0].token), json!({"choices": [2]})).await;
+    let receipt = file("receipt.json", &answer.ok().to_string());
+    for v in &voters[1..3] {
+        vote(&s, v, &poll, 0).await;
+    }
+    let old = file("old.txt", &fetch_text(format!("/api/v1/parley/polls/{poll}/log/checkpoint")).await);
+    for v in &voters[3..] {
+        vote(&s, v, &poll, 1).await;
+    }
+    let new = file("new.txt", &fetch_text(format!("/api/v1/parley/polls/{poll}/log/checkpoint")).await);
+    let inclusion = s.get(&format!("/api/v1/parley/polls/{poll}/log/inclusion?leaf_index=0&tree_size=6"), None).await;
+    let proof = file("proof.json", &inclusion.ok().to_string());
+    let consistency = s.get(&format!("/api/v1/parley/polls/{poll}/log/consistency?from=3&to=6"), None).await;
+    let cproof = file("cproof.json", &consistency.ok().to_string());
+    let snapshot =
+        file("snapshot.json", &s.get(&format!("/api/v1/parley/polls/{poll}/snapshot"), None).await.ok().to_string());
+
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().expect("run parley");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, out) = run(&["verify-receipt", &receipt, "--checkpoint", &new, "--proof", &proof, "--key", &key]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("valid: ballot 0") && out.contains("choices 2") && out.contains("of 6 ballots"), "{out}");
+    // The proof is for the tree of 6: against the checkpoint of 3 it is refused.
+    let (code, out) = run(&["verify-receipt", &receipt, "--checkpoint", &old, "--proof", &proof, "--key", &key]);
+    assert_eq!(code, Some(1), "{out}");
+    // A server that hands back another leaf for the receipt's index is caught.
+    let forged = inclusion_with_leaf(&std::fs::read_to_string(&proof).expect("proof"), "tampered");
+    let forged = file("forged.json", &forged);
+    let (code, out) = run(&["verify-receipt", &receipt, "--checkpoint", &new, "--proof", &forged, "--key", &key]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("INVALID"), "{out}");
+    // Another key does not sign this checkpoint.
+    let other = "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik=";
+    let (code, _) = run(&["verify-receipt", &receipt, "--checkpoint", &new, "--proof", &proof, "--key", other]);
+    assert_eq!(code, Some(1));
+
+    let (code, out) = run(&["verify-consistency", &old, &new, "--proof", &cproof, "--key", &key]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["verify-consistency", &new, &old, "--proof", &cproof, "--key", &key]);
+    assert_eq!(code, Some(1), "{out}");
+    let (code, out) = run(&["verify-consistency", &new, &new, "--key", &key]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let (code, out) = run(&["verify-snapshot", &snapshot]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("signed checkpoint of 6 ballots"), "{out}");
+}
+
+/// The inclusion document with its leaf replaced.
+fn inclusion_with_leaf(doc: &str, leaf: &str) -> String {
+    let mut v: Value = serde_json::from_str(doc).expect("JSON");
+    v["leaf"] = json!(leaf);
+    v.to_string()
+}
