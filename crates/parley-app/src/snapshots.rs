@@ -131,6 +131,7 @@ impl SnapshotService {
         let logs = crate::transparency::LogService::new(self.ctx.clone());
         let log_size = self.ctx.store.poll_log_size_at(id, at).await?;
         let checkpoint = logs.checkpoint_at(id, log_size).await?;
+        let checkpoint_size = checkpoint.tree_size;
         let settings = &self.ctx.settings;
         let payload = payload(&SnapshotFacts {
             server: settings.public_url.clone(),
@@ -156,7 +157,19 @@ impl SnapshotService {
                 checkpoint: checkpoint.note,
             },
         });
-        sign_document(&self.current_key().await?, &self.keys_url(), payload)
+        let mut document = sign_document(&self.current_key().await?, &self.keys_url(), payload)?;
+        // Witnesses' cosignatures of the embedded checkpoint: beside the
+        // signed object, not in it (they arrive later; the snapshot stays the same).
+        let witnesses: Vec<Value> = logs
+            .cosignatures(id, checkpoint_size)
+            .await?
+            .iter()
+            .map(
+                |co| json!({ "witness": co.witness, "public_key": B64.encode(&co.public_key), "cosignature": co.line }),
+            )
+            .collect();
+        document["witnesses"] = Value::Array(witnesses);
+        Ok(document)
     }
 }
 

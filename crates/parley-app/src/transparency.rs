@@ -16,7 +16,7 @@ use chrono::Utc;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use parley_core::tlog::{self, Hash};
 use parley_core::{AccountId, PollId};
-use parley_store::{ConsistencyProof, InclusionProof, StoredCheckpoint};
+pub use parley_store::{ConsistencyProof, Cosignature, InclusionProof, StoredCheckpoint};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -79,6 +79,59 @@ pub enum LogCheckError {
     Inconsistent,
     #[error("the checkpoint is for {0}, not this poll's log")]
     WrongLog(String),
+}
+
+/// The signed-note signature type of C2SP `cosignature/v1`.
+const COSIGNATURE_TYPE: u8 = 0x04;
+
+/// A witness key's ID: the first 4 bytes of
+/// `SHA-256(name || "\n" || 0x04 || public key)`.
+pub fn cosigner_key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
+    let mut h = Sha256::new();
+    h.update(name.as_bytes());
+    h.update(b"\n");
+    h.update([COSIGNATURE_TYPE]);
+    h.update(key.as_bytes());
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+/// What a witness signs (C2SP `tlog-cosignature`): the header, the time,
+/// then the checkpoint body.
+fn cosigned_message(body: &str, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{body}")
+}
+
+/// A witness's cosignature of a checkpoint body at `time` (Unix seconds),
+/// as a note signature line: `— name base64(key ID || time (8 bytes, big
+/// endian) || signature)`.
+pub fn cosign(body: &str, name: &str, key: &SigningKey, time: u64) -> String {
+    let sig = key.sign(cosigned_message(body, time).as_bytes());
+    let mut blob = cosigner_key_id(name, &key.verifying_key()).to_vec();
+    blob.extend_from_slice(&time.to_be_bytes());
+    blob.extend_from_slice(&sig.to_bytes());
+    format!("\u{2014} {name} {}", B64.encode(blob))
+}
+
+/// Checks a witness's cosignature line of a checkpoint body; its time.
+pub fn verify_cosignature(line: &str, body: &str, name: &str, key: &VerifyingKey) -> Result<u64, LogCheckError> {
+    let rest = line
+        .trim_end()
+        .strip_prefix("\u{2014} ")
+        .ok_or_else(|| LogCheckError::Malformed("not a signature line".into()))?;
+    let (signer, blob) = rest.rsplit_once(' ').ok_or_else(|| LogCheckError::Malformed("no signature".into()))?;
+    if signer != name {
+        return Err(LogCheckError::NotSigned(name.to_string()));
+    }
+    let blob = B64.decode(blob).map_err(|_| LogCheckError::Malformed("signature is not base64".into()))?;
+    if blob.len() != 4 + 8 + 64 || blob[..4] != cosigner_key_id(name, key) {
+        return Err(LogCheckError::NotSigned(name.to_string()));
+    }
+    let time = u64::from_be_bytes(blob[4..12].try_into().map_err(|_| LogCheckError::Malformed("time".into()))?);
+    let sig: [u8; 64] = blob[12..].try_into().map_err(|_| LogCheckError::Malformed("signature length".into()))?;
+    key.verify(cosigned_message(body, time).as_bytes(), &Signature::from_bytes(&sig))
+        .map(|()| time)
+        .map_err(|_| LogCheckError::BadSignature)
 }
 
 /// Checks a signed note against `name`'s key; returns its body.
@@ -317,6 +370,55 @@ impl LogService {
         })
     }
 
+    /// `POST …/log/cosignatures`: keeps a witness's cosignature once it
+    /// checks out against the server's own checkpoint of that size.
+    pub async fn add_cosignature(
+        &self,
+        poll: PollId,
+        tree_size: u64,
+        witness: &str,
+        public_key: &str,
+        line: &str,
+    ) -> Result<Cosignature> {
+        let bad = |m: String| AppError::validation(format!("Validation failed: {m}"));
+        if witness.is_empty() || witness.len() > 200 || witness.contains(char::is_whitespace) || witness.contains('+') {
+            return Err(bad("the witness name must be one word without '+'".into()));
+        }
+        let key = parse_public_key(public_key).map_err(|e| bad(e.to_string()))?;
+        let Some(cp) = self.ctx.store.find_poll_checkpoint(poll, tree_size).await? else {
+            return Err(bad("the server signed no checkpoint of that size".into()));
+        };
+        let body = cp.note.split("\n\n").next().unwrap_or_default().to_string() + "\n";
+        verify_cosignature(line, &body, witness, &key)
+            .map_err(|e| bad(format!("the cosignature does not check: {e}")))?;
+        let co = Cosignature {
+            poll_id: poll,
+            tree_size,
+            witness: witness.to_string(),
+            public_key: key.as_bytes().to_vec(),
+            line: line.trim_end().to_string(),
+            created_at: Utc::now(),
+        };
+        self.ctx.store.save_poll_cosignature(co.clone()).await?;
+        Ok(co)
+    }
+
+    /// The cosignatures of the checkpoint at `tree_size`.
+    pub async fn cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>> {
+        Ok(self.ctx.store.poll_cosignatures(poll, tree_size).await?)
+    }
+
+    /// A checkpoint's note with its witnesses' cosignature lines appended
+    /// (the C2SP form: more signature lines on the same note).
+    pub async fn cosigned_note(&self, cp: &StoredCheckpoint) -> Result<String> {
+        let mut note = cp.note.clone();
+        for co in self.cosignatures(cp.poll_id, cp.tree_size).await? {
+            note.push_str(&co.line);
+            note.push('\n');
+        }
+        Ok(note)
+    }
+
     /// Signs a checkpoint for every log that grew since its last one.
     pub async fn checkpoint_all(&self) -> Result<usize> {
         let due = self.ctx.store.uncheckpointed_polls().await?;
@@ -343,6 +445,20 @@ pub async fn run_checkpointer(ctx: Arc<Context>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cosignatures_verify_and_reject_tampering() {
+        let witness = SigningKey::from_bytes(&[5u8; 32]);
+        let body = tlog::checkpoint_body("parley.example/polls/7", 3, &[9u8; 32]);
+        let line = cosign(&body, "witness.example", &witness, 1_700_000_000);
+        let key = witness.verifying_key();
+        assert_eq!(verify_cosignature(&line, &body, "witness.example", &key), Ok(1_700_000_000));
+        let other = tlog::checkpoint_body("parley.example/polls/7", 4, &[9u8; 32]);
+        assert_eq!(verify_cosignature(&line, &other, "witness.example", &key), Err(LogCheckError::BadSignature));
+        assert!(verify_cosignature(&line, &body, "other.example", &key).is_err());
+        // A cosignature is not a checkpoint signature: the key IDs differ by type.
+        assert_ne!(cosigner_key_id("w", &key), note_key_hash("w", &key));
+    }
 
     #[test]
     fn notes_verify_and_reject_tampering() {

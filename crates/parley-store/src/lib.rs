@@ -362,6 +362,10 @@ pub trait Store: Send + Sync + 'static {
     async fn poll_checkpoints(&self, poll: PollId) -> Result<Vec<StoredCheckpoint>>;
     /// Polls whose log grew since their last checkpoint, with their size.
     async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>>;
+    /// Keeps a witness's cosignature (checked by the caller); its first for a size stays.
+    async fn save_poll_cosignature(&self, cosignature: Cosignature) -> Result<()>;
+    /// The cosignatures of the checkpoint at `tree_size`.
+    async fn poll_cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>>;
     // ---- bulk loading (seeding and load tests; one transaction per call) ----
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>>;
     async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()>;

@@ -498,3 +498,16 @@ impl std::fmt::Debug for SigningKeyRow {
         f.debug_struct("SigningKeyRow").field("number", &self.number).field("created_at", &self.created_at).finish()
     }
 }
+
+/// A witness's cosignature of a checkpoint, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosignature {
+    pub poll_id: PollId,
+    pub tree_size: u64,
+    /// The witness's name, as in its signature line.
+    pub witness: String,
+    pub public_key: Vec<u8>,
+    /// The note signature line (`— name base64`).
+    pub line: String,
+    pub created_at: DateTime<Utc>,
+}

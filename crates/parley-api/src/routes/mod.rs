@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/log/checkpoints", get(poll_log::checkpoints))
         .route("/api/v1/parley/polls/{id}/log/inclusion", get(poll_log::inclusion))
         .route("/api/v1/parley/polls/{id}/log/consistency", get(poll_log::consistency))
+        .route("/api/v1/parley/polls/{id}/log/cosignatures", post(poll_log::add_cosignature))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
         .route("/.well-known/parley/snapshot-keys", get(parley::snapshot_keys))
         .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))

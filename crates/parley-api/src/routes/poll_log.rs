@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::path_id;
 use crate::auth::MaybeAuth;
 use crate::entities::timestamp;
-use crate::params::{PathParam, Query};
+use crate::params::{Params, PathParam, Query};
 use crate::{ApiResult, AppState};
 
 fn b64_all(hashes: &[parley_core::tlog::Hash]) -> Vec<String> {
@@ -31,7 +31,8 @@ pub async fn checkpoint(
 ) -> ApiResult<Response> {
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let cp = state.services.logs.latest(viewer, path_id(&id)?).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], cp.note).into_response())
+    let note = state.services.logs.cosigned_note(&cp).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
 /// `GET /api/v1/parley/polls/:id/log/checkpoints`: every checkpoint signed, smallest first.
@@ -43,15 +44,18 @@ pub async fn checkpoints(
     let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
     let poll = path_id(&id)?;
     let list = state.services.logs.checkpoints(viewer, poll).await?;
-    Ok(Json(json!({
-        "origin": state.services.logs.origin(poll),
-        "checkpoints": list.iter().map(|cp| json!({
+    let mut out = Vec::with_capacity(list.len());
+    for cp in &list {
+        let cosignatures = state.services.logs.cosignatures(poll, cp.tree_size).await?;
+        out.push(json!({
             "tree_size": cp.tree_size,
             "root_hash": B64.encode(cp.root),
             "created_at": timestamp(cp.created_at),
             "checkpoint": cp.note,
-        })).collect::<Vec<_>>(),
-    })))
+            "cosignatures": cosignatures.iter().map(cosignature_json).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(Json(json!({ "origin": state.services.logs.origin(poll), "checkpoints": out })))
 }
 
 #[derive(Deserialize)]
@@ -100,4 +104,44 @@ pub async fn consistency(
         "from_root_hash": B64.encode(p.old_root),
         "to_root_hash": B64.encode(p.new_root),
     })))
+}
+
+fn cosignature_json(co: &parley_app::transparency::Cosignature) -> Value {
+    json!({
+        "witness": co.witness,
+        "public_key": B64.encode(&co.public_key),
+        "cosignature": co.line,
+        "created_at": timestamp(co.created_at),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CosignatureForm {
+    tree_size: u64,
+    /// The witness's name, as in its signature line.
+    witness: String,
+    /// Its Ed25519 public key, base64.
+    public_key: String,
+    /// The signature line (`— name base64`), C2SP `cosignature/v1`.
+    cosignature: String,
+}
+
+/// `POST /api/v1/parley/polls/:id/log/cosignatures`: a witness hands back
+/// its cosignature of one of the poll's checkpoints. Anyone may (a reader
+/// decides which witnesses it trusts); it is kept only if it checks out.
+pub async fn add_cosignature(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    PathParam(id): PathParam,
+    Params(form): Params<CosignatureForm>,
+) -> ApiResult<Json<Value>> {
+    let viewer = auth.viewer("read:statuses")?.map(|a| a.id);
+    let poll = path_id(&id)?;
+    state.services.logs.checkpoints(viewer, poll).await?;
+    let co = state
+        .services
+        .logs
+        .add_cosignature(poll, form.tree_size, &form.witness, &form.public_key, &form.cosignature)
+        .await?;
+    Ok(Json(cosignature_json(&co)))
 }

@@ -64,6 +64,13 @@ const UNIQUE: &[Unique] = &[
         &["poll_id", "tree_size"],
         Conflict::Other("poll_checkpoints_pkey"),
     ),
+    // Saved with `INSERT OR IGNORE`: a witness's first cosignature of a size stays.
+    unique(
+        "poll_cosignatures_pkey",
+        "poll_cosignatures",
+        &["poll_id", "tree_size", "witness", "public_key"],
+        Conflict::Other("poll_cosignatures_pkey"),
+    ),
     unique("poll_versions_pkey", "poll_versions", &["poll_id", "version"], Conflict::Other("poll_versions_pkey")),
     unique("poll_votes_seq", "poll_votes", &["poll_id", "seq"], Conflict::Other("poll_votes_seq")),
     unique("polls_status_id", "polls", &["status_id"], Conflict::Other("polls_status_id")),

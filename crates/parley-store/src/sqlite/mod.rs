@@ -87,6 +87,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../../migrations/sqlite/0019_signing_keys.sql")),
     (20, include_str!("../../migrations/sqlite/0020_poll_rounds.sql")),
     (21, include_str!("../../migrations/sqlite/0021_poll_log.sql")),
+    (22, include_str!("../../migrations/sqlite/0022_poll_cosignatures.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -980,6 +981,12 @@ impl Store for SqliteStore {
     }
     async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>> {
         self.read(poll_log::uncheckpointed).await
+    }
+    async fn save_poll_cosignature(&self, cosignature: Cosignature) -> Result<()> {
+        self.write(move |c, _| poll_log::save_cosignature(c, cosignature)).await
+    }
+    async fn poll_cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>> {
+        self.read(move |c| poll_log::cosignatures(c, poll, tree_size)).await
     }
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
         self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await

@@ -11,7 +11,7 @@ use parley_core::tlog::{self, Hash, Place, ProofError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{ms, time};
-use crate::types::{ConsistencyProof, InclusionProof, StoredCheckpoint};
+use crate::types::{ConsistencyProof, Cosignature, InclusionProof, StoredCheckpoint};
 use crate::{Result, StoreError};
 
 fn hash_of(bytes: Vec<u8>) -> Result<Hash> {
@@ -148,6 +148,35 @@ pub fn checkpoints(c: &Connection, poll: PollId) -> Result<Vec<StoredCheckpoint>
     )?;
     let rows = stmt.query_map([poll.0], checkpoint_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter().map(checkpoint).collect()
+}
+
+/// Keeps a witness's cosignature (its first for a size stays).
+pub fn save_cosignature(c: &Connection, co: Cosignature) -> Result<()> {
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO poll_cosignatures (poll_id, tree_size, witness, public_key, line, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![co.poll_id.0, co.tree_size as i64, co.witness, co.public_key, co.line, ms(co.created_at)])?;
+    Ok(())
+}
+
+/// The cosignatures of a poll's checkpoint at `tree_size`, oldest first.
+pub fn cosignatures(c: &Connection, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT witness, public_key, line, created_at FROM poll_cosignatures
+         WHERE poll_id = ?1 AND tree_size = ?2 ORDER BY created_at, witness",
+    )?;
+    let rows = stmt.query_map(params![poll.0, tree_size as i64], |r| {
+        Ok(Cosignature {
+            poll_id: poll,
+            tree_size,
+            witness: r.get(0)?,
+            public_key: r.get(1)?,
+            line: r.get(2)?,
+            created_at: time(r.get(3)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Polls whose log has grown past their last checkpoint, with their size.
