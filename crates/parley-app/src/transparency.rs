@@ -252,6 +252,25 @@ pub fn verify_receipt(
     Ok(())
 }
 
+/// The key type witnesses sign with (re-exported for the `parley witness` CLI).
+pub use ed25519_dalek::SigningKey as WitnessKey;
+
+/// A key from its 32-byte seed written as hex (a witness's key file).
+pub fn key_from_hex(text: &str) -> Option<SigningKey> {
+    let seed: [u8; 32] = hex::decode(text.trim()).ok()?.try_into().ok()?;
+    Some(SigningKey::from_bytes(&seed))
+}
+
+/// A fresh key seed, as hex.
+pub fn new_seed_hex() -> String {
+    hex::encode(new_secret().0)
+}
+
+/// A key's public half, base64 (as the server publishes its own).
+pub fn public_key_base64(key: &SigningKey) -> String {
+    B64.encode(key.verifying_key().as_bytes())
+}
+
 /// A fresh voter secret and its commitment.
 pub fn new_secret() -> ([u8; 32], Hash) {
     let mut secret = [0u8; 32];

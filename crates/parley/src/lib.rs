@@ -8,3 +8,4 @@ pub mod demo;
 pub mod seed;
 pub mod server;
 pub mod verify;
+pub mod witness;

@@ -72,6 +72,29 @@ enum Command {
         #[arg(long)]
         key: String,
     },
+    /// Follow polls' transparency logs on a server: check each checkpoint is
+    /// consistent with the last one seen, keep it, co-sign it and hand the
+    /// cosignature back (exit 1 as soon as a log was rewritten).
+    Witness {
+        /// The server's URL (http://…).
+        #[arg(long)]
+        server: String,
+        /// A poll to follow (repeat for several).
+        #[arg(long = "poll", required = true)]
+        polls: Vec<String>,
+        /// Where the witness keeps its key and the checkpoints it saw.
+        #[arg(long)]
+        state: PathBuf,
+        /// The witness's name in its cosignatures (e.g. its outlet's host).
+        #[arg(long)]
+        name: String,
+        /// Seconds between looks.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        /// Look once and exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Fill the data directory with the demo story, then serve it.
     Demo {
         #[command(flatten)]
@@ -238,6 +261,24 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Command::Witness { server, polls, state, name, interval, once } = cli.command {
+        let args = parley::witness::WitnessArgs {
+            server,
+            polls,
+            state,
+            name,
+            interval: std::time::Duration::from_secs(interval.max(1)),
+            once,
+        };
+        return match runtime.block_on(parley::witness::run(args)) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -337,6 +378,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config { .. }
         | Command::VerifySnapshot { .. }
         | Command::VerifyReceipt { .. }
-        | Command::VerifyConsistency { .. } => Ok(()),
+        | Command::VerifyConsistency { .. }
+        | Command::Witness { .. } => Ok(()),
     }
 }

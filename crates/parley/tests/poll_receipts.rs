@@ -451,3 +451,82 @@ fn inclusion_with_leaf(doc: &str, leaf: &str) -> String {
     v["leaf"] = json!(leaf);
     v.to_string()
 }
+
+/// `parley witness`: follows a poll, co-signs each consistent checkpoint
+/// (the server keeps the cosignature, serves it with the checkpoint and in
+/// snapshots), and exits 1 once the log was rewritten behind its back.
+#[tokio::test]
+async fn a_witness_cosigns_consistent_checkpoints_and_catches_a_rewrite() {
+    let s = TestServer::start().await;
+    let key = server_key(&s).await;
+    let author = s.user("author").await;
+    let voters = s.bulk_users("w", 12).await;
+    let poll = new_poll(&s, &author).await;
+    let state = tempfile::tempdir().expect("state dir");
+    // Run on the blocking pool: the server under test shares this test's runtime.
+    let witness = || {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["witness", "--once", "--name", "witness.example", "--server", &s.url, "--poll", &poll, "--state"])
+            .arg(state.path());
+        async move {
+            let out =
+                tokio::task::spawn_blocking(move || cmd.output().expect("run parley witness")).await.expect("join");
+            let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            (out.status.code(), text)
+        }
+    };
+    let mut receipts = Vec::new();
+    for (i, v) in voters[..4].iter().enumerate() {
+        receipts.push(vote(&s, v, &poll, i % 3).await);
+    }
+    let (code, out) = witness().await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("4 ballots, first checkpoint held; cosigned"), "{out}");
+    for (i, v) in voters[4..].iter().enumerate() {
+        receipts.push(vote(&s, v, &poll, i % 3).await);
+    }
+    let (code, out) = witness().await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("12 ballots, consistent with 4; cosigned"), "{out}");
+
+    // The server serves the cosignature with its checkpoint, and in snapshots.
+    let note = s
+        .http
+        .get(format!("{}/api/v1/parley/polls/{poll}/log/checkpoint", s.url))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("text");
+    assert!(note.contains("\n\u{2014} witness.example "), "{note}");
+    assert_eq!(check_checkpoint(&note, &key).expect("still the server's signature").size, 12);
+    let snapshot = s.get(&format!("/api/v1/parley/polls/{poll}/snapshot"), None).await.ok();
+    assert_eq!(snapshot["witnesses"][0]["witness"], "witness.example", "{snapshot}");
+    let listed = s.get(&format!("/api/v1/parley/polls/{poll}/log/checkpoints"), None).await.ok();
+    let last = listed["checkpoints"].as_array().and_then(|l| l.last()).cloned().expect("checkpoints");
+    assert_eq!(last["tree_size"], 12);
+    assert_eq!(last["cosignatures"].as_array().map(Vec::len), Some(1));
+    // A cosignature that does not check is refused.
+    let forged = json!({"tree_size": 12, "witness": "witness.example",
+        "public_key": "O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik=", "cosignature": "\u{2014} witness.example AAAA"});
+    s.post(&format!("/api/v1/parley/polls/{poll}/log/cosignatures"), None, forged).await.expect(422);
+
+    // The operator rewrites a ballot and the whole log behind the witness's back.
+    {
+        let c = db(&s);
+        let victim = &receipts[2];
+        let mut fields: Vec<String> = victim.leaf.split('\n').map(str::to_string).collect();
+        fields[3] = ((fields[3].parse::<u32>().expect("choice") + 1) % 3).to_string();
+        c.execute(
+            "UPDATE poll_log_leaves SET data = ?3 WHERE poll_id = ?1 AND leaf_index = ?2",
+            rusqlite::params![poll, victim.leaf_index as i64, fields.join("\n").into_bytes()],
+        )
+        .expect("rewrite the leaf");
+        rewrite_log(&c, &poll);
+    }
+    let (code, out) = witness().await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("INCONSISTENT: poll"), "{out}");
+    assert!(state.path().join(format!("poll-{poll}.conflict")).exists());
+}
