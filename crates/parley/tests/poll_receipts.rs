@@ -212,16 +212,6 @@ fn recount(c: &rusqlite::Connection, poll: &str) {
     .expect("recount");
 }
 
-fn verify_cli(s: &TestServer) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(s.data_dir())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run parley admin polls verify");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
-
 /// The victim ballot of the cases: mid-log, so later leaves depend on it.
 const K: u64 = 10;
 
@@ -229,7 +219,7 @@ const K: u64 = 10;
 /// restart), then checks the witness, the receipts and the audit.
 async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture, &rusqlite::Connection)) -> Fixture {
     let f = fixture().await;
-    let (ok, out) = verify_cli(&f.s);
+    let (ok, out) = common::verify_polls_cli(&f.s);
     assert!(ok, "{name}: verify fails before tampering:\n{out}");
     for r in &f.receipts {
         check_receipt(&f.s, r, &f.held).await.expect("receipts verify before tampering");
@@ -246,7 +236,7 @@ async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture, &ru
         f.held.size,
         now.size
     );
-    let (ok, out) = verify_cli(&f.s);
+    let (ok, out) = common::verify_polls_cli(&f.s);
     assert_eq!(!ok, audit_sees_it, "{name}: parley admin polls verify:\n{out}");
     if audit_sees_it {
         assert!(out.contains(&format!("poll {}:", f.poll)), "{name}: the CLI names the poll:\n{out}");

@@ -10,23 +10,9 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{TestServer, User};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
-
-fn verify_cli(s: &TestServer) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(s.data_dir())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run parley admin polls verify");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
 
 async fn snapshot(s: &TestServer, poll: &str, at: Option<&str>) -> Value {
     let query = at.map(|a| format!("?at={}", a.replace('+', "%2B"))).unwrap_or_default();
@@ -114,7 +100,7 @@ async fn the_edit_attack_leaves_earlier_snapshots_as_they_were() {
 
     let audits = s.running.services.polls.audit().await.expect("audit");
     assert!(audits.iter().all(|a| a.problems.is_empty()), "{audits:?}");
-    let (ok, out) = verify_cli(&s);
+    let (ok, out) = common::verify_polls_cli(&s);
     assert!(ok, "parley admin polls verify:\n{out}");
     s.assert_in_step().await;
 }
@@ -144,7 +130,7 @@ async fn adjusting_the_end_keeps_the_round_and_earlier_snapshots() {
     assert_eq!(now["snapshot"]["round"], 0);
     assert_eq!(now["snapshot"]["votes_count"], 1);
     assert_eq!(now["snapshot"]["expires_at"], before["snapshot"]["expires_at"]);
-    let (ok, out) = verify_cli(&s);
+    let (ok, out) = common::verify_polls_cli(&s);
     assert!(ok, "parley admin polls verify:\n{out}");
     s.assert_in_step().await;
 }

@@ -325,15 +325,27 @@ fn option_count(c: &Connection, poll: PollId) -> Result<usize> {
 /// The version of a poll in effect at `at_ms` (its first version, for a
 /// moment before the poll existed).
 fn version_at(c: &Connection, poll: PollId, at_ms: i64) -> Result<PollVersion> {
-    let (round, options, multiple, hide_totals, expires_at, started_at): (i64, String, bool, bool, i64, i64) = c
-        .prepare_cached(
-            "SELECT round, options, multiple, hide_totals, expires_at, started_at FROM poll_versions
-             WHERE poll_id = ?1
-             ORDER BY CASE WHEN started_at <= ?2 THEN version ELSE -1 - version END DESC LIMIT 1",
-        )?
-        .query_row(params![poll.0, at_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+    let row = c
+        .prepare_cached(&format!(
+            "SELECT {VERSION_COLUMNS} FROM poll_versions WHERE poll_id = ?1
+             ORDER BY CASE WHEN started_at <= ?2 THEN version ELSE -1 - version END DESC LIMIT 1"
+        ))?
+        .query_row(params![poll.0, at_ms], version_row)
         .optional()?
         .ok_or(StoreError::NotFound)?;
+    version_from(poll, row)
+}
+
+const VERSION_COLUMNS: &str = "round, options, multiple, hide_totals, expires_at, started_at";
+
+type VersionRow = (i64, String, bool, bool, i64, i64);
+
+fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+}
+
+fn version_from(poll: PollId, row: VersionRow) -> Result<PollVersion> {
+    let (round, options, multiple, hide_totals, expires_at, started_at) = row;
     let options: Vec<String> =
         serde_json::from_str(&options).map_err(|e| StoreError::Backend(format!("poll {poll} options: {e}")))?;
     Ok(PollVersion {
@@ -478,28 +490,10 @@ pub fn signals(c: &Connection, poll: PollId) -> Result<PollSignals> {
 
 /// Every version of a poll, oldest first.
 fn versions(c: &Connection, poll: PollId) -> Result<Vec<PollVersion>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT round, options, multiple, hide_totals, expires_at, started_at FROM poll_versions
-         WHERE poll_id = ?1 ORDER BY version",
-    )?;
-    let rows = stmt.query_map([poll.0], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (round, options, multiple, hide_totals, expires_at, started_at) = row?;
-        let options: Vec<String> =
-            serde_json::from_str(&options).map_err(|e| StoreError::Backend(format!("poll {poll} options: {e}")))?;
-        out.push(PollVersion {
-            round,
-            options,
-            multiple,
-            hide_totals,
-            expires_at: time(expires_at),
-            started_at: time(started_at),
-        });
-    }
-    Ok(out)
+    let mut stmt =
+        c.prepare_cached(&format!("SELECT {VERSION_COLUMNS} FROM poll_versions WHERE poll_id = ?1 ORDER BY version"))?;
+    let rows = stmt.query_map([poll.0], version_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter().map(|row| version_from(poll, row)).collect()
 }
 
 /// Recounts one poll's current round from its rows, re-walks its chain
