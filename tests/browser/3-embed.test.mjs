@@ -64,10 +64,12 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   const live = await oembed(poll.url, '&maxwidth=600');
   assert.equal(live.type, 'rich');
   assert.equal(live.width, 550);
-  assert.match(live.html, /<iframe src="[^"]+\/embed"/);
-  assert.match(live.html, /<blockquote class="parley-embed-fallback"/);
-  assert.match(live.html, /St\. Petersburg 100% \(2 votes\)/, 'the fallback carries the tally in words');
+  assert.doesNotMatch(live.html, /<iframe/, 'embed.js makes the iframe: without it the post shows once');
+  assert.match(live.html, /<blockquote class="parley-embed" [^>]*data-parley-embed="[^"]+\/embed"/);
+  assert.match(live.html, /St\. Petersburg 100% \(2 votes\)/, 'the quotation carries the tally in words');
   pages.set('/live', articleHtml('Embassy asks the internet which consulate to close', live.html));
+  // A host that strips scripts: the quotation, once, and no frame.
+  pages.set('/stripped', articleHtml('Stripped of scripts', live.html.replace(/<script[^>]*><\/script>/g, '')));
 
   const context = await session(browser);
   const page = await context.newPage();
@@ -75,8 +77,12 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   const iframe = page.locator('iframe.parley-embed');
   const embed = page.frameLocator('iframe.parley-embed');
   await embed.locator('.poll').waitFor();
-  assert.deepEqual(await embed.locator('.poll-choice-title').allInnerTexts(), ['Vladivostok', 'Yekaterinburg', 'St. Petersburg']);
+  // The standings, which is what an article embeds a live poll for.
+  assert.deepEqual(await embed.locator('.poll-title').allInnerTexts(), ['Vladivostok', 'Yekaterinburg', 'St. Petersburg']);
+  assert.equal(await embed.locator('[data-option="2"] .poll-pct').innerText(), '100%');
   assert.equal(await embed.locator('[data-votes]').innerText(), '2 votes');
+  assert.match(await iframe.getAttribute('title'), /on Parley/, 'the frame is named for screen readers');
+  assert.equal(await iframe.getAttribute('loading'), 'lazy');
   // embed.js sized the iframe to the card inside it, and hid the text fallback.
   await page.waitForSelector('iframe.parley-embed[data-parley-ready="true"]');
   // The host page cannot look inside the iframe; the test can, and compares.
@@ -94,7 +100,7 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   let size = await fits();
   assert.ok(size.ok, `iframe ${size.outer}px for content ${size.inner}px`);
   assert.notEqual(size.outer, live.height, 'the iframe was resized from the oEmbed estimate');
-  assert.equal(await page.locator('blockquote.parley-embed-fallback').isVisible(), false);
+  assert.equal(await page.locator('blockquote.parley-embed').isVisible(), false);
   await screenshot(page, '3-embed-in-article');
 
   // On a phone the text wraps more and the iframe grows with it.
@@ -105,13 +111,30 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   assert.ok(size.ok, `after narrowing: iframe ${size.outer}px for content ${size.inner}px`);
   await screenshot(page, '3-embed-in-article-phone');
 
-  // A vote in the embed opens this server in a new window, to sign in there.
+  // "Vote on Parley" opens the poll on this server in a new window.
   await page.setViewportSize({ width: 1280, height: 900 });
-  await embed.getByRole('radio', { name: 'Vladivostok' }).check();
-  const [popup] = await Promise.all([context.waitForEvent('page'), embed.getByRole('button', { name: 'Vote' }).click()]);
+  const [poster] = await Promise.all([context.waitForEvent('page'), embed.getByRole('link', { name: /^Vote on / }).click()]);
+  await poster.waitForURL((u) => u.href.startsWith(poll.url) && u.hash === `#poll-${poll.pollId}`);
+  await poster.getByRole('radio', { name: 'Vladivostok' }).waitFor();
+  await poster.close();
+
+  // The editor's vote view: the form, voting on this server in a new window, to sign in there.
+  const voteView = await oembed(poll.url, '&view=vote');
+  pages.set('/vote', articleHtml('Have your say', voteView.html));
+  await page.goto(`${articleOrigin}/vote`);
+  const voteEmbed = page.frameLocator('iframe.parley-embed');
+  await voteEmbed.getByRole('radio', { name: 'Vladivostok' }).check();
+  const [popup] = await Promise.all([context.waitForEvent('page'), voteEmbed.getByRole('button', { name: 'Vote' }).click()]);
   await popup.waitForURL(/\/auth\/sign_in\?next=/);
   await popup.getByText('Sign in to vote.').waitFor();
   await popup.close();
+
+  // Scripts stripped by the host: the quotation shows, once.
+  await page.goto(`${articleOrigin}/stripped`);
+  assert.equal(await page.locator('iframe').count(), 0);
+  assert.equal(await page.locator('blockquote.parley-embed').count(), 1);
+  assert.ok(await page.getByText('St. Petersburg 100% (2 votes)').isVisible());
+  await screenshot(page, '3-embed-without-script');
 
   // Frozen: the tally as of now, quoted in a second article; later votes do not change it.
   const asOf = new Date().toISOString();
@@ -122,6 +145,8 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   await page.goto(`${articleOrigin}/frozen`);
   const frozenEmbed = page.frameLocator('iframe.parley-embed');
   await frozenEmbed.locator('.poll-frozen').waitFor();
+  // Unmistakably a snapshot, with its time in the reader's zone beside UTC.
+  await frozenEmbed.locator('.embed-frozen .snapshot-banner', { hasText: 'It does not change.' }).waitFor();
   assert.equal(await frozenEmbed.locator('[data-votes]').innerText(), '2 votes', 'the snapshot, not the 3 votes now');
   assert.equal(await frozenEmbed.locator('[data-option="2"] .poll-pct').innerText(), '100%');
   const asOfText = await frozenEmbed.locator('.poll-asof').innerText();
@@ -144,5 +169,45 @@ test('an article embeds the live poll, then a frozen snapshot of it', async () =
   // Meanwhile the live embed shows the three votes.
   await page.goto(`${articleOrigin}/live`);
   await page.frameLocator('iframe.parley-embed').locator('[data-votes]', { hasText: '3 votes' }).waitFor();
+  await context.close();
+});
+
+test('a reader in dark mode sees a light card in a light article, and the editor may choose dark', async () => {
+  const embassy = await apiUser('embassy');
+  const poll = await apiPoll(embassy, 'Which consulate?', ['Vladivostok', 'St. Petersburg']);
+  const light = await oembed(poll.url);
+  const dark = await oembed(poll.url, '&theme=dark');
+  pages.set('/light-in-dark', articleHtml('Light card', light.html));
+  pages.set('/dark', articleHtml('Dark card', dark.html));
+  const context = await session(browser, { colorScheme: 'dark', timezoneId: 'Europe/Moscow' });
+  const page = await context.newPage();
+  const colours = async (path) => {
+    await page.goto(`${articleOrigin}${path}`);
+    const frame = page.frameLocator('iframe.parley-embed');
+    await frame.locator('.embed-card').waitFor();
+    await page.waitForSelector('iframe.parley-embed[data-parley-ready="true"]');
+    const card = await frame.locator('.embed-card').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const canvas = await frame.locator('html').evaluate((el) => getComputedStyle(el).backgroundColor);
+    const scheme = await frame.locator('html').evaluate((el) => getComputedStyle(el).colorScheme);
+    return { card, canvas, scheme };
+  };
+  const l = await colours('/light-in-dark');
+  assert.equal(l.card, 'rgb(255, 255, 255)', 'the default theme is light, whatever the reader\'s system');
+  assert.equal(l.canvas, 'rgba(0, 0, 0, 0)', 'the frame is transparent');
+  // The same scheme as the light article: browsers paint a frame of another scheme opaque.
+  assert.equal(l.scheme, 'light');
+  await screenshot(page, '3-embed-light-for-dark-reader');
+  const d = await colours('/dark');
+  assert.equal(d.card, 'rgb(21, 29, 38)', 'theme=dark draws the dark card');
+  await screenshot(page, '3-embed-dark');
+
+  // A snapshot's time in the reader's own zone (Moscow here) beside UTC.
+  const asOf = new Date().toISOString();
+  const frozen = await oembed(`${poll.url}?as_of=${asOf}`);
+  pages.set('/frozen-moscow', articleHtml('As it stood', frozen.html));
+  await page.goto(`${articleOrigin}/frozen-moscow`);
+  const local = await page.frameLocator('iframe.parley-embed').locator('.snapshot-banner .local-time').innerText();
+  assert.match(local, /your time\)$/);
+  assert.match(local, /GMT\+3|MSK/, local);
   await context.close();
 });

@@ -56,7 +56,8 @@ test('an embedded poll that ends in front of the reader shows its final results'
   const poll = await apiPoll(author, 'Over in a moment?', ['Yes', 'No'], { expires_in: 3 });
   await apiVote(await apiUser('early'), poll.pollId, [0]);
   const context = await session(browser);
-  const embed = await watched(context, `${poll.url}/embed`);
+  // The editor's vote view: a form while it runs.
+  const embed = await watched(context, `${poll.url}/embed?view=vote`);
   assert.equal(await embed.page.locator('.poll form').count(), 1, 'a vote form while it runs');
   await embed.page.locator('.poll.poll-ended').waitFor({ timeout: 15_000 });
   assert.equal(await embed.page.locator('.poll form').count(), 0);

@@ -53,6 +53,30 @@ await page.waitForSelector('iframe.parley-embed[data-parley-ready="true"]');
 await page.waitForTimeout(300);
 await page.screenshot({ path: join(OUT, 'embed-in-article.png'), fullPage: true });
 
+// The live embed (standings, the default view) in the same article.
+const live = await (await fetch(`${BASE}/api/oembed?url=${encodeURIComponent(statusUrl)}`)).json();
+const liveArticle = createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>The Daily Dispatch</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body { margin: 0; font: 18px/1.6 Georgia, serif; color: #1a1a1a; background: #fff; } main { max-width: 640px; margin: 0 auto; padding: 8px 16px 40px; }</style>
+</head><body><main><h1>The poll, as it stands</h1>${live.html}</main></body></html>`);
+});
+await new Promise((done) => liveArticle.listen(0, '127.0.0.1', done));
+await page.goto(`http://localhost:${liveArticle.address().port}/`);
+await page.waitForSelector('iframe.parley-embed[data-parley-ready="true"]');
+await page.waitForTimeout(300);
+await page.screenshot({ path: join(OUT, 'live-embed-in-article.png'), fullPage: true });
+
+// On a phone: the status page's byline and the history chart.
+const phone = await session(browser, { viewport: { width: 390, height: 844 } });
+const phonePage = await phone.newPage();
+await phonePage.goto(statusUrl);
+await phonePage.screenshot({ path: join(OUT, 'status-page-phone.png') });
+await phonePage.goto(`${statusUrl}/history`);
+await phonePage.locator('.chart-figure').screenshot({ path: join(OUT, 'history-chart-phone.png') });
+
 await browser.close();
 article.close();
+liveArticle.close();
 console.log(`screenshots in ${OUT}`);

@@ -1,6 +1,7 @@
 // Shared by the browser tests: launching Debian's Chromium, a few steps a
 // person takes (sign up, sign in, post a poll), and set-up through the
 // Mastodon API where a test is not about that part.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,4 +137,14 @@ export async function apiPoll(user, text, options, extra = {}) {
 
 export async function apiVote(user, pollId, choices) {
   return api('POST', `/api/v1/polls/${pollId}/votes`, user.token, { choices });
+}
+
+/** Runs `parley admin …` on the server's data directory, as its operator would. */
+export function admin(...args) {
+  const bin = process.env.PARLEY_TEST_BIN;
+  const dataDir = process.env.PARLEY_TEST_DATA_DIR;
+  if (!bin || !dataDir) throw new Error('PARLEY_TEST_BIN and PARLEY_TEST_DATA_DIR are set by run.sh');
+  // The operator's shell, without the suite's PARLEY_* variables.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PARLEY_')));
+  return execFileSync(bin, ['admin', '--data-dir', dataDir, ...args], { env, encoding: 'utf8' });
 }

@@ -45,7 +45,8 @@ fi
 # ---- server ---------------------------------------------------------------
 echo "== browser: building parley"
 cargo build -p parley
-BIN="$ROOT/target/debug/parley"
+# Where cargo put it: CARGO_TARGET_DIR when set (a worktree with its own target dir).
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/parley"
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-browser.XXXXXX")"
 SUITE=browser
 SERVER_DIR="$DATA_DIR"
@@ -61,6 +62,8 @@ echo "== browser: parley is serving $URL"
 
 # ---- tests ----------------------------------------------------------------
 export PARLEY_URL="$URL"
+# For tests that act as the operator (`parley admin …` on the same data directory).
+export PARLEY_TEST_BIN="$BIN" PARLEY_TEST_DATA_DIR="$DATA_DIR/db"
 export SCREENSHOT_DIR="$ROOT/target/screenshots"
 mkdir -p "$SCREENSHOT_DIR"
 cd "$HERE"

@@ -54,7 +54,8 @@ fi
 # ---- Server ---------------------------------------------------------------
 echo "== clients: building parley"
 cargo build -p parley
-BIN="$ROOT/target/debug/parley"
+# Where cargo put it: CARGO_TARGET_DIR when set (a worktree with its own target dir).
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/parley"
 
 DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/parley-clients.XXXXXX")"
 SUITE=clients

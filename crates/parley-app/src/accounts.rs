@@ -8,7 +8,7 @@ use parley_core::filters::FilterContext;
 use parley_core::model::{Account, PostingDefaults, ProfileField, Relationship, Role, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::account_shown;
-use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate};
+use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, NewAccount, ProfileUpdate, SuggestionSource};
 
 use crate::password;
 use crate::statuses::{accounts_for, render_text};
@@ -52,6 +52,9 @@ pub struct AccountSpec {
     pub organisation: Option<String>,
     pub approved: bool,
     pub display_name: Option<String>,
+    /// When the account joined; now unless given (the demo's story accounts
+    /// joined before the 2018 posts they make).
+    pub joined: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone)]
@@ -308,6 +311,29 @@ impl AccountService {
         Ok(out)
     }
 
+    /// `GET /api/v2/suggestions`: accounts `me` might follow, official ones
+    /// first, then the most followed (see `Store::suggest_accounts`).
+    pub async fn suggestions(&self, me: AccountId, limit: usize) -> Result<Vec<(Account, SuggestionSource)>> {
+        let found = self.ctx.store.suggest_accounts(me, limit).await?;
+        let ids: Vec<AccountId> = found.iter().map(|(id, _)| *id).collect();
+        let accounts = self.ctx.store.find_accounts(&ids).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(id, source)| {
+                accounts
+                    .iter()
+                    .find(|a| a.id == id)
+                    .filter(|a| account_shown(a, Some(me)))
+                    .map(|a| ((**a).clone(), source))
+            })
+            .collect())
+    }
+
+    /// `DELETE /api/v1/suggestions/:id`: stop suggesting `target` to `me`.
+    pub async fn dismiss_suggestion(&self, me: AccountId, target: AccountId) -> Result<()> {
+        Ok(self.ctx.store.dismiss_suggestion(me, target).await?)
+    }
+
     /// `GET /api/v1/blocks`: (cursor, account), newest block first.
     pub async fn blocks(&self, me: AccountId, page: PageRequest) -> Result<Vec<(i64, Account)>> {
         let pairs = self.ctx.store.blocks_of(me, page).await?;
@@ -372,7 +398,7 @@ impl AccountService {
                 role: spec.role,
                 organisation: spec.organisation,
                 approved: spec.approved,
-                created_at: None,
+                created_at: spec.joined,
             })
             .await?)
     }

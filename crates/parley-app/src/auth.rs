@@ -407,10 +407,10 @@ impl AuthService {
     pub async fn check_password(&self, login: &str, password: &str) -> Result<Account> {
         let Some(creds) = self.ctx.store.find_credentials(login.trim()).await? else {
             password::burn_time(password.to_string()).await?;
-            return Err(AppError::Forbidden("Invalid email or password.".into()));
+            return Err(AppError::Forbidden("Invalid e-mail address, username or password.".into()));
         };
         if !password::verify(password.to_string(), creds.password_hash).await? {
-            return Err(AppError::Forbidden("Invalid email or password.".into()));
+            return Err(AppError::Forbidden("Invalid e-mail address, username or password.".into()));
         }
         let account = self.ctx.store.find_account(creds.account_id).await?.ok_or(AppError::NotFound)?;
         if account.suspended {
@@ -542,6 +542,7 @@ impl AuthService {
                 organisation: None,
                 approved,
                 display_name: None,
+                joined: None,
             })
             .await?;
         let token = self

@@ -289,6 +289,35 @@ pub async fn apply(
     Ok(kept)
 }
 
+/// Which of `statuses` a `hide` filter of `me`'s takes away in `context`:
+/// what [`apply`] would drop, told without building views unless `me` has
+/// such a filter (most have none). Notifications use it so that a count or a
+/// group never counts what its list does not show.
+pub async fn hidden(
+    ctx: &Context,
+    me: AccountId,
+    context: FilterContext,
+    statuses: &[Arc<parley_core::model::Status>],
+) -> Result<std::collections::HashSet<StatusId>> {
+    let now = Utc::now();
+    let hides = ctx
+        .store
+        .filters_of(me)
+        .await?
+        .into_iter()
+        .any(|f| f.active(now) && f.contexts.contains(&context) && f.action == FilterAction::Hide);
+    let others: Vec<Arc<parley_core::model::Status>> =
+        statuses.iter().filter(|s| s.account_id != me).cloned().collect();
+    if !hides || others.is_empty() {
+        return Ok(Default::default());
+    }
+    let views = crate::views::status_views(ctx, Some(me), others).await?;
+    let ids: Vec<StatusId> = views.iter().map(|v| v.status.id).collect();
+    let kept: std::collections::HashSet<StatusId> =
+        apply(ctx, Some(me), context, views).await?.iter().map(|v| v.status.id).collect();
+    Ok(ids.into_iter().filter(|id| !kept.contains(id)).collect())
+}
+
 /// The filters matching a status's text (content, content warning, poll options) or ID.
 fn hits(filters: &[Arc<Filter>], view: &StatusView) -> Vec<FilterHit> {
     let status = &view.status;

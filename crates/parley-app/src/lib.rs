@@ -31,7 +31,9 @@ use std::sync::Arc;
 
 pub use error::{AppError, Result};
 use parley_store::Store;
-pub use parley_store::{AccountStatusesFilter, AdminUpdate, FollowOptions, ListFields, ScheduledStatus};
+pub use parley_store::{
+    AccountStatusesFilter, AdminUpdate, FollowOptions, ListFields, ScheduledStatus, SuggestionSource,
+};
 pub use settings::{InstanceTexts, RegistrationsMode, Settings};
 
 /// What every service shares: the store, the settings, and the state derived

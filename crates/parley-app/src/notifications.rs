@@ -53,8 +53,9 @@ impl NotificationService {
 
     /// The notifications among `notes` that `me` is shown, in their order:
     /// the one rule for every listing, count and group. A notification never
-    /// shows a status its recipient may not see (now), nor anything from an
-    /// account that is gone (suspended, awaiting approval).
+    /// shows a status its recipient may not see (now), nor one their `hide`
+    /// filters take away, nor anything from an account that is gone
+    /// (suspended, awaiting approval).
     pub(crate) async fn visible(&self, me: AccountId, notes: Vec<Notification>) -> Result<Vec<Notification>> {
         Ok(self.shown(me, notes).await?.into_iter().map(|(n, _, _)| n).collect())
     }
@@ -70,8 +71,12 @@ impl NotificationService {
             self.ctx.store.find_accounts(&from).await?.into_iter().map(|a| (a.id, a)).collect();
         let status_ids: Vec<StatusId> = notes.iter().filter_map(|n| n.status_id).collect();
         let statuses = self.ctx.store.find_statuses(&status_ids).await?;
+        let statuses = filter_viewable(&self.ctx, Some(me), statuses).await?;
+        // A status a `hide` filter takes away takes its notification along,
+        // in lists, groups and counts alike.
+        let hidden = crate::filters::hidden(&self.ctx, me, FilterContext::Notifications, &statuses).await?;
         let statuses: HashMap<StatusId, Arc<Status>> =
-            filter_viewable(&self.ctx, Some(me), statuses).await?.into_iter().map(|s| (s.id, s)).collect();
+            statuses.into_iter().filter(|s| !hidden.contains(&s.id)).map(|s| (s.id, s)).collect();
         Ok(notes
             .into_iter()
             .filter_map(|n| {

@@ -229,9 +229,10 @@ impl ChangeFeed {
     }
 
     /// Applies what follows the applied position. `known` are records this
-    /// process just committed, in order; when they do not directly continue
-    /// the applied position (another process wrote in between), or none are
-    /// known, `fetch(after)` reads the log after `after`. A failed fetch
+    /// process just committed (or read), in order and without gaps; when they
+    /// do not reach back to the applied position (another process wrote in
+    /// between), or none are known, `fetch(after)` reads the log after
+    /// `after`. Records at or before the applied position are skipped. A failed fetch
     /// forgets everything, so nothing stale is ever served.
     pub fn apply(&self, known: Vec<ChangeRecord>, mut fetch: impl FnMut(i64) -> Result<Fetched>) {
         let mut applied = self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -245,7 +246,7 @@ impl ChangeFeed {
             }
         };
         match known.first() {
-            Some(first) if first.seq == *applied + 1 => return deliver(known, &mut applied),
+            Some(first) if first.seq <= *applied + 1 => return deliver(known, &mut applied),
             Some(_) if known.last().is_some_and(|last| last.seq <= *applied) => return,
             _ => {}
         }

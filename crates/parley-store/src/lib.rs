@@ -1,5 +1,6 @@
 //! Parley's storage layer: the [`Store`] trait with coarse, use-case-sized
-//! methods, its error type, and the SQLite implementation.
+//! methods, its error type, the SQLite implementation and (with the
+//! `postgres` feature) the PostgreSQL one.
 //!
 //! Layers above talk only to `dyn Store`; rows and SQL never leave this crate.
 //! Depends on `parley-core` for the domain types it returns.
@@ -11,9 +12,13 @@
 //! the store's entity cache, so a timeline page copies none of them, and a
 //! layer above may keep one and know it unchanged while it is the same `Arc`.
 
+mod audit;
 pub mod changes;
 pub mod derived;
 mod error;
+mod neutral;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
 mod types;
 mod window;
@@ -181,6 +186,12 @@ pub trait Store: Send + Sync + 'static {
         targets: &[AccountId],
         limit: usize,
     ) -> Result<Vec<(AccountId, Vec<AccountId>)>>;
+    /// Accounts to suggest `viewer` follow, at most `limit`: shown ones, not
+    /// `viewer`, none they follow, asked to follow, block, are blocked by,
+    /// mute or dismissed; official accounts first, then the most followed.
+    async fn suggest_accounts(&self, viewer: AccountId, limit: usize) -> Result<Vec<(AccountId, SuggestionSource)>>;
+    /// `viewer` no longer wants `target` suggested.
+    async fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId) -> Result<()>;
     /// Whom `account` blocks, newest block first: (cursor, account).
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>>;
     /// Whom `account` mutes, newest mute first.

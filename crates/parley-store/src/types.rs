@@ -511,3 +511,12 @@ pub struct Cosignature {
     pub line: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// Why an account is suggested (Mastodon's `sources`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionSource {
+    /// An official (organisation) account: Mastodon's `featured`.
+    Featured,
+    /// Among the most followed: `most_followed`.
+    MostFollowed,
+}

@@ -1,9 +1,14 @@
-//! Conversations and scheduled statuses at the store, on a real SQLite file:
-//! conversations follow direct statuses in their own transactions, and a
-//! scheduled status is published once even by two processes at the same time.
+//! Conversations and scheduled statuses at the store, on both backends
+//! (`common::Backend`): conversations follow direct statuses in their own
+//! transactions, and a scheduled status is published once even by two
+//! processes (or nodes) at the same time.
 
 // Test code: a failed setup step should stop the test with a message.
 #![allow(clippy::expect_used)]
+
+mod common;
+
+use common::Backend;
 
 use std::sync::Arc;
 
@@ -12,12 +17,7 @@ use parley_core::AccountId;
 use parley_core::model::{Role, Visibility};
 use parley_core::page::PageRequest;
 use parley_store::changes::Change;
-use parley_store::sqlite::{SqliteOptions, SqliteStore};
 use parley_store::{NewAccount, NewStatus, Rejection, ScheduledParams, Store, StoreError};
-
-fn open(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open"))
-}
 
 async fn account(store: &Arc<dyn Store>, name: &str) -> AccountId {
     let new = NewAccount {
@@ -56,10 +56,8 @@ fn page() -> PageRequest {
     PageRequest { limit: 40, ..PageRequest::default() }
 }
 
-#[tokio::test]
-async fn a_direct_status_writes_each_participants_conversation_with_its_records() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir);
+async fn a_direct_status_writes_each_participants_conversation_with_its_records(backend: &Backend) {
+    let store = backend.store().await;
     let (a, b, c) = (account(&store, "a").await, account(&store, "b").await, account(&store, "c").await);
     let before = store.catch_up().await.expect("position");
     let s = store.insert_status(status(a, "hi", Visibility::Direct, vec![c, b])).await.expect("status");
@@ -101,10 +99,8 @@ async fn a_direct_status_writes_each_participants_conversation_with_its_records(
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_publishing_the_same_scheduled_status_post_it_once() {
-    let dir = tempfile::tempdir().expect("dir");
-    let (one, two) = (open(&dir), open(&dir));
+async fn two_processes_publishing_the_same_scheduled_status_post_it_once(backend: &Backend) {
+    let (one, two) = (backend.store().await, backend.store().await);
     let a = account(&one, "a").await;
     let params = ScheduledParams { text: "later".into(), ..ScheduledParams::default() };
     let mut ids = Vec::new();
@@ -132,10 +128,8 @@ async fn two_processes_publishing_the_same_scheduled_status_post_it_once() {
     assert!(!one.cancel_scheduled_status(a, ids[0]).await.expect("cancel"), "gone once published");
 }
 
-#[tokio::test]
-async fn the_daily_limit_is_checked_in_the_writing_transaction_and_moving_counts_too() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir);
+async fn the_daily_limit_is_checked_in_the_writing_transaction_and_moving_counts_too(backend: &Backend) {
+    let store = backend.store().await;
     let a = account(&store, "a").await;
     let day = Utc::now() + Duration::days(3);
     let params = ScheduledParams { text: "x".into(), ..ScheduledParams::default() };
@@ -151,3 +145,9 @@ async fn the_daily_limit_is_checked_in_the_writing_transaction_and_moving_counts
     let first = store.scheduled_statuses_of(a, page()).await.expect("list").pop().expect("oldest");
     store.reschedule_status(a, first.id, first.scheduled_at + Duration::seconds(1)).await.expect("same day");
 }
+
+on_both_backends!(
+    a_direct_status_writes_each_participants_conversation_with_its_records,
+    two_processes_publishing_the_same_scheduled_status_post_it_once,
+    the_daily_limit_is_checked_in_the_writing_transaction_and_moving_counts_too,
+);

@@ -2,6 +2,8 @@
 // - live poll results (the streaming API's parley:poll stream, server-sent
 //   events, at most four updates a second), the bars moving in place;
 // - in an embed, the page's height for the host page's embed.js;
+// - a signed snapshot's time in the reader's time zone beside UTC;
+// - favourite and boost toggled in place (the forms still work without it);
 // - small comforts: the poll builder's "add option" and "remove" (a closed
 //   builder posts no poll), a character count,
 //   countdowns, copy buttons.
@@ -313,7 +315,77 @@
     });
   }
 
+  // ---- favourite and boost, in place ----
+  // The forms post and redirect back without a script; with it, the same
+  // post asks for JSON (the status's marks now) and the buttons change where
+  // they are, so the page neither reloads nor jumps.
+  var MARKS = /\/statuses\/[^/]+\/(un)?(favourite|reblog)$/;
+  function showMarks(article, marks) {
+    [['favourite', marks.favourited, marks.favourites_count], ['reblog', marks.reblogged, marks.reblogs_count]]
+      .forEach(function (m) {
+        var kind = m[0], on = m[1], count = m[2];
+        article.querySelectorAll('form').forEach(function (form) {
+          var match = MARKS.exec(form.getAttribute('action') || '');
+          if (!match || match[2] !== kind) return;
+          var id = form.getAttribute('action').split('/')[2];
+          form.setAttribute('action', '/statuses/' + id + '/' + (on ? 'un' : '') + kind);
+          var button = form.querySelector('button');
+          if (!button) return;
+          button.setAttribute('aria-pressed', on ? 'true' : 'false');
+          button.classList.toggle('act-on', on);
+          setText(button, '.act-n', String(count));
+        });
+      });
+  }
+  function startActions() {
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement) || !MARKS.test(form.getAttribute('action') || '')) return;
+      var article = form.closest('article');
+      if (!article || !window.fetch) return;
+      event.preventDefault();
+      var button = form.querySelector('button');
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: 'POST',
+        body: new URLSearchParams(new FormData(form)),
+        headers: { Accept: 'application/json' },
+        credentials: 'same-origin'
+      }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      }).then(function (marks) {
+        if (button) button.disabled = false;
+        showMarks(article, marks);
+      }).catch(function () {
+        // Whatever went wrong, the plain form says it properly.
+        if (button) button.disabled = false;
+        form.submit();
+      });
+    });
+  }
+
+  // ---- a UTC time in the reader's own time zone too ----
+  // `<time data-local-time>` says "… UTC"; where the reader's zone is not
+  // UTC, their own clock follows it: "(20:00 CEST your time)".
+  function startLocalTimes() {
+    if (!window.Intl) return;
+    document.querySelectorAll('time[data-local-time]').forEach(function (t) {
+      var at = new Date(t.getAttribute('datetime'));
+      if (isNaN(at) || at.getTimezoneOffset() === 0) return;
+      var local = new Intl.DateTimeFormat(undefined, {
+        day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short'
+      }).format(at);
+      var note = document.createElement('span');
+      note.className = 'local-time';
+      note.textContent = ' (' + local + ' your time)';
+      t.after(note);
+    });
+  }
+
   function start() {
+    startLocalTimes();
+    startActions();
     startLive();
     startEmbed();
     startPollBuilder();

@@ -60,3 +60,26 @@ pub async fn embed_js() -> Response {
     response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CSS;
+
+    /// The declarations of the first `{ … }` block after `selector`, one per
+    /// line, trimmed.
+    fn block_after(selector: &str) -> Vec<String> {
+        let start = CSS.find(selector).map(|i| i + selector.len()).unwrap_or_else(|| panic!("{selector} is gone"));
+        let body = &CSS[start..];
+        let open = body.find('{').unwrap_or_else(|| panic!("{selector} has no block"));
+        let close = body.find('}').unwrap_or_else(|| panic!("{selector} block is not closed"));
+        body[open + 1..close].lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+    }
+
+    #[test]
+    fn the_dark_colours_are_the_same_for_the_system_and_for_a_dark_embed() {
+        let system = block_after(":root:not(.theme-light)");
+        let embed = block_after(":root.theme-dark");
+        assert!(system.len() > 20, "the dark block lost its colours: {system:?}");
+        assert_eq!(system, embed, "the two dark blocks of parley.css differ");
+    }
+}

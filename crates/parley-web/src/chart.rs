@@ -8,18 +8,36 @@ use parley_app::polls::PollHistory;
 
 use crate::format;
 
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 340.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 40.0;
+/// The drawing's size in SVG units, which the page scales to its width. Its
+/// 12-unit labels are read at about 12 CSS pixels only when the drawing is
+/// shown near its own width: so there are two, one for a desktop column and
+/// one for a phone, and the stylesheet shows one (`.chart-wide`, `.chart-narrow`).
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    /// Time labels at most.
+    x_ticks: usize,
+}
 
-/// A labelled position on an axis.
+/// A desktop column (about 700 CSS pixels).
+pub const WIDE: Frame =
+    Frame { width: 760.0, height: 340.0, left: 64.0, right: 20.0, top: 16.0, bottom: 52.0, x_ticks: 6 };
+/// A phone (about 340 CSS pixels).
+pub const NARROW: Frame =
+    Frame { width: 360.0, height: 280.0, left: 48.0, right: 14.0, top: 14.0, bottom: 52.0, x_ticks: 3 };
+
+/// A labelled position on an axis; `date`, on a time axis, is a second line
+/// under the first label and wherever the day changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tick {
     pub pos: f64,
     pub label: String,
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,7 +75,10 @@ pub struct Chart {
 #[derive(Debug, Clone)]
 pub struct Row {
     pub iso: String,
-    pub time: String,
+    /// `27 March 2018`
+    pub date: String,
+    /// `16:30:00 UTC`
+    pub clock: String,
     pub totals: Vec<String>,
     pub voters: String,
 }
@@ -70,18 +91,17 @@ pub fn interval_for(span_seconds: i64, target: i64) -> i64 {
     NICE.iter().copied().find(|n| *n >= wanted).unwrap_or_else(|| wanted.div_euclid(86_400).max(1) * 86_400)
 }
 
-/// The smallest "nice" number (1, 2, 5 × 10ⁿ) at or above `x`.
-fn nice_ceiling(x: f64) -> f64 {
-    if x <= 1.0 {
-        return 1.0;
-    }
-    let magnitude = 10f64.powf(x.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
-        if step * magnitude >= x {
-            return step * magnitude;
-        }
-    }
-    10.0 * magnitude
+/// The vote axis for a largest count of `max`: a whole, round step (1, 2, 5
+/// × 10ⁿ, and 2.5 × 10ⁿ from 25 up) giving about four intervals, and the top,
+/// a whole number of steps at or above `max`. Whole steps, so that no two
+/// labels read the same ("0, 1, 1, 2, 2" for a step of ½).
+fn count_axis(max: i64) -> (f64, f64) {
+    let raw = (max as f64 / 4.0).max(1.0);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let steps: &[f64] = if magnitude >= 10.0 { &[1.0, 2.0, 2.5, 5.0, 10.0] } else { &[1.0, 2.0, 5.0, 10.0] };
+    let step = steps.iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
+    let top = ((max as f64 / step).ceil() * step).max(step);
+    (top, step)
 }
 
 fn round1(x: f64) -> f64 {
@@ -105,14 +125,15 @@ pub fn cumulative(h: &PollHistory, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, Ve
     out
 }
 
-/// Draws `history` from the poll's opening to `end`; `share` plots each
-/// option's share of the votes instead of its count.
-pub fn draw(h: &PollHistory, end: DateTime<Utc>, share: bool) -> Chart {
+/// Draws `history` from the poll's opening to `end` in `frame`; `share`
+/// plots each option's share of the votes counted so far instead of its count.
+pub fn draw(h: &PollHistory, end: DateTime<Utc>, share: bool, frame: Frame) -> Chart {
+    let Frame { width, height, left, right, top, bottom, .. } = frame;
     let start = h.poll.created_at;
     let end = end.max(start + Duration::seconds(1));
     let span = (end - start).num_milliseconds().max(1) as f64;
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
+    let plot_w = width - left - right;
+    let plot_h = height - top - bottom;
     let points = cumulative(h, end);
     let value = |totals: &[i64], i: usize| -> f64 {
         let v = totals.get(i).copied().unwrap_or(0) as f64;
@@ -123,23 +144,28 @@ pub fn draw(h: &PollHistory, end: DateTime<Utc>, share: bool) -> Chart {
             v
         }
     };
-    let top_value = if share {
-        100.0
+    let (top_value, step) = if share {
+        (100.0, 25.0)
     } else {
-        nice_ceiling(points.last().map(|(_, t, _)| t.iter().copied().max().unwrap_or(0)).unwrap_or(0) as f64)
+        count_axis(points.last().map(|(_, t, _)| t.iter().copied().max().unwrap_or(0)).unwrap_or(0))
     };
     let x_of =
-        |t: DateTime<Utc>| round1(LEFT + plot_w * ((t - start).num_milliseconds() as f64 / span).clamp(0.0, 1.0));
-    let y_of = |v: f64| round1(TOP + plot_h * (1.0 - (v / top_value).clamp(0.0, 1.0)));
+        |t: DateTime<Utc>| round1(left + plot_w * ((t - start).num_milliseconds() as f64 / span).clamp(0.0, 1.0));
+    let y_of = |v: f64| round1(top + plot_h * (1.0 - (v / top_value).clamp(0.0, 1.0)));
 
     let n = h.poll.options.len();
     let final_totals = points.last().map(|(_, t, _)| t.clone()).unwrap_or_else(|| vec![0; n]);
     let final_sum: i64 = final_totals.iter().sum();
     let series = (0..n)
         .map(|i| {
-            let mut coords = vec![(x_of(start), y_of(0.0))];
+            // A count starts at zero at the opening; a share means nothing
+            // before the first votes, so its line starts with them.
+            let mut coords = if share { Vec::new() } else { vec![(x_of(start), y_of(0.0))] };
             let mut last = 0.0;
             for (t, totals, _) in &points {
+                if share && totals.iter().all(|v| *v == 0) {
+                    continue;
+                }
                 let v = value(totals, i);
                 if !share {
                     // Hold the level until this bucket's votes arrive: a step, not a slope.
@@ -148,9 +174,11 @@ pub fn draw(h: &PollHistory, end: DateTime<Utc>, share: bool) -> Chart {
                 coords.push((x_of(*t), y_of(v)));
                 last = v;
             }
-            coords.push((x_of(end), y_of(last)));
+            if !coords.is_empty() {
+                coords.push((x_of(end), y_of(last)));
+            }
             coords.dedup();
-            let (end_x, end_y) = coords.last().copied().unwrap_or((LEFT, TOP + plot_h));
+            let (end_x, end_y) = coords.last().copied().unwrap_or((left, top + plot_h));
             let votes = final_totals.get(i).copied().unwrap_or(0);
             Series {
                 index: i,
@@ -167,34 +195,47 @@ pub fn draw(h: &PollHistory, end: DateTime<Utc>, share: bool) -> Chart {
         })
         .collect::<Vec<_>>();
 
-    let y_ticks = (0..=4)
+    let intervals = (top_value / step).round() as i64;
+    let y_ticks = (0..=intervals)
         .map(|k| {
-            let v = top_value * f64::from(k) / 4.0;
+            let v = step * k as f64;
             let label = if share { format!("{}%", v.round() as i64) } else { format::thousands(v.round() as i64) };
-            Tick { pos: y_of(v), label }
+            Tick { pos: y_of(v), label, date: None }
         })
         .collect();
-    let x_ticks = time_ticks(start, end).into_iter().map(|(t, label)| Tick { pos: x_of(t), label }).collect();
+    let x_ticks = time_ticks(start, end, frame.x_ticks)
+        .into_iter()
+        .map(|(t, label, date)| Tick { pos: x_of(t), label, date })
+        .collect();
     let words: Vec<String> = series.iter().map(|s| format!("{} {}", s.title, s.final_text)).collect();
     Chart {
-        width: WIDTH,
-        height: HEIGHT,
-        left: LEFT,
-        right: WIDTH - RIGHT,
-        bottom: TOP + plot_h,
-        y_label_x: LEFT - 8.0,
-        x_label_y: TOP + plot_h + 22.0,
-        tick_end: TOP + plot_h + 5.0,
+        width,
+        height,
+        left,
+        right: width - right,
+        bottom: top + plot_h,
+        y_label_x: left - 8.0,
+        x_label_y: top + plot_h + 20.0,
+        tick_end: top + plot_h + 5.0,
         y_ticks,
         x_ticks,
-        title: if share { "Share of the votes over time".into() } else { "Votes over time".into() },
+        title: title(share).into(),
         desc: format!("From {} to {}: {}.", format::long_datetime(start), format::long_datetime(end), words.join("; ")),
-        caption: format!(
-            "From {} to {}. Each point is the running total at the end of a {} interval.",
-            format::long_datetime(start),
-            format::long_datetime(end),
-            interval_words(h.interval_seconds)
-        ),
+        caption: if share {
+            format!(
+                "From {} to {}. Each point is each option's share of the votes counted by the end of a {} interval; the lines start with the first votes.",
+                format::long_datetime(start),
+                format::long_datetime(end),
+                interval_words(h.interval_seconds)
+            )
+        } else {
+            format!(
+                "From {} to {}. Each point is the running total at the end of a {} interval.",
+                format::long_datetime(start),
+                format::long_datetime(end),
+                interval_words(h.interval_seconds)
+            )
+        },
         series,
     }
 }
@@ -209,25 +250,38 @@ pub fn interval_words(secs: i64) -> String {
     }
 }
 
-/// Five or six round times between `start` and `end`, labelled for the span.
-fn time_ticks(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<(DateTime<Utc>, String)> {
+/// The heading of a chart (and of its page).
+pub fn title(share: bool) -> &'static str {
+    if share { "Share of the votes over time" } else { "Votes over time" }
+}
+
+/// At most `most` round times between `start` and `end`, labelled for the
+/// span: dates for a long one; otherwise clock times (UTC), with the date as
+/// a second line under the first and wherever the day changes.
+fn time_ticks(start: DateTime<Utc>, end: DateTime<Utc>, most: usize) -> Vec<(DateTime<Utc>, String, Option<String>)> {
     const STEPS: [i64; 14] = [1, 5, 10, 30, 60, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400];
+    let most = most.max(2) as i64;
     let span = (end - start).num_seconds().max(1);
-    let step = STEPS.iter().copied().find(|s| span / s <= 6).unwrap_or_else(|| (span / 6 / 86_400 + 1) * 86_400);
+    let step = STEPS.iter().copied().find(|s| span / s <= most).unwrap_or_else(|| (span / most / 86_400 + 1) * 86_400);
     let first = start.timestamp().div_euclid(step) * step + if start.timestamp() % step == 0 { 0 } else { step };
     let long_span = span > 2 * 86_400;
     let mut ticks = Vec::new();
+    let mut day = None;
     let mut t = first;
     while t <= end.timestamp() && ticks.len() < 8 {
         if let Some(at) = DateTime::from_timestamp(t, 0) {
-            let label = if long_span {
-                format::date(at)
-            } else if step < 60 {
-                format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+            if long_span {
+                ticks.push((at, format::date(at), None));
             } else {
-                format!("{:02}:{:02}", at.hour(), at.minute())
-            };
-            ticks.push((at, label));
+                let label = if step < 60 {
+                    format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+                } else {
+                    format!("{:02}:{:02}", at.hour(), at.minute())
+                };
+                let date = (day != Some(at.date_naive())).then(|| format::date(at));
+                day = Some(at.date_naive());
+                ticks.push((at, label, date));
+            }
         }
         t += step;
     }
@@ -240,7 +294,8 @@ pub fn rows(h: &PollHistory, end: DateTime<Utc>) -> Vec<Row> {
         .into_iter()
         .map(|(t, totals, voters)| Row {
             iso: format::iso(t),
-            time: format!("{} {}", format::date(t), format::clock(t)),
+            date: format::date(t),
+            clock: format::clock(t),
             totals: totals.into_iter().map(format::thousands).collect(),
             voters: format::thousands(voters),
         })
@@ -297,37 +352,51 @@ mod tests {
     }
 
     #[test]
-    fn ceilings_are_nice() {
-        assert_eq!(nice_ceiling(0.0), 1.0);
-        assert_eq!(nice_ceiling(7.0), 10.0);
-        assert_eq!(nice_ceiling(5_265.0), 10_000.0);
-        assert_eq!(nice_ceiling(2_100.0), 2_500.0);
+    fn vote_axes_have_whole_round_steps() {
+        assert_eq!(count_axis(0), (1.0, 1.0));
+        assert_eq!(count_axis(2), (2.0, 1.0));
+        assert_eq!(count_axis(5), (6.0, 2.0));
+        assert_eq!(count_axis(7), (8.0, 2.0));
+        assert_eq!(count_axis(5_265), (6_000.0, 2_000.0));
+        assert_eq!(count_axis(100), (100.0, 25.0));
+        assert_eq!(count_axis(11_700), (15_000.0, 5_000.0));
     }
 
     #[test]
     fn ticks_fall_on_round_times() {
-        let ticks = time_ticks(at(16, 7), at(21, 0));
+        let ticks = time_ticks(at(16, 7), at(21, 0), 6);
         assert_eq!(ticks.first().map(|t| t.1.as_str()), Some("17:00"));
         assert!(ticks.len() <= 6, "{ticks:?}");
+        // The date under the first time, and only there within one day.
+        assert_eq!(ticks[0].2.as_deref(), Some(format::date(at(17, 0)).as_str()));
+        assert!(ticks[1..].iter().all(|t| t.2.is_none()), "{ticks:?}");
+        assert!(time_ticks(at(16, 7), at(21, 0), 3).len() <= 3);
     }
 
     #[test]
     fn lines_run_from_opening_to_end_through_the_running_totals() {
         let h = history();
-        let chart = draw(&h, at(20, 0), false);
+        let chart = draw(&h, at(20, 0), false, WIDE);
+        let Frame { width, height, left, right, top, bottom, .. } = WIDE;
         assert_eq!(chart.series.len(), 2);
         let last = &chart.series[1];
         // Starts at zero on the left edge, ends at the right edge.
-        assert!(last.points.starts_with(&format!("{LEFT},{}", TOP + (HEIGHT - TOP - BOTTOM))), "{}", last.points);
-        assert_eq!(last.end_x, WIDTH - RIGHT);
+        assert!(last.points.starts_with(&format!("{left},{}", top + (height - top - bottom))), "{}", last.points);
+        assert_eq!(last.end_x, width - right);
         assert_eq!(last.final_text, "5 votes (63%)");
-        assert_eq!(chart.y_ticks.last().map(|t| t.label.as_str()), Some("5"));
+        let labels: Vec<&str> = chart.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "2", "4", "6"]);
         assert!(chart.desc.contains("St. Petersburg 5 votes (63%)"), "{}", chart.desc);
         let rows = rows(&h, at(20, 0));
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].totals, vec!["3".to_string(), "5".to_string()]);
         assert_eq!(rows[1].voters, "8");
-        let shares = draw(&h, at(20, 0), true);
+        let shares = draw(&h, at(20, 0), true, NARROW);
         assert_eq!(shares.y_ticks.last().map(|t| t.label.as_str()), Some("100%"));
+        // Shares start with the first votes (50% each at 16:01), not at a made-up 0%.
+        let first_y = |points: &str| points.split(' ').next().and_then(|p| p.split(',').nth(1)).map(str::to_string);
+        let half = NARROW.top + (NARROW.height - NARROW.top - NARROW.bottom) / 2.0;
+        assert_eq!(first_y(&shares.series[0].points), Some(format!("{half}")), "{}", shares.series[0].points);
+        assert!(shares.caption.contains("share of the votes"), "{}", shares.caption);
     }
 }

@@ -79,6 +79,9 @@ pub fn router(services: Services) -> Router {
         .route("/tags/{tag}", get(public::tag))
         .route("/{handle}", get(public::profile))
         .route("/{handle}/{id}", get(public::status))
+        // Static segments win over `{id}`: these are never a status.
+        .route("/{handle}/followers", get(public::followers))
+        .route("/{handle}/following", get(public::following))
         .route("/{handle}/{id}/embed", get(embed::page))
         .route("/{handle}/{id}/history", get(history::page))
         .route("/{handle}/{id}/cite", get(history::cite))

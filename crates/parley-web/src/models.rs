@@ -18,8 +18,12 @@ use crate::format;
 pub struct AuthorModel {
     pub username: String,
     pub display_name: String,
-    /// `user@domain`
+    /// `user@domain`: the whole address, for other sites (embeds, citations)
+    /// and the profile, where a person reads it to follow from elsewhere.
+    /// Pages of this site show local accounts as `@user`, as Mastodon does.
     pub acct: String,
+    /// This site's domain (`parley.example`), for breaking `acct` at its `@`.
+    pub domain: String,
     /// `/@user`
     pub path: String,
     /// The monogram shown in place of an avatar.
@@ -38,6 +42,7 @@ pub fn author(site: &Site, a: &Account) -> AuthorModel {
     let hue = (a.username.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 8) as u8;
     AuthorModel {
         acct: format!("{}@{}", a.username, site.domain),
+        domain: site.domain.clone(),
         path: format!("/@{}", a.username),
         username: a.username.clone(),
         display_name: name,
@@ -128,6 +133,9 @@ pub struct PollModel {
     pub embed: bool,
     /// Who may vote, when the author limited it.
     pub who_may_vote: Option<String>,
+    /// An embed showing standings to a reader who could vote: where to vote
+    /// (this site, in a new window).
+    pub vote_link: Option<String>,
 }
 
 /// "Only accounts on this server that are at least 7 days old may vote."
@@ -241,6 +249,8 @@ pub fn poll(
         voters: p.voters_count,
         multiple: p.multiple,
     };
+    let vote_link =
+        (opts.embed && can_vote && opts.results).then(|| format!("{}{status_path}#poll-{}", site.origin, p.id));
     // An ended poll's results are those of its end, whatever the time now.
     let as_of = if view.expired { view.as_of.min(p.expires_at) } else { view.as_of };
     PollModel {
@@ -266,6 +276,7 @@ pub fn poll(
         frozen: None,
         embed: opts.embed,
         who_may_vote: who_may_vote(p.eligibility),
+        vote_link,
     }
 }
 
@@ -314,6 +325,7 @@ pub fn frozen(site: &Site, snapshot: &serde_json::Value, author_username: &str, 
         embed,
         // A snapshot signs the tally, not who could vote.
         who_may_vote: None,
+        vote_link: None,
     })
 }
 
@@ -339,6 +351,8 @@ pub struct StatusCard {
     pub visibility: &'static str,
     pub visibility_label: &'static str,
     pub reply_to_path: Option<String>,
+    /// "In reply to @user", "Continues a thread" (empty unless a reply).
+    pub reply_to_label: String,
     pub replies_count: i64,
     pub reblogs_count: i64,
     pub favourites_count: i64,
@@ -376,8 +390,19 @@ pub fn card(
     let s = &shown.status;
     let author = author(site, &shown.account);
     let path = format!("/@{}/{}", shown.account.username, s.id);
-    // The parent's author is not loaded here: `/statuses/:id` redirects to its page.
+    // The parent itself is not loaded here: `/statuses/:id` redirects to its
+    // page. Its author is named when known: the author themself (a thread),
+    // or an account the reply mentions (as clients mention whom they answer).
     let reply_to_path = s.in_reply_to_id.map(|id| format!("/statuses/{id}"));
+    let reply_to_label = s.in_reply_to_id.map(|_| match s.in_reply_to_account_id {
+        Some(id) if id == shown.account.id => "Continues a thread".to_string(),
+        Some(id) => shown
+            .mentions
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| "In reply to an earlier post".to_string(), |m| format!("In reply to @{}", m.username)),
+        None => "In reply to an earlier post".to_string(),
+    });
     StatusCard {
         id: s.id.to_string(),
         dom_id: format!("s-{}", view.status.id),
@@ -393,6 +418,7 @@ pub fn card(
         visibility: s.visibility.as_str(),
         visibility_label: visibility_label(s.visibility),
         reply_to_path,
+        reply_to_label: reply_to_label.unwrap_or_default(),
         replies_count: s.replies_count,
         reblogs_count: s.reblogs_count,
         favourites_count: s.favourites_count,

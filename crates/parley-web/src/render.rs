@@ -39,6 +39,8 @@ pub struct Layout {
     /// Appended to asset URLs so that a new build is fetched anew.
     pub v: &'static str,
     pub registrations_open: bool,
+    /// Unread notifications, for the header: "", "3", "99+".
+    pub unread: String,
 }
 
 impl Layout {
@@ -59,6 +61,7 @@ impl Layout {
             title: title.into(),
             v: state.site.asset_version,
             registrations_open: settings.registrations != parley_app::RegistrationsMode::Closed,
+            unread: String::new(),
         }
     }
 }
@@ -75,6 +78,16 @@ fn layout_for(state: &WebState, session: &Session, nav: &'static str, title: Str
         title,
         v: state.site.asset_version,
         registrations_open: settings.registrations != parley_app::RegistrationsMode::Closed,
+        unread: unread_text(session.unread),
+    }
+}
+
+/// The header's unread count: nothing for none, "99+" past what is counted.
+pub fn unread_text(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n if n >= crate::session::UNREAD_COUNTED => format!("{}+", crate::session::UNREAD_COUNTED - 1),
+        n => n.to_string(),
     }
 }
 
@@ -282,6 +295,9 @@ mod tests {
             readable(&AppError::validation("Validation failed: You have already voted on this poll")),
             "You have already voted on this poll."
         );
-        assert_eq!(readable(&AppError::Forbidden("Invalid email or password.".into())), "Invalid email or password.");
+        assert_eq!(
+            readable(&AppError::Forbidden("Invalid e-mail address, username or password.".into())),
+            "Invalid e-mail address, username or password."
+        );
     }
 }

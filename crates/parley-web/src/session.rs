@@ -53,7 +53,13 @@ pub struct Session {
     pub flash: Option<Flash>,
     /// The path and query of this request (for "back" links).
     pub here: String,
+    /// Notifications after the signed-in account's read marker (at most
+    /// `UNREAD_COUNTED`), for the header's count; 0 when signed out.
+    pub unread: usize,
 }
+
+/// Unread notifications counted at most (the header then says "99+").
+pub const UNREAD_COUNTED: usize = 100;
 
 /// Where the middleware finds the session once a handler has read it.
 #[derive(Clone, Default)]
@@ -154,7 +160,16 @@ impl Session {
             None => (random_token(), true),
         };
         let flash = cookie(headers, names.flash).and_then(parse_flash);
-        Session { me, token, csrf, new_csrf, stale_session, flash, here }
+        let mut unread = 0;
+        if let Some(account) = &me {
+            let filter = parley_app::notification_groups::NotificationFilter::default();
+            match state.services.notifications.unread_count(account.id, &filter, UNREAD_COUNTED).await {
+                Ok(n) => unread = n,
+                // The header's count is a courtesy: the page itself still shows.
+                Err(e) => tracing::error!(error = %e, "counting unread notifications failed"),
+            }
+        }
+        Session { me, token, csrf, new_csrf, stale_session, flash, here, unread }
     }
 
     /// The cookies this response must set: a new CSRF token, the removal of a

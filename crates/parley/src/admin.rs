@@ -49,6 +49,7 @@ pub async fn create(services: &Services, args: CreateArgs) -> anyhow::Result<()>
             organisation: args.organisation,
             approved: true,
             display_name: None,
+            joined: None,
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -119,6 +120,9 @@ fn random_password() -> String {
 /// `parley admin backup FILE`: an online backup of the data directory's
 /// database (see `parley_store::sqlite::backup` for how and why).
 pub async fn backup(config: &Config, file: PathBuf) -> anyhow::Result<()> {
+    if config.database.postgres_url().is_some() {
+        anyhow::bail!("`parley admin backup` copies the SQLite database; back PostgreSQL up with pg_dump");
+    }
     let database = config.database_path();
     let from = database.clone();
     let to = file.clone();

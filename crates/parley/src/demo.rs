@@ -143,8 +143,9 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
         return Ok(embassy);
     }
     let fail = |e: parley_app::AppError| anyhow::anyhow!("{e}");
+    let start = story_start();
     let mut officials = Vec::new();
-    for o in OFFICIALS {
+    for (n, o) in OFFICIALS.iter().enumerate() {
         let account = services
             .accounts
             .create(AccountSpec {
@@ -155,6 +156,8 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
                 organisation: Some(o.organisation.into()),
                 approved: true,
                 display_name: Some(o.display_name.into()),
+                // Years before the story: no account joins after its own posts.
+                joined: Some(start - Duration::days(1500 - 60 * n as i64)),
             })
             .await
             .map_err(fail)?;
@@ -178,6 +181,7 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
             organisation: None,
             approved: true,
             display_name: Some("Capitol Reporter".into()),
+            joined: Some(start - Duration::days(800)),
         })
         .await
         .map_err(fail)?;
@@ -185,7 +189,6 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
         officials.iter().chain(std::iter::once(&reporter)).find(|a| a.username == name).cloned()
     };
 
-    let start = story_start();
     let mut posted = Vec::new();
     for (author, minutes, reply_to, text) in POSTS {
         let account = by_name(author).context("demo author missing")?;
@@ -229,9 +232,15 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
                 organisation: None,
                 approved: true,
                 display_name: Some("Demo visitor".into()),
+                joined: None,
             })
             .await
             .map_err(fail)?;
+        // The visitor follows the story's accounts, so the first screen after
+        // signing in as them is a home timeline with the story in it.
+        for account in officials.iter().chain(std::iter::once(&reporter)) {
+            services.accounts.follow(&probe, account.id, FollowOptions::default()).await.map_err(fail)?;
+        }
         store.find_credentials(&probe.username).await?.context("demo credentials missing")?.password_hash
     };
     let embassy = by_name("RusEmbUSA").context("embassy missing")?;

@@ -20,6 +20,10 @@ struct Cli {
     /// The data directory (overrides PARLEY_DATA_DIR and the file).
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
+    /// A postgres:// URL: PostgreSQL instead of SQLite in the data directory
+    /// (overrides PARLEY_DATABASE__URL and the file).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -288,11 +292,12 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn overrides(cli_data_dir: Option<PathBuf>, serve: Option<&ServeArgs>) -> Overrides {
+fn overrides(cli: &Cli, serve: Option<&ServeArgs>) -> Overrides {
     Overrides {
         listen: serve.and_then(|s| s.listen),
-        data_dir: cli_data_dir,
+        data_dir: cli.data_dir.clone(),
         public_url: serve.and_then(|s| s.public_url.clone()),
+        database: cli.database_url.clone().map(|url| parley::config::DatabaseOverride { url }),
     }
 }
 
@@ -301,15 +306,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(s) | Command::Demo { serve: s, .. } => Some(s.clone()),
         _ => None,
     };
-    let config = Config::load(cli.config.as_ref(), overrides(cli.data_dir.clone(), serve_args.as_ref()))?;
+    let config = Config::load(cli.config.as_ref(), overrides(&cli, serve_args.as_ref()))?;
     let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match cli.command {
         Command::Serve(_) => server::serve(config).await,
         Command::Demo { voters, no_serve, .. } => {
-            let (store, services) = server::open(&config)?;
+            let (store, services) = server::open(&config).await?;
             let started = std::time::Instant::now();
-            demo::seed(&services, &store, voters).await?;
+            demo::seed(&services, store.store().as_ref(), voters).await?;
             println!(
                 "demo ready in {:.1}s: official accounts @RusEmbUSA, @GK_Seattle, @StateDept, @PressSec, @MFA_Russia; sign in as \"demo\" with password {}",
                 started.elapsed().as_secs_f64(),
@@ -320,7 +325,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if no_serve { Ok(()) } else { server::serve(config).await }
         }
         Command::Admin { command: AdminCommand::Account { command } } => {
-            let (_store, services) = server::open(&config)?;
+            let (_store, services) = server::open(&config).await?;
             match command {
                 AccountCommand::Create { username, email, password, role, organisation } => {
                     let admin = match role.as_str() {
@@ -352,7 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin {
             command: AdminCommand::Seed { accounts, follows_per_account, statuses, prefix, tokens_out, seed },
         } => {
-            let (_store, services) = server::open(&config)?;
+            let (_store, services) = server::open(&config).await?;
             parley::seed::seed(
                 &services,
                 parley::seed::SeedArgs { accounts, follows_per_account, statuses, prefix, tokens_out, seed },
@@ -360,7 +365,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Admin { command: AdminCommand::Keys { command } } => {
-            let (_store, services) = server::open(&config)?;
+            let (_store, services) = server::open(&config).await?;
             match command {
                 KeysCommand::List => admin::list_keys(&services).await,
                 KeysCommand::Rotate => admin::rotate_key(&services).await,
@@ -368,7 +373,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin { command: AdminCommand::Backup { file } } => admin::backup(&config, file).await,
         Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {
-            let (_store, services) = server::open(&config)?;
+            let (_store, services) = server::open(&config).await?;
             if admin::verify_polls(&services).await? {
                 Ok(())
             } else {

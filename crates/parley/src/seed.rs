@@ -58,6 +58,7 @@ pub async fn seed(services: &Services, args: SeedArgs) -> anyhow::Result<()> {
             organisation: Some("Ministry of Load Testing".into()),
             approved: true,
             display_name: Some("Official account".into()),
+            joined: None,
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e} (is there already a seed with prefix {:?}? use --prefix)", args.prefix))?;

@@ -15,6 +15,7 @@ use hyper_util::service::TowerToHyperService;
 use parley_api::page_cache::PageCache;
 use parley_app::Services;
 use parley_store::sqlite::SqliteStore;
+use parley_store::{Store, StoreError};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::compression::CompressionLayer;
@@ -25,14 +26,77 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::config::{Config, HttpConfig};
 
-/// Opens the data directory's database (creating both if needed) and builds the services.
-pub fn open(config: &Config) -> anyhow::Result<(SqliteStore, Services)> {
+/// The database an instance lives in, as opened: SQLite in the data
+/// directory (the default), or PostgreSQL when `database.url` is set.
+#[derive(Clone)]
+pub enum Database {
+    Sqlite(SqliteStore),
+    #[cfg(feature = "postgres")]
+    Postgres(parley_store::postgres::PgStore),
+}
+
+impl Database {
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Database::Sqlite(s) => Arc::new(s.clone()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(s) => Arc::new(s.clone()),
+        }
+    }
+
+    /// Runs SQL behind the services' back (tests and admin tools); every
+    /// process forgets what it derived.
+    pub async fn execute_admin_sql(&self, sql: String) -> Result<(), StoreError> {
+        match self {
+            Database::Sqlite(s) => s.execute_admin_sql(sql).await,
+            #[cfg(feature = "postgres")]
+            Database::Postgres(s) => s.execute_admin_sql(sql).await,
+        }
+    }
+
+    /// SQLite's `PRAGMA integrity_check` ("ok" when sound); PostgreSQL checks
+    /// its own pages and has no such statement.
+    pub async fn integrity_check(&self) -> anyhow::Result<String> {
+        match self {
+            Database::Sqlite(s) => Ok(s.integrity_check().await?),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => anyhow::bail!("integrity_check is SQLite's; PostgreSQL has none"),
+        }
+    }
+}
+
+/// Opens the instance's database (creating the data directory and the
+/// SQLite file if needed; migrating either) and builds the services.
+pub async fn open(config: &Config) -> anyhow::Result<(Database, Services)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
-    let store = SqliteStore::open(&config.database_path(), config.sqlite_options())
-        .with_context(|| format!("cannot open the database {}", config.database_path().display()))?;
-    let services = Services::new(Arc::new(store.clone()), config.settings());
-    Ok((store, services))
+    let database = match config.database.postgres_url() {
+        None => Database::Sqlite(
+            SqliteStore::open(&config.database_path(), config.sqlite_options())
+                .with_context(|| format!("cannot open the database {}", config.database_path().display()))?,
+        ),
+        Some(url) => open_postgres(config, url).await?,
+    };
+    let services = Services::new(database.store(), config.settings());
+    Ok((database, services))
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(config: &Config, url: &str) -> anyhow::Result<Database> {
+    let options = parley_store::postgres::PgOptions {
+        max_connections: config.database.max_connections,
+        change_retention: std::time::Duration::from_secs(config.storage.change_retention_hours * 3600),
+        ..Default::default()
+    };
+    // The URL may hold a password: never in a message.
+    let store =
+        parley_store::postgres::PgStore::open(url, options).await.context("cannot open the PostgreSQL database")?;
+    Ok(Database::Postgres(store))
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_config: &Config, _url: &str) -> anyhow::Result<Database> {
+    anyhow::bail!("database.url names PostgreSQL, but this parley was built without the `postgres` feature")
 }
 
 /// Everything Parley serves: the API and the web pages; an unknown path gets
@@ -60,7 +124,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub url: String,
     pub services: Services,
-    pub store: SqliteStore,
+    pub store: Database,
     /// The API's anonymous page cache (its size, for tests).
     pub pages: Arc<PageCache>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -83,7 +147,7 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     let listener = listen(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     config.listen = addr;
-    let (store, services) = open(&config)?;
+    let (store, services) = open(&config).await?;
     let jobs = services.start_jobs();
     let limits = ConnectionLimits::from(&config.http);
     let pages = Arc::new(PageCache::default());

@@ -1024,5 +1024,8 @@ async fn a_storm_of_malformed_requests_never_breaks_the_server() {
     let read = s.get(&format!("/api/v1/statuses/{id}"), None).await.ok();
     assert_eq!(read["content"], "<p>still standing</p>");
     assert!(s.walk("/api/v1/timelines/public", None).await.contains(&id));
-    assert_eq!(s.running.store.integrity_check().await.expect("integrity check"), "ok");
+    // SQLite's page check (PostgreSQL checks its own pages and has no such statement).
+    if !common::on_postgres() {
+        assert_eq!(s.running.store.integrity_check().await.expect("integrity check"), "ok");
+    }
 }

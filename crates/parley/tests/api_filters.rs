@@ -288,4 +288,16 @@ async fn filters_in_the_notifications_context_warn_on_and_hide_mentions() {
     let mentioned: Vec<String> =
         after.as_array().expect("list").iter().map(|n| n["status"]["id"].as_str().expect("id").to_string()).collect();
     assert_eq!(mentioned, [plain, warned]);
+    // Counts and groups agree with the list: the hidden mention is not counted.
+    assert_eq!(s.get("/api/v1/notifications/unread_count", token).await.ok()["count"], 2);
+    assert_eq!(s.get("/api/v2/notifications/unread_count", token).await.ok()["count"], 2);
+    let groups = s.get("/api/v2/notifications", token).await.ok();
+    let grouped: Vec<&str> = groups["notification_groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["status_id"].as_str())
+        .collect();
+    assert_eq!(grouped.len(), 2, "{groups}");
+    assert!(!grouped.contains(&hidden.as_str()), "{groups}");
 }

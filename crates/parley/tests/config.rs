@@ -68,7 +68,7 @@ fn an_environment_variable_that_names_no_setting_stops_the_binary() {
     for variable in [
         "PARLEY_RATE_LIMITS__ENABLE",
         "PARLEY_RATE_LIMIT__ENABLED",
-        "PARLEY_DATABASE__URL",
+        "PARLEY_DATABASE__URI",
         "PARLEY_STATUSES__MAX_CHARCTERS",
     ] {
         let (code, stderr) = serve_with(variable, "1", Duration::from_secs(15))

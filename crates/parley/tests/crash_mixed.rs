@@ -388,7 +388,7 @@ fn config(data: &Path) -> Config {
 /// through the store (registering through the API would hash a password per
 /// account).
 async fn make_accounts(data: &Path) -> (Vec<i64>, Vec<String>, String) {
-    let (store, services) = parley::server::open(&config(data)).expect("open the data directory");
+    let (store, services) = parley::server::open(&config(data)).await.expect("open the data directory");
     let app = services
         .ctx
         .store

@@ -67,4 +67,24 @@ async fn the_demo_poll_reads_like_the_news_reports_at_the_mark() {
         s.running.services.polls.audit().await.expect("audit").iter().filter(|a| !a.problems.is_empty()).count(),
         0
     );
+
+    // Every story account joined before its first post.
+    for name in ["RusEmbUSA", "GK_Seattle", "StateDept", "PressSec", "MFA_Russia", "capitol_reporter"] {
+        let account = s.get(&format!("/api/v1/accounts/lookup?acct={name}"), None).await.ok();
+        let posts =
+            s.get(&format!("/api/v1/accounts/{}/statuses", account["id"].as_str().expect("id")), None).await.ok();
+        let first =
+            posts.as_array().expect("posts").iter().filter_map(|p| p["created_at"].as_str()).min().expect("a post");
+        let joined = account["created_at"].as_str().expect("joined");
+        assert!(joined < first, "{name} joined {joined}, after its post of {first}");
+    }
+
+    // The demo visitor follows the story's accounts: their first home timeline tells it.
+    let token = s.token_for("demo", parley::demo::DEMO_PASSWORD).await;
+    let home = s.get("/api/v1/timelines/home?limit=40", Some(&token)).await.ok();
+    let authors: Vec<&str> =
+        home.as_array().expect("home").iter().filter_map(|st| st["account"]["username"].as_str()).collect();
+    for name in ["RusEmbUSA", "StateDept", "capitol_reporter"] {
+        assert!(authors.contains(&name), "{name} is not in the visitor's home timeline: {authors:?}");
+    }
 }

@@ -172,7 +172,7 @@ async fn check_offline(data: &Path, poll: PollId, ledger: &Ledger) -> HashSet<i6
     // The CLI is the first to open the killed server's database.
     let verify = cli(&["admin", "polls", "verify"], data);
     assert!(verify.status.success(), "parley admin polls verify failed:\n{}", output_text(&verify));
-    let (store, services) = parley::server::open(&config(data)).expect("open the data directory");
+    let (store, services) = parley::server::open(&config(data)).await.expect("open the data directory");
     assert_eq!(store.integrity_check().await.expect("integrity check"), "ok");
     let audits = services.polls.audit().await.expect("audit");
     let bad: Vec<_> = audits.iter().filter(|a| !a.problems.is_empty()).collect();
@@ -328,7 +328,7 @@ async fn acknowledged_ballots_survive_sigkill_and_none_counts_twice() {
     // Voters straight through the store (registration through the API would
     // hash a password per account), with the server down.
     let (voters, admin): (Vec<Voter>, String) = {
-        let (store, services) = parley::server::open(&config(&data)).expect("open the data directory");
+        let (store, services) = parley::server::open(&config(&data)).await.expect("open the data directory");
         let app = services.ctx.store.find_app_by_client_id(&client_id).await.expect("find app").expect("app").0;
         // An administrator, to ask each restarted server to rebuild and compare its derived state.
         let admin = services

@@ -220,7 +220,7 @@ async fn sign_up_sign_in_and_sign_out_with_a_session_cookie() {
 
     let wrong = b.sign_in("webuser", "not the password").await;
     assert_eq!(wrong.status, 401);
-    wrong.has("Invalid email or password.").has("value=\"webuser\"");
+    wrong.has("Invalid e-mail address, username or password.").has("value=\"webuser\"");
     let right = b.sign_in("webuser@example.org", "correct horse battery").await;
     assert_eq!((right.status, right.location()), (303, "/home"));
     let cookie = right.set_cookies().into_iter().find(|c| c.starts_with("parley_session=")).expect("session");
@@ -256,6 +256,11 @@ async fn sign_up_explains_what_is_wrong() {
         .await;
     assert_eq!(r.status, 422);
     r.has("must contain only letters, numbers and underscores").has("value=\"x@example.org\"");
+    // Said once, under its field; above the form only how many need attention.
+    assert_eq!(r.body.matches("must contain only letters").count(), 1, "{}", r.body);
+    r.has("Please correct the field marked below.");
+    // The agreement stays ticked, and the rules it agrees to are a link.
+    r.has("name=\"agreement\" value=\"1\" required checked").has("<a href=\"/about#rules\"");
     let r = b
         .post(
             "/auth/sign_up",
@@ -268,7 +273,37 @@ async fn sign_up_explains_what_is_wrong() {
         )
         .await;
     assert_eq!(r.status, 422);
-    r.has("The two passwords differ.");
+    // The mismatch is said under the repetition, not under the password.
+    let under_repeat = between(&r.body, "id=\"password_confirmation\"", "name=\"agreement\"").expect("repeat field");
+    assert!(under_repeat.contains("This is not the same as the password above."), "{under_repeat}");
+    assert!(!r.body.contains("id=\"password-error\""), "{}", r.body);
+    // Not agreeing is said under the box.
+    let r = b
+        .post(
+            "/auth/sign_up",
+            &[
+                ("username", "ok"),
+                ("email", "ok@example.org"),
+                ("password", "abcdefgh1"),
+                ("password_confirmation", "abcdefgh1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    r.has("id=\"agreement-error\"").has("Please agree to the rules");
+    // The rules are on the about page, where the link points.
+    b.get("/about").await.has("id=\"rules\"");
+}
+
+#[tokio::test]
+async fn sign_in_says_what_it_accepts_and_whom_to_ask_for_a_new_password() {
+    let s = TestServer::start().await;
+    let mut b = Browser::new(&s);
+    let page = b.get("/auth/sign_in").await;
+    page.has("Forgot your password?").has("href=\"/about#contact\"");
+    let r = b.post("/auth/sign_in", &[("login", "nobody"), ("password", "wrong password")]).await;
+    assert_eq!(r.status, 401);
+    r.has("Invalid e-mail address, username or password.");
 }
 
 #[tokio::test]
@@ -493,7 +528,10 @@ async fn hidden_totals_stay_hidden_until_the_end() {
     let mut b = Browser::new(&s);
     let path = format!("/@{}/{}", author.username, status_id);
     let page = b.get(&format!("{path}?results=1")).await;
-    page.has("hide the results until the poll ends").has("1 vote").lacks("poll-pct").lacks("See results");
+    // Nothing that looks like a choice or like results: a plain list, a note
+    // saying when they will show, no "Results as of … · Live".
+    page.has("hides the results until the poll ends").has("1 vote").lacks("poll-pct").lacks("See results");
+    page.has("class=\"poll-results-hidden\"").lacks("class=\"poll-option").lacks("Results as of").lacks("live-label");
     assert_eq!(b.get(&format!("{path}/history")).await.status, 403);
     assert_eq!(b.get(&format!("{path}/cite")).await.status, 403);
     let embed = b.get(&format!("{path}/embed")).await;
@@ -514,13 +552,25 @@ async fn profiles_show_the_organisation_and_follow_by_form() {
             organisation: Some("Embassy of the Russian Federation in the USA".into()),
             approved: true,
             display_name: Some("Russia in USA <b>".into()),
+            joined: None,
         })
         .await
         .expect("account");
     let mut b = Browser::new(&s);
     let page = b.get("/@RusEmbUSA").await;
     assert_eq!(page.status, 200);
-    page.has("Official account: </span>Embassy of the Russian Federation in the USA").has("Russia in USA &#60;b&#62;");
+    page.has("Official account: </span><span class=\"badge-org\">Embassy of the Russian Federation in the USA</span>");
+    page.has("Russia in USA &#60;b&#62;");
+    // The seal explains itself on a click (a <details>, no script needed).
+    page.has("<details class=\"badge\">").has("This server's administrators set it");
+    // The profile gives the whole address, breakable at its @; a post's byline gives @user.
+    page.has(&format!("@RusEmbUSA<wbr>@{}", s.public.trim_start_matches("http://")));
+    let plain = s.user("plain").await;
+    let status = s.post_text(&plain, "A statement.", "public").await;
+    let byline = b.get(&format!("/@{}/{status}", plain.username)).await;
+    byline
+        .has(&format!("<span class=\"acct\" title=\"@{}@", plain.username))
+        .has(&format!(">@{}</span>", plain.username));
     page.has("Sign in to follow");
     b.sign_up("follower").await;
     let page = b.get("/@RusEmbUSA").await;
@@ -612,6 +662,18 @@ async fn favourite_boost_and_delete_by_form() {
     page.has("action=\"/statuses/")
         .has(&format!("/statuses/{id}/unfavourite"))
         .has(&format!("/statuses/{id}/unreblog"));
+    // The page's script asks for JSON and gets the marks as they are now.
+    let csrf = b.cookies.get("parley_csrf").cloned().unwrap_or_default();
+    let req = s
+        .http
+        .post(format!("{}/statuses/{id}/unfavourite", s.url))
+        .form(&[("csrf", csrf.as_str()), ("back", path.as_str())])
+        .header("origin", s.url.clone())
+        .header("accept", "application/json");
+    let r = b.send(req).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let marks: Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!(marks, json!({"favourited": false, "favourites_count": 0, "reblogged": true, "reblogs_count": 1}));
     // Someone else's post cannot be deleted.
     let r = b.post(&format!("/statuses/{id}/delete"), &[("back", &path)]).await;
     assert_eq!(r.status, 403);
@@ -633,7 +695,24 @@ async fn notifications_and_settings() {
     let erin_id = s.get("/api/v1/accounts/lookup?acct=erin", None).await.ok()["id"].as_str().expect("id").to_string();
     let frank = s.user("frank").await;
     s.post(&format!("/api/v1/accounts/{erin_id}/follow"), Some(&frank.token), Value::Null).await.ok();
-    b.get("/notifications").await.has(&format!(">{}</a> followed you", frank.username));
+    // Before looking: the header counts the follow as unread.
+    b.get("/settings").await.has("<span class=\"nav-count\">1<span class=\"visually-hidden\"> unread</span>");
+    let page = b.get("/notifications").await;
+    page.has(&format!(">{}</a> followed you", frank.username));
+    // Its kind is named beside its icon, it is marked new, and Erin may follow back.
+    page.has("notification-follow notification-unread").has("New follower, new: </span>");
+    page.has(&format!("action=\"/accounts/{}/follow\"", frank.id)).has("Follow back");
+    // Seen now: the marker moved, the header counts nothing, the mark is gone.
+    // (The session cookie is an access token of the web app.)
+    let session = b.cookies.get("parley_session").cloned().expect("session");
+    let unread = s.get("/api/v1/notifications/unread_count", Some(&session)).await.ok();
+    assert_eq!(unread["count"], 0);
+    let again = b.get("/notifications").await;
+    again.lacks("nav-count").lacks("notification-unread");
+    // Following back takes the button away.
+    let r = b.post(&format!("/accounts/{}/follow", frank.id), &[("back", "/notifications")]).await;
+    assert_eq!(r.status, 303);
+    b.get("/notifications").await.lacks("Follow back");
 
     let settings = b.get("/settings").await;
     settings.has("Display name").has("name=\"field_name\"").has("Current password");
@@ -721,8 +800,20 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
     assert!(!embed.header("content-security-policy").contains("frame-ancestors 'none'"));
     assert_eq!(embed.header("x-frame-options"), "");
     assert!(embed.set_cookies().is_empty(), "an embed sets no cookie");
-    embed.has("class=\"embed\"").has("data-live=\"embed\"").has("target=\"_blank\"").has("method=\"get\"");
-    embed.has(&format!("action=\"{}{path}/vote\"", s.public));
+    // By default an embed shows the standings (what an article embeds a poll
+    // for), light, with a link to vote on this site in a new window.
+    embed.has("class=\"embed theme-light\"").has("<meta name=\"color-scheme\" content=\"light\">");
+    embed.has("data-live=\"embed\"").has("67%").lacks("method=\"get\"");
+    embed.has(&format!("href=\"{}{path}#poll-{poll_id}\" target=\"_blank\" rel=\"noopener\">Vote on", s.public));
+    // The vote view is the form, voting on this site in a new window.
+    let vote = b.get(&format!("{path}/embed?view=vote&theme=dark")).await;
+    vote.has("class=\"embed theme-dark\"").has("content=\"dark\"").has("target=\"_blank\"").has("method=\"get\"");
+    vote.has(&format!("action=\"{}{path}/vote\"", s.public)).lacks("Vote on");
+    b.get(&format!("{path}/embed?theme=auto")).await.has("class=\"embed theme-auto\"").has("content=\"light dark\"");
+    let bad_style = b.get(&format!("{path}/embed?theme=purple")).await;
+    assert_eq!(bad_style.status, 422);
+    bad_style.has("theme must be light, dark or auto");
+    assert_eq!(b.get(&format!("{path}/embed?view=chart")).await.status, 422);
     // Frozen at a moment after the three votes: a signed snapshot's numbers.
     tokio::time::sleep(Duration::from_millis(20)).await;
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -731,6 +822,8 @@ async fn the_embed_page_may_be_framed_and_shows_live_or_frozen_polls() {
         .ok();
     let frozen = b.get(&format!("{path}/embed?as_of={at}")).await;
     frozen.has("Signed snapshot as of").has("67%").has("2 votes").has("3 votes").lacks("4 votes").lacks("data-live");
+    // Unmistakably a snapshot: its own frame and a banner saying it does not change.
+    frozen.has("embed-card embed-frozen").has("<strong>Snapshot</strong>").has("It does not change.").lacks("Vote on");
     // "How to verify" leads to the cite page's explanation (which links the JSON).
     frozen.has(&format!("{path}/cite?at=")).has("#verify");
     assert!(frozen.header("cache-control").contains("max-age=86400"));
@@ -756,15 +849,25 @@ async fn oembed_answers_rich_html_with_a_fallback() {
     assert!(o["height"].as_u64().unwrap_or(0) > 200);
     assert_eq!(o["author_url"], format!("{}/@{}", s.public, author.username));
     let html = o["html"].as_str().unwrap_or_default();
-    assert!(html.contains(&format!("<iframe src=\"{url}/embed\"")), "{html}");
-    assert!(html.contains("<blockquote class=\"parley-embed-fallback\""), "{html}");
+    // A quotation that embed.js turns into the iframe: without the script the
+    // post shows once, as the quotation, never twice.
+    assert!(!html.contains("<iframe"), "{html}");
+    assert!(html.contains("<blockquote class=\"parley-embed\""), "{html}");
+    assert!(html.contains(&format!("data-parley-embed=\"{url}/embed\"")), "{html}");
+    assert!(html.contains("data-parley-width=\"400\""), "{html}");
     assert!(html.contains("St. Petersburg 100% (1 vote)") && html.contains("1 vote from 1 person"), "{html}");
     assert!(html.contains(&format!("{}/embed.js", s.public)), "{html}");
     // A frozen embed through oEmbed.
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let o = s.get(&format!("/api/oembed?url={url}%3Fas_of%3D{}", at.replace(':', "%253A")), None).await.ok();
     assert!(o["html"].as_str().unwrap_or_default().contains("/embed?as_of="), "{o}");
+    // The editor's view and theme reach the embed's address.
+    let o = s.get(&format!("/api/oembed?url={url}&view=vote&theme=dark"), None).await.ok();
+    let html = o["html"].as_str().unwrap_or_default();
+    assert!(html.contains(&format!("data-parley-embed=\"{url}/embed?view=vote&#38;theme=dark\"")), "{html}");
     // Refusals.
+    let r = s.get(&format!("/api/oembed?url={url}&theme=purple"), None).await;
+    assert_eq!(r.status, 400);
     assert_eq!(s.get(&format!("/api/oembed?url={url}&format=xml"), None).await.status, 501);
     assert_eq!(s.get("/api/oembed?url=https://elsewhere.example/@a/1", None).await.status, 404);
     assert_eq!(s.get("/api/oembed", None).await.status, 400);
@@ -816,7 +919,10 @@ async fn history_chart_and_citation() {
     let mut b = Browser::new(&s);
     let page = b.get(&format!("{path}/history")).await;
     assert_eq!(page.status, 200);
-    page.has("<svg class=\"chart\"").has("<polyline class=\"chart-line s0\"").has("<polyline class=\"chart-line s1\"");
+    page.has("<svg class=\"chart chart-wide\"")
+        .has("<svg class=\"chart chart-narrow\"")
+        .has("<polyline class=\"chart-line s0\"")
+        .has("<polyline class=\"chart-line s1\"");
     page.has("St. Petersburg</span> <strong>3 votes (75%)</strong>").has("Download CSV");
     page.has(&format!("/api/v1/parley/polls/{poll_id}/history?interval=")).has("&#38;format=csv");
     b.get(&format!("{path}/history?view=share")).await.has("Share of the votes over time").has("100%");
@@ -856,4 +962,87 @@ async fn the_oauth_pages_share_the_design() {
     // The stylesheet it links is served.
     let css = s.http.get(format!("{}/assets/parley.css", s.url)).send().await.expect("css");
     assert_eq!(css.status().as_u16(), 200);
+}
+
+/// The status page's embed panel hands out the same code as oEmbed (a
+/// quotation embed.js turns into the frame), the iframe alone for sites that
+/// strip scripts, and the editor's choice of view and theme.
+#[tokio::test]
+async fn the_embed_panel_offers_the_editors_choices() {
+    let s = TestServer::start().await;
+    let author = s.user("embassy").await;
+    let (status_id, _) = poll_status(&s, &author, &["Vladivostok", "St. Petersburg"], json!({})).await;
+    let path = format!("/@{}/{}", author.username, status_id);
+    let mut b = Browser::new(&s);
+    let page = b.get(&path).await;
+    page.has("<details class=\"panel embed-panel\" id=\"embed\">").has("name=\"view\" value=\"results\" checked");
+    page.has(&format!("data-parley-embed=&#34;{}{path}/embed&#34;", s.public));
+    page.has(&format!("&#60;iframe src=&#34;{}{path}/embed&#34;", s.public)).has("loading=&#34;lazy&#34;");
+    let chosen = b.get(&format!("{path}?view=vote&theme=auto")).await;
+    chosen
+        .has("id=\"embed\" open")
+        .has("name=\"view\" value=\"vote\" checked")
+        .has("name=\"theme\" value=\"auto\" checked");
+    chosen.has(&format!("{path}/embed?view=vote&#38;theme=auto"));
+    assert_eq!(b.get(&format!("{path}?theme=sepia")).await.status, 422);
+    // The cite page's frozen code is the same kind of quotation, of the snapshot.
+    b.get(&format!("{path}/cite")).await.has("&#60;blockquote class=&#34;parley-embed&#34;").has("/embed?as_of=");
+}
+
+/// A new account's empty home timeline offers people to follow, official
+/// accounts first, and links to the public timeline.
+#[tokio::test]
+async fn an_empty_home_offers_people_to_follow() {
+    let s = TestServer::start().await;
+    let reporter = s.user("reporter").await;
+    let embassy = s.user("embassy").await;
+    s.running
+        .services
+        .accounts
+        .admin_update(
+            embassy.id.parse().expect("id"),
+            parley_app::AdminUpdate { organisation: Some(Some("Embassy of Somewhere".into())), ..Default::default() },
+        )
+        .await
+        .expect("organisation");
+    s.post_text(&embassy, "A statement from the embassy.", "public").await;
+    let mut b = Browser::new(&s);
+    b.sign_up("newcomer").await;
+    let home = b.get("/home").await;
+    home.has("<a href=\"/\">Find people on the public timeline</a>").has("People to follow");
+    let list = between(&home.body, "class=\"suggestion-list\"", "</ul>").expect("suggestions");
+    let first = list.find(&format!("/accounts/{}/follow", embassy.id)).expect("embassy offered");
+    let second = list.find(&format!("/accounts/{}/follow", reporter.id)).expect("reporter offered");
+    assert!(first < second, "the official account comes first: {list}");
+    // Following from the list fills the home timeline and takes them off it.
+    let r = b.post(&format!("/accounts/{}/follow", embassy.id), &[("back", "/home")]).await;
+    assert_eq!(r.status, 303);
+    let home = b.get("/home").await;
+    home.has("A statement from the embassy.").lacks("People to follow");
+}
+
+/// A profile's counts lead to the people they count.
+#[tokio::test]
+async fn profile_counts_link_to_followers_and_following() {
+    let s = TestServer::start().await;
+    let (ann, ben, cat) = (s.user("ann").await, s.user("ben").await, s.user("cat").await);
+    s.follow(&ben, &ann).await;
+    s.follow(&cat, &ann).await;
+    s.follow(&ann, &cat).await;
+    let mut b = Browser::new(&s);
+    let profile = b.get(&format!("/@{}", ann.username)).await;
+    profile.has(&format!("<a href=\"/@{}/followers\"><strong>2 followers</strong></a>", ann.username));
+    profile.has(&format!("<a href=\"/@{}/following\"><strong>1 following</strong></a>", ann.username));
+    let followers = b.get(&format!("/@{}/followers", ann.username)).await;
+    assert_eq!(followers.status, 200);
+    followers.has(&format!("People following {}", ann.username));
+    let list = between(&followers.body, "people-list", "</ul>").expect("list");
+    // Newest follow first.
+    let (c, n) = (list.find(&format!("/@{}\"", cat.username)), list.find(&format!("/@{}\"", ben.username)));
+    assert!(c.expect("cat") < n.expect("ben"), "{list}");
+    let following = b.get(&format!("/@{}/following", ann.username)).await;
+    following.has(&format!("/@{}\"", cat.username)).lacks(&format!("/@{}\"", ben.username));
+    let dan = s.user("dan").await;
+    b.get(&format!("/@{}/following", dan.username)).await.has("follows nobody yet").lacks("people-list");
+    assert_eq!(b.get("/@nobody_at_all/followers").await.status, 404);
 }

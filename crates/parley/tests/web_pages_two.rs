@@ -233,3 +233,31 @@ async fn pages_listen_to_the_streaming_apis_poll_stream_and_end_with_the_final_r
     let section = between(&after, &format!("data-poll=\"{poll_id}\""), "</section>").expect("the poll");
     assert!(section.contains("Final results as of") && section.contains("100%") && !section.contains("data-live"));
 }
+
+/// A thread reads as one: a reply names whom it answers, a post's replies
+/// come right under it, and the reply form and embed panel after them.
+#[tokio::test]
+async fn a_thread_names_whom_each_reply_answers_and_keeps_replies_under_the_post() {
+    let s = TestServer::start().await;
+    let embassy = s.user("embassy").await;
+    let reader = s.user("reader").await;
+    let first = s.post_text(&embassy, "A statement.", "public").await;
+    let more = s.status(&embassy, json!({"status": "And a second part.", "in_reply_to_id": first})).await;
+    let more_id = more["id"].as_str().expect("id").to_string();
+    let answer =
+        s.status(&reader, json!({"status": format!("@{} why?", embassy.username), "in_reply_to_id": more_id})).await;
+    let answer_id = answer["id"].as_str().expect("id").to_string();
+
+    let (status, body) = page(&s, &format!("/@{}/{more_id}", embassy.username)).await;
+    assert_eq!(status, 200);
+    // The author answering themself continues a thread; the reader's reply names the embassy.
+    let focus = between(&body, "status-focus", "</article>").expect("the focused post");
+    assert!(focus.contains(">Continues a thread</a>"), "{focus}");
+    let replies = between(&body, "class=\"thread-replies\"", "</section>").expect("replies");
+    assert!(replies.contains(&format!(">In reply to @{}</a>", embassy.username)), "{replies}");
+    assert!(replies.contains(&format!("/@{}/{answer_id}", reader.username)), "{replies}");
+    // Replies come before the embed panel (and, signed in, the reply form).
+    let at = |needle: &str| body.find(needle).unwrap_or_else(|| panic!("{needle} is missing"));
+    assert!(at("class=\"thread-replies\"") < at("class=\"panel embed-panel\""));
+    assert!(at("status-focus") < at("class=\"thread-replies\""));
+}

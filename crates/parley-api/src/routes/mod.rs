@@ -22,12 +22,13 @@ mod scheduled_statuses;
 mod search;
 mod statuses;
 pub(crate) mod streaming;
+mod suggestions;
 mod timelines;
 mod webfinger;
 
 use axum::Router;
 use axum::http::{Method, Uri};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -93,6 +94,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/streaming/{*stream}", get(streaming::server_sent))
         .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/bookmarks", get(bookmarks::list))
+        .route("/api/v1/suggestions", get(suggestions::list_v1))
+        .route("/api/v1/suggestions/{id}", delete(suggestions::dismiss))
+        .route("/api/v2/suggestions", get(suggestions::list_v2))
+        .route("/api/v2/suggestions/{id}", delete(suggestions::dismiss))
         .route("/api/v1/conversations", get(conversations::list))
         .route("/api/v1/conversations/{id}", axum::routing::delete(conversations::remove))
         .route("/api/v1/conversations/{id}/read", post(conversations::read))

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use parley_core::model::{Account, App, Status};
 use parley_core::{AccountId, AppId, StatusId};
 
-use super::sharded::Sharded;
+use super::sharded::{Sharded, Ticket};
 use crate::Result;
 use crate::changes::{Change, ChangeListener, ChangeRecord};
 
@@ -72,6 +72,31 @@ impl EntityCache {
             Ok(load(id)?.into_iter().map(|app| (app.id.0, app)).collect())
         })?;
         Ok(found.into_iter().next().map(Arc::unwrap_or_clone))
+    }
+
+    /// [`Self::statuses`] in two halves, for a backend whose load is async:
+    /// the lookup, then [`EntityCache::finish_statuses`] with what was loaded.
+    pub fn start_statuses(&self, ids: &[i64]) -> Lookup<Status> {
+        Lookup::start(&self.statuses, ids)
+    }
+    pub fn finish_statuses(&self, lookup: Lookup<Status>, loaded: Vec<Status>) -> Vec<Arc<Status>> {
+        lookup.finish(&self.statuses, status_weight, loaded.into_iter().map(|s| (s.id.0, s)).collect())
+    }
+    /// [`Self::accounts`] in two halves (see [`Self::start_statuses`]).
+    pub fn start_accounts(&self, ids: &[AccountId]) -> Lookup<Account> {
+        let raw: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        Lookup::start(&self.accounts, &raw)
+    }
+    pub fn finish_accounts(&self, lookup: Lookup<Account>, loaded: Vec<Account>) -> Vec<Arc<Account>> {
+        lookup.finish(&self.accounts, account_weight, loaded.into_iter().map(|a| (a.id.0, a)).collect())
+    }
+    /// [`Self::app`] in two halves (see [`Self::start_statuses`]).
+    pub fn start_app(&self, id: AppId) -> Lookup<App> {
+        Lookup::start(&self.apps, &[id.0])
+    }
+    pub fn finish_app(&self, lookup: Lookup<App>, loaded: Option<App>) -> Option<App> {
+        let found = lookup.finish(&self.apps, app_weight, loaded.into_iter().map(|a| (a.id.0, a)).collect());
+        found.into_iter().next().map(Arc::unwrap_or_clone)
     }
 
     /// What is cached now (for the rebuild-and-compare check).
@@ -149,32 +174,60 @@ fn cached_or_loaded<T>(
     weight: fn(&T) -> usize,
     load: impl FnOnce(&[i64]) -> Result<HashMap<i64, T>>,
 ) -> Result<Vec<Arc<T>>> {
-    let mut found: Vec<Option<Arc<T>>> = Vec::with_capacity(ids.len());
-    let mut missing = Vec::new();
-    let mut asked = rustc_hash::FxHashSet::default();
-    for &id in ids {
-        if !asked.insert(id) {
-            continue;
-        }
-        let i = found.len();
-        match cache.get_or_ticket(id) {
-            Ok(value) => found.push(Some(value)),
-            Err(ticket) => {
-                found.push(None);
-                missing.push((i, id, ticket));
+    let lookup = Lookup::start(cache, ids);
+    let loaded = if lookup.missing.is_empty() { HashMap::new() } else { load(&lookup.missing_ids())? };
+    Ok(lookup.finish(cache, weight, loaded))
+}
+
+/// A read through a cache in two halves, so the load between them may be
+/// a blocking call (SQLite) or an `.await` (PostgreSQL): what was found,
+/// and tickets for what is missing.
+pub struct Lookup<T> {
+    found: Vec<Option<Arc<T>>>,
+    missing: Vec<(usize, i64, Ticket)>,
+}
+
+impl<T> Lookup<T> {
+    pub(crate) fn start(cache: &Sharded<T>, ids: &[i64]) -> Self {
+        let mut found: Vec<Option<Arc<T>>> = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        let mut asked = rustc_hash::FxHashSet::default();
+        for &id in ids {
+            if !asked.insert(id) {
+                continue;
+            }
+            let i = found.len();
+            match cache.get_or_ticket(id) {
+                Ok(value) => found.push(Some(value)),
+                Err(ticket) => {
+                    found.push(None);
+                    missing.push((i, id, ticket));
+                }
             }
         }
+        Lookup { found, missing }
     }
-    if !missing.is_empty() {
-        let ids: Vec<i64> = missing.iter().map(|&(_, id, _)| id).collect();
-        let mut loaded = load(&ids)?;
-        for (i, id, ticket) in missing {
+
+    pub fn missing_ids(&self) -> Vec<i64> {
+        self.missing.iter().map(|&(_, id, _)| id).collect()
+    }
+
+    /// The values in the order asked; keeps what was loaded (unless its
+    /// shard forgot anything since the lookup started).
+    pub(crate) fn finish(
+        self,
+        cache: &Sharded<T>,
+        weight: fn(&T) -> usize,
+        mut loaded: HashMap<i64, T>,
+    ) -> Vec<Arc<T>> {
+        let mut found = self.found;
+        for (i, id, ticket) in self.missing {
             let Some(value) = loaded.remove(&id).map(Arc::new) else { continue };
             cache.put(ticket, id, value.clone(), weight(&value));
             found[i] = Some(value);
         }
+        found.into_iter().flatten().collect()
     }
-    Ok(found.into_iter().flatten().collect())
 }
 
 fn status_weight(s: &Status) -> usize {

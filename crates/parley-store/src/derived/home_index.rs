@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use parley_core::AccountId;
 
 use super::home::{Marks, Recent, Sources};
-use super::sharded::{Sharded, lock};
+use super::sharded::{Sharded, Ticket, lock};
 use crate::Result;
 use crate::changes::{Change, ChangeListener, ChangeRecord};
 
@@ -65,19 +65,52 @@ impl HomeIndex {
     }
 
     pub fn hidden(&self, load: impl FnOnce() -> Result<HashSet<i64>>) -> Result<Arc<HashSet<i64>>> {
-        let epoch = {
-            let guard = lock(&self.hidden);
-            if let Some(set) = &guard.1 {
-                return Ok(set.clone());
-            }
-            guard.0
-        };
-        let set = Arc::new(load()?);
+        match self.start_hidden() {
+            Ok(set) => Ok(set),
+            Err(epoch) => Ok(self.put_hidden(epoch, load()?)),
+        }
+    }
+
+    /// The hidden set if in memory, or the epoch to [`Self::put_hidden`] a
+    /// freshly loaded one with (for a backend whose load is async).
+    pub fn start_hidden(&self) -> std::result::Result<Arc<HashSet<i64>>, u64> {
+        let guard = lock(&self.hidden);
+        match &guard.1 {
+            Some(set) => Ok(set.clone()),
+            None => Err(guard.0),
+        }
+    }
+
+    /// Keeps a set loaded after `epoch` was read, unless it was dropped since.
+    pub fn put_hidden(&self, epoch: u64, set: HashSet<i64>) -> Arc<HashSet<i64>> {
+        let set = Arc::new(set);
         let mut guard = lock(&self.hidden);
         if guard.0 == epoch {
             guard.1 = Some(set.clone());
         }
-        Ok(set)
+        set
+    }
+
+    /// A viewer's sources, or a ticket to [`Self::put_sources`] loaded ones with.
+    pub fn start_sources(&self, viewer: AccountId) -> std::result::Result<Arc<Sources>, Ticket> {
+        self.sources.get_or_ticket(viewer.0)
+    }
+
+    pub fn put_sources(&self, ticket: Ticket, viewer: AccountId, sources: Sources) -> Arc<Sources> {
+        let sources = Arc::new(sources);
+        self.sources.put(ticket, viewer.0, sources.clone(), Sources::weight(&sources));
+        sources
+    }
+
+    /// A viewer's marks, or a ticket to [`Self::put_marks`] loaded ones with.
+    pub fn start_marks(&self, viewer: AccountId) -> std::result::Result<Arc<Marks>, Ticket> {
+        self.marks.get_or_ticket(viewer.0)
+    }
+
+    pub fn put_marks(&self, ticket: Ticket, viewer: AccountId, marks: Marks) -> Arc<Marks> {
+        let marks = Arc::new(marks);
+        self.marks.put(ticket, viewer.0, marks.clone(), Marks::weight(&marks));
+        marks
     }
 
     /// A viewer's sources if in memory.

@@ -118,6 +118,13 @@ const UNIQUE: &[Unique] = &[
     // Filtering a status twice is the use case's 422 (Mastodon: "has already been taken").
     unique("filter_statuses_unique", "filter_statuses", &["filter_id", "status_id"], Conflict::AlreadyFiltered),
     unique("sqlite_autoindex_markers_1", "markers", &["account_id", "timeline"], Conflict::Other("markers_pkey")),
+    // Dismissing a suggestion twice is `INSERT OR IGNORE`.
+    unique(
+        "sqlite_autoindex_suggestion_dismissals_1",
+        "suggestion_dismissals",
+        &["account_id", "target_id"],
+        Conflict::Other("suggestion_dismissals_pkey"),
+    ),
     // A conversation is upserted on its key, and a status joins it with `INSERT OR IGNORE`.
     unique(
         "conversations_unique",

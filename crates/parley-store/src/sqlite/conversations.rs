@@ -34,9 +34,7 @@ pub fn add_status(
         Some(parent) => thread_root(c, parent)?,
         None => status,
     };
-    let mut others: Vec<i64> = mentions.iter().chain([&author]).map(|a| a.0).filter(|a| *a != recipient.0).collect();
-    others.sort_unstable();
-    others.dedup();
+    let others = crate::neutral::conversation_others(recipient, author, mentions);
     let id: i64 = c
         .prepare_cached(
             "INSERT INTO conversations (id, account_id, root_id, participants, last_status_id, unread)

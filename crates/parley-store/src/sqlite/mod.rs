@@ -28,6 +28,7 @@ mod rows;
 mod scheduled;
 mod social;
 mod statuses;
+mod suggestions;
 mod timelines;
 mod visibility;
 pub mod writer;
@@ -84,10 +85,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../../migrations/sqlite/0016_scheduled_statuses.sql")),
     (17, include_str!("../../migrations/sqlite/0017_lists.sql")),
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
-    (19, include_str!("../../migrations/sqlite/0019_signing_keys.sql")),
-    (20, include_str!("../../migrations/sqlite/0020_poll_rounds.sql")),
-    (21, include_str!("../../migrations/sqlite/0021_poll_log.sql")),
-    (22, include_str!("../../migrations/sqlite/0022_poll_cosignatures.sql")),
+    (19, include_str!("../../migrations/sqlite/0019_suggestions.sql")),
+    (20, include_str!("../../migrations/sqlite/0020_signing_keys.sql")),
+    (21, include_str!("../../migrations/sqlite/0021_poll_rounds.sql")),
+    (22, include_str!("../../migrations/sqlite/0022_poll_log.sql")),
+    (23, include_str!("../../migrations/sqlite/0023_poll_cosignatures.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -740,6 +742,12 @@ impl Store for SqliteStore {
             targets.iter().map(|t| Ok((*t, social::familiar_followers(c, viewer, *t, limit)?))).collect()
         })
         .await
+    }
+    async fn suggest_accounts(&self, viewer: AccountId, limit: usize) -> Result<Vec<(AccountId, SuggestionSource)>> {
+        self.read(move |c| suggestions::suggest(c, viewer, limit)).await
+    }
+    async fn dismiss_suggestion(&self, viewer: AccountId, target: AccountId) -> Result<()> {
+        self.write(move |c, _| suggestions::dismiss(c, viewer, target)).await
     }
     async fn blocks_of(&self, account: AccountId, page: PageRequest) -> Result<Vec<(i64, AccountId)>> {
         self.read(move |c| social::blocks_of(c, account, page)).await

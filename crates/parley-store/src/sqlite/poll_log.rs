@@ -1,9 +1,7 @@
 //! Each poll's transparency log in SQLite: leaves appended in the ballot's
 //! transaction, the stored subtree hashes (`parley_core::tlog`), proofs read
-//! in one read transaction, signed checkpoints, and the audit that rebuilds
-//! the tree from the leaves and ties every leaf to its ballot.
-
-use std::collections::HashMap;
+//! in one read transaction, signed checkpoints, and the rows the audit
+//! (`audit::log_problems`) checks.
 
 use chrono::{DateTime, Utc};
 use parley_core::PollId;
@@ -11,6 +9,7 @@ use parley_core::tlog::{self, Hash, Place, ProofError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{ms, time};
+use crate::audit::{LoggedBallot, StoredLog, log_problems};
 use crate::types::{ConsistencyProof, Cosignature, InclusionProof, StoredCheckpoint};
 use crate::{Result, StoreError};
 
@@ -189,99 +188,40 @@ pub fn uncheckpointed(c: &Connection) -> Result<Vec<(PollId, u64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Rebuilds the poll's tree from its leaves and checks the stored hashes and
-/// every checkpoint against it, and every leaf against its ballot.
+/// Reads the poll's log as stored and checks it (`audit::log_problems`).
 pub fn audit(c: &Connection, poll: PollId, log_size: u64) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
-    let mut rebuilt: HashMap<Place, Hash> = HashMap::new();
-    let mut leaves: Vec<(u64, Vec<u8>)> = Vec::new();
-    {
+    let leaves = {
         let mut stmt =
             c.prepare_cached("SELECT leaf_index, data FROM poll_log_leaves WHERE poll_id = ?1 ORDER BY leaf_index")?;
         let rows = stmt.query_map([poll.0], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?)))?;
-        for row in rows {
-            leaves.push(row?);
-        }
-    }
-    for (expected, (index, data)) in leaves.iter().enumerate() {
-        if *index != expected as u64 {
-            problems.push(format!("log leaf {expected} is missing: a ballot was removed from the log"));
-            return Ok(problems);
-        }
-        let new = tlog::append(*index, tlog::leaf_hash(data), |p| {
-            rebuilt.get(&p).copied().ok_or_else(|| StoreError::Backend("rebuild".into()))
-        })?;
-        rebuilt.extend(new);
-    }
-    if leaves.len() as u64 != log_size {
-        problems.push(format!("the log has {} leaves but the poll records {log_size}", leaves.len()));
-    }
-    let n = leaves.len() as u64;
-    let stored: Vec<(Place, Vec<u8>)> = {
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let hashes = {
         let mut stmt = c.prepare_cached("SELECT level, idx, hash FROM poll_log_hashes WHERE poll_id = ?1")?;
         let rows = stmt.query_map([poll.0], |r| {
             Ok((Place { level: r.get(0)?, index: r.get::<_, i64>(1)? as u64 }, r.get::<_, Vec<u8>>(2)?))
         })?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
-    let altered = stored.iter().filter(|(p, h)| rebuilt.get(p).map(|r| &r[..]) != Some(&h[..])).count();
-    if altered > 0 || stored.len() != rebuilt.len() {
-        problems.push(format!("{altered} stored log hashes do not match the leaves"));
-    }
-    for cp in checkpoints(c, poll)? {
-        if cp.tree_size > n {
-            problems.push(format!("checkpoint at {} leaves is beyond the log's {n}: the log was cut", cp.tree_size));
-            continue;
-        }
-        let root = tlog::tree_hash(cp.tree_size, |p| {
-            rebuilt.get(&p).copied().ok_or_else(|| StoreError::Backend("rebuild".into()))
+    let ballots = {
+        let mut stmt = c.prepare_cached(
+            "SELECT v.leaf_index, v.round, v.created_at,
+                    (SELECT group_concat(choice, ',') FROM
+                        (SELECT choice FROM poll_votes w
+                         WHERE w.poll_id = v.poll_id AND w.round = v.round AND w.account_id = v.account_id
+                         ORDER BY choice))
+             FROM poll_voters v WHERE v.poll_id = ?1 AND v.leaf_index IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([poll.0], |r| {
+            Ok(LoggedBallot {
+                leaf_index: r.get::<_, i64>(0)? as u64,
+                round: r.get(1)?,
+                at: r.get(2)?,
+                choices: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            })
         })?;
-        if root != cp.root {
-            problems.push(format!("the log's first {} leaves no longer match their signed checkpoint", cp.tree_size));
-        }
-    }
-    problems.extend(ballots_match_leaves(c, poll, &leaves)?);
-    Ok(problems)
-}
-
-/// Every ballot recorded with a leaf matches it (round, choices, time), and
-/// every leaf has its ballot.
-fn ballots_match_leaves(c: &Connection, poll: PollId, leaves: &[(u64, Vec<u8>)]) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
-    let mut stmt = c.prepare_cached(
-        "SELECT v.leaf_index, v.round, v.created_at,
-                (SELECT group_concat(choice, ',') FROM
-                    (SELECT choice FROM poll_votes w
-                     WHERE w.poll_id = v.poll_id AND w.round = v.round AND w.account_id = v.account_id
-                     ORDER BY choice))
-         FROM poll_voters v WHERE v.poll_id = ?1 AND v.leaf_index IS NOT NULL",
-    )?;
-    let rows = stmt.query_map([poll.0], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<String>>(3)?))
-    })?;
-    let mut seen = vec![false; leaves.len()];
-    for row in rows {
-        let (index, round, at, choices) = row?;
-        let Some((_, data)) = leaves.get(index as usize) else {
-            problems.push(format!("a ballot names log leaf {index}, which does not exist"));
-            continue;
-        };
-        if let Some(s) = seen.get_mut(index as usize) {
-            if *s {
-                problems.push(format!("two ballots name log leaf {index}"));
-            }
-            *s = true;
-        }
-        let text = String::from_utf8_lossy(data);
-        let fields: Vec<&str> = text.split('\n').collect();
-        let expected = [round.to_string(), choices.unwrap_or_default(), at.to_string()];
-        if fields.get(2..5).map(|f| f.iter().map(|s| s.to_string()).collect::<Vec<_>>()) != Some(expected.to_vec()) {
-            problems.push(format!("the ballot of log leaf {index} no longer matches its leaf: it was altered"));
-        }
-    }
-    if let Some(orphan) = seen.iter().position(|s| !s) {
-        problems.push(format!("log leaf {orphan} has no ballot: a ballot was removed"));
-    }
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
     // Since the log began, every ballot has a leaf.
     let unlogged: i64 = c
         .prepare_cached(
@@ -289,8 +229,6 @@ fn ballots_match_leaves(c: &Connection, poll: PollId, leaves: &[(u64, Vec<u8>)])
                AND created_at >= (SELECT min(created_at) FROM poll_log_leaves WHERE poll_id = ?1)",
         )?
         .query_row([poll.0], |r| r.get(0))?;
-    if unlogged > 0 {
-        problems.push(format!("{unlogged} ballots are not in the log: they were inserted behind its back"));
-    }
-    Ok(problems)
+    let checkpoints = checkpoints(c, poll)?;
+    log_problems(&StoredLog { log_size, leaves, hashes, checkpoints, ballots, unlogged })
 }

@@ -14,6 +14,7 @@ use super::changelog::{self, append};
 use super::notifications::notify_filtered;
 use super::poll_log;
 use super::rows::{json_ids, ms, now_ms, time};
+use crate::audit::VoteRow;
 use crate::changes::Change;
 use crate::types::{
     HistoryBucket, NewBallot, NewPoll, PollAudit, PollSignals, PollState, PollVersion, RecordedBallot, TallyAt,
@@ -499,94 +500,27 @@ fn versions(c: &Connection, poll: PollId) -> Result<Vec<PollVersion>> {
 /// Recounts one poll's current round from its rows, re-walks its chain
 /// (every round), and checks the poll against its recorded versions.
 fn audit_one(c: &Connection, poll: &Poll) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
-    let versions = versions(c, poll.id)?;
-    // Each round's option count, by its last version.
-    let rounds: BTreeMap<i64, usize> = versions.iter().map(|v| (v.round, v.options.len())).collect();
-    match versions.last() {
-        Some(v) if v.round == poll.round && v.options == poll.options && v.multiple == poll.multiple => {}
-        Some(_) => problems.push("the poll's options differ from its recorded history".to_string()),
-        None => problems.push("the poll has no recorded history".to_string()),
-    }
-    let mut counted = vec![0i64; poll.options.len()];
-    let mut per_account: HashMap<i64, i64> = HashMap::new();
-    let mut head = chain_genesis(poll.id.0);
-    let mut expected_seq = 0i64;
     let mut stmt = c.prepare_cached(
         "SELECT account_id, choice, created_at, seq, hash, round FROM poll_votes WHERE poll_id = ?1 ORDER BY seq",
     )?;
-    let rows = stmt.query_map([poll.id.0], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, i64>(5)?,
-        ))
-    })?;
-    let mut chain_broken = false;
-    for row in rows {
-        let (account, choice, at, seq, hash, round) = row?;
-        match rounds.get(&round) {
-            Some(n) if choice >= 0 && (choice as usize) < *n => {}
-            Some(_) => problems.push(format!("vote #{seq} names option {choice}, which did not exist in its round")),
-            None => problems.push(format!("vote #{seq} is in round {round}, which the poll never had")),
-        }
-        if round == poll.round {
-            *per_account.entry(account).or_default() += 1;
-            if let Some(slot) = usize::try_from(choice).ok().and_then(|i| counted.get_mut(i)) {
-                *slot += 1;
-            }
-        }
-        expected_seq += 1;
-        if chain_broken {
-            continue;
-        }
-        if seq != expected_seq {
-            problems
-                .push(format!("vote log skips from #{} to #{seq}: a vote was removed or inserted", expected_seq - 1));
-            chain_broken = true;
-            continue;
-        }
-        let want = chain_next(&head, seq, choice.max(0) as u32, at);
-        if want != hash {
-            problems.push(format!("vote #{seq} does not match the hash chain: it was altered"));
-            chain_broken = true;
-            continue;
-        }
-        head = hash;
-    }
-    for (i, (stored, recount)) in poll.option_votes.iter().zip(&counted).enumerate() {
-        if stored != recount {
-            problems.push(format!("option {i} tally is {stored} but {recount} vote rows exist"));
-        }
-    }
-    let rows_total: i64 = counted.iter().sum();
-    if poll.votes_count != rows_total {
-        problems.push(format!("votes_count is {} but {rows_total} vote rows exist", poll.votes_count));
-    }
+    let votes = stmt
+        .query_map([poll.id.0], |r| {
+            Ok(VoteRow {
+                account: r.get(0)?,
+                choice: r.get(1)?,
+                at: r.get(2)?,
+                seq: r.get(3)?,
+                hash: r.get(4)?,
+                round: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let voters: i64 = c.query_row(
         "SELECT count(*) FROM poll_voters WHERE poll_id = ?1 AND round = ?2",
         params![poll.id.0, poll.round],
         |r| r.get(0),
     )?;
-    if poll.voters_count != voters {
-        problems.push(format!("voters_count is {} but {voters} ballots exist", poll.voters_count));
-    }
-    if per_account.len() as i64 != voters {
-        problems.push(format!("{} accounts have vote rows but {voters} ballots exist", per_account.len()));
-    }
-    if !poll.multiple && per_account.values().any(|n| *n > 1) {
-        problems.push("an account has more than one vote in a single-choice poll".to_string());
-    }
-    if !chain_broken && (poll.vote_seq != expected_seq || poll.chain_head != head) {
-        problems.push(format!(
-            "chain head does not match the vote log (log ends at #{expected_seq}, poll records #{})",
-            poll.vote_seq
-        ));
-    }
-    Ok(problems)
+    Ok(crate::audit::problems(poll, &versions(c, poll.id)?, &votes, voters))
 }
 
 pub fn audit(c: &Connection) -> Result<Vec<PollAudit>> {

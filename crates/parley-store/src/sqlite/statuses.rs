@@ -1,7 +1,5 @@
 //! Statuses: posting, editing, deleting, favourites, boosts, pins, threads.
 
-use std::collections::HashMap;
-
 use parley_core::model::{NotificationKind, Status, StatusEdit, Visibility};
 use parley_core::page::PageRequest;
 use parley_core::visibility::{counted_in_replies, counted_in_statuses, notifies_subscribers};
@@ -350,21 +348,7 @@ pub fn thread(c: &Connection, id: StatusId) -> Result<(Vec<i64>, Vec<i64>)> {
         stmt.query_map(params![id.0, MAX_DESCENDANTS], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
-    // Depth-first, each level oldest first: the order Mastodon shows a thread in.
-    let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (child, parent) in &edges {
-        children.entry(*parent).or_default().push(*child);
-    }
-    children.values_mut().for_each(|v| v.sort_unstable());
-    let mut order = Vec::with_capacity(edges.len());
-    let mut stack: Vec<i64> = children.get(&id.0).map(|v| v.iter().rev().copied().collect()).unwrap_or_default();
-    while let Some(next) = stack.pop() {
-        order.push(next);
-        if let Some(kids) = children.get(&next) {
-            stack.extend(kids.iter().rev());
-        }
-    }
-    Ok((ancestors, order))
+    Ok((ancestors, crate::neutral::thread_order(id.0, &edges)))
 }
 
 pub fn favourite(

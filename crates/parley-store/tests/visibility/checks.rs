@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use parley_core::AccountId;
 use parley_core::model::{RepliesPolicy, Visibility};
 use parley_core::page::PageRequest;
-use parley_store::sqlite::SqliteStore;
 use parley_store::{AccountStatusesFilter, ListFields, Store, StoreError};
 
 use crate::model::Model;
@@ -90,7 +89,7 @@ fn ids(statuses: Vec<Arc<parley_core::model::Status>>) -> Vec<i64> {
     statuses.iter().map(|s| s.id.0).collect()
 }
 
-pub async fn all(sqlite: &SqliteStore, store: &Arc<dyn Store>, m: &Model) -> Result<Vec<String>, StoreError> {
+pub async fn all(opened: &crate::common::Opened, store: &Arc<dyn Store>, m: &Model) -> Result<Vec<String>, StoreError> {
     let mut r = Report(Vec::new());
     let viewers: Vec<Option<AccountId>> =
         std::iter::once(None).chain(m.account_ids.iter().copied().map(Some)).collect();
@@ -165,7 +164,7 @@ pub async fn all(sqlite: &SqliteStore, store: &Arc<dyn Store>, m: &Model) -> Res
         for p in &pages {
             let got = ids(store.home_timeline(me, *p).await?);
             r.compare(|| format!("home of {me:?}, {p:?}"), got, p.select(&home));
-            let got: Vec<i64> = sqlite.home_timeline_reference(me, *p).await?.iter().map(|s| s.id.0).collect();
+            let got: Vec<i64> = opened.home_timeline_reference(me, *p).await?.iter().map(|s| s.id.0).collect();
             r.compare(|| format!("home reference of {me:?}, {p:?}"), got, p.select(&home));
         }
         // A list of every account the viewer follows, under each replies policy.

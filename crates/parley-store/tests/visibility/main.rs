@@ -4,7 +4,8 @@
 //! store repeats it in SQL wherever a page must be filtered before its
 //! `LIMIT` (timelines, search, `reblogged_by`, the home rules, counters).
 //! This property test writes random small worlds through the store's real
-//! write API into a real SQLite file (accounts suspended, awaiting approval
+//! write API into a real SQLite file, and into a fresh PostgreSQL database
+//! when one answers (accounts suspended, awaiting approval
 //! or locked; follows and requests; blocks and mutes both ways; statuses of
 //! every visibility with mentions, replies, tags, pins; boosts; favourites;
 //! deletions), then asks every SQL-backed listing as every viewer (anonymous
@@ -21,26 +22,31 @@
 #![allow(clippy::expect_used)]
 
 mod checks;
+#[path = "../common/mod.rs"]
+mod common;
 mod model;
 mod regressions;
 mod world;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parley_store::Store;
-use parley_store::sqlite::{SqliteOptions, SqliteStore};
+use common::Backend;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
-/// Writes `spec` into a fresh SQLite file and checks every listing: the
+/// Writes `spec` into a fresh database of the backend (a new SQLite file,
+/// or a new PostgreSQL database) and checks every listing: the
 /// disagreements found, none when the SQL copies follow the rule.
-pub fn disagreements(rt: &tokio::runtime::Runtime, spec: &world::WorldSpec) -> Vec<String> {
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open");
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
+pub fn disagreements(rt: &tokio::runtime::Runtime, spec: &world::WorldSpec, postgres: bool) -> Vec<String> {
     rt.block_on(async {
+        let backend = if postgres {
+            Backend::postgres("the visibility property test").await.expect("PostgreSQL was reachable a moment ago")
+        } else {
+            Backend::sqlite()
+        };
+        let opened = backend.open().await;
+        let store = opened.store();
         let model = world::write(&store, spec).await.expect("writing the world");
-        checks::all(&sqlite, &store, &model).await.expect("reading the listings")
+        checks::all(&opened, &store, &model).await.expect("reading the listings")
     })
 }
 
@@ -54,16 +60,32 @@ fn cases() -> u32 {
 
 #[test]
 fn every_listing_returns_exactly_what_the_rule_admits() {
+    check_worlds(false, cases());
+}
+
+/// The same worlds on PostgreSQL (its SQL copies of the rule are its own),
+/// a quarter as many: each needs a database of its own.
+#[test]
+fn every_listing_returns_exactly_what_the_rule_admits_on_postgres() {
+    let rt = runtime();
+    if rt.block_on(Backend::postgres("every_listing_returns_exactly_what_the_rule_admits_on_postgres")).is_none() {
+        return;
+    }
+    drop(rt);
+    check_worlds(true, cases().div_ceil(4));
+}
+
+fn check_worlds(postgres: bool, cases: u32) {
     let rt = runtime();
     let config = Config {
-        cases: cases(),
+        cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/visibility/regressions.txt"))),
         ..Config::default()
     };
     let ran = AtomicUsize::new(0);
     let result = TestRunner::new(config).run(&world::world(), |spec| {
         ran.fetch_add(1, Ordering::Relaxed);
-        let wrong = disagreements(&rt, &spec);
+        let wrong = disagreements(&rt, &spec, postgres);
         if wrong.is_empty() {
             Ok(())
         } else {

@@ -1,4 +1,4 @@
-//! `GET /about`: what this server is and whom to contact. `/api/v2/instance`
+//! `GET /about`: what this server is, its rules and whom to contact. `/api/v2/instance`
 //! advertises it as `configuration.urls.about`, so clients link to it.
 
 use askama::Template;
@@ -15,6 +15,8 @@ pub struct AboutPage {
     /// Empty when the operator configured none.
     pub contact_email: String,
     pub domain: String,
+    /// The server's rules, in order (`#rules`, linked from sign-up).
+    pub rules: Vec<String>,
 }
 
 /// `GET /about`
@@ -26,5 +28,6 @@ pub async fn page(ctx: Ctx) -> WebResult {
         description: settings.description.clone(),
         contact_email: settings.contact_email.clone(),
         domain: settings.domain.clone(),
+        rules: settings.texts.rules.clone(),
     })
 }

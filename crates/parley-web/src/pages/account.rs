@@ -9,7 +9,8 @@ use chrono::Utc;
 use parley_app::AppError;
 use parley_app::accounts::{MAX_DISPLAY_NAME, MAX_NOTE, ProfileChanges};
 use parley_app::auth::Registration;
-use parley_core::model::{Account, NotificationKind, ProfileField};
+use parley_core::AccountId;
+use parley_core::model::{Account, MarkerTimeline, NotificationKind, ProfileField};
 
 use super::{cards, query};
 use crate::format;
@@ -24,6 +25,9 @@ pub struct SignInPage {
     pub login: String,
     pub next: String,
     pub error: Option<String>,
+    /// Whom to ask for a new password (the operator's published address;
+    /// empty when none): only administrators reset passwords here.
+    pub contact_email: String,
 }
 
 #[derive(Template)]
@@ -62,7 +66,13 @@ pub async fn sign_in_page(ctx: Ctx, uri: Uri) -> WebResult {
     if ctx.me().is_some() {
         return Ok(see_other(if next.is_empty() { "/home" } else { &next }));
     }
-    ok(&SignInPage { l: Layout::new(&ctx, "sign_in", "Sign in"), login: String::new(), next, error: None })
+    ok(&SignInPage {
+        l: Layout::new(&ctx, "sign_in", "Sign in"),
+        login: String::new(),
+        next,
+        error: None,
+        contact_email: ctx.services().settings().contact_email.clone(),
+    })
 }
 
 /// `POST /auth/sign_in`
@@ -78,6 +88,7 @@ pub async fn sign_in(Post(ctx, form): Post) -> WebResult {
                 login: login.clone(),
                 next: next.clone(),
                 error: Some(message),
+                contact_email: services.settings().contact_email.clone(),
             },
         )
     };
@@ -106,6 +117,34 @@ pub struct SignUpPage {
     pub username_error: Option<String>,
     pub email_error: Option<String>,
     pub password_error: Option<String>,
+    /// Under "Repeat the password", where the mismatch is.
+    pub confirmation_error: Option<String>,
+    /// The agreement was ticked: it stays ticked when the form comes back.
+    pub agreed: bool,
+    pub agreement_error: Option<String>,
+}
+
+impl SignUpPage {
+    /// The message above the form: the fields' own errors are under each
+    /// field, so above it only says how many need attention (never the same
+    /// words twice); an error of no field is said in full.
+    fn summarise(&mut self, whole_form: Option<String>) {
+        let marked = [
+            &self.username_error,
+            &self.email_error,
+            &self.password_error,
+            &self.confirmation_error,
+            &self.agreement_error,
+        ]
+        .iter()
+        .filter(|e| e.is_some())
+        .count();
+        self.error = match marked {
+            0 => whole_form,
+            1 => Some("Please correct the field marked below.".into()),
+            n => Some(format!("Please correct the {n} fields marked below.")),
+        };
+    }
 }
 
 fn sign_up_page_for(ctx: &Ctx, form: &FormData) -> SignUpPage {
@@ -122,6 +161,9 @@ fn sign_up_page_for(ctx: &Ctx, form: &FormData) -> SignUpPage {
         username_error: None,
         email_error: None,
         password_error: None,
+        confirmation_error: None,
+        agreed: form.checked("agreement"),
+        agreement_error: None,
     }
 }
 
@@ -139,8 +181,8 @@ pub async fn sign_up(Post(ctx, form): Post) -> WebResult {
     let mut p = sign_up_page_for(&ctx, &form);
     let password = form.text("password");
     if password != form.text("password_confirmation") {
-        p.password_error = Some("and its repetition differ".into());
-        p.error = Some("The two passwords differ.".into());
+        p.confirmation_error = Some("This is not the same as the password above.".into());
+        p.summarise(None);
         return page(StatusCode::UNPROCESSABLE_ENTITY, &p);
     }
     let registration = Registration {
@@ -162,15 +204,22 @@ pub async fn sign_up(Post(ctx, form): Post) -> WebResult {
             Ok(signed_in(&ctx.state.site, &token, &next))
         }
         Err(AppError::FieldValidation { message, details }) => {
+            let mut unplaced = false;
             for (field, _, description) in details {
                 match field.as_str() {
-                    "username" => p.username_error = Some(description),
-                    "email" => p.email_error = Some(description),
-                    "password" => p.password_error = Some(description),
-                    _ => {}
+                    "username" => p.username_error = Some(format!("Username {description}")),
+                    "email" => p.email_error = Some(format!("E-mail {description}")),
+                    "password" => p.password_error = Some(format!("Password {description}")),
+                    "agreement" => p.agreement_error = Some("Please agree to the rules to create an account.".into()),
+                    _ => unplaced = true,
                 }
             }
-            p.error = Some(readable(&AppError::Validation(message)));
+            // A detail of no field shown here: the whole message says it.
+            let whole = readable(&AppError::Validation(message));
+            p.summarise(Some(whole.clone()));
+            if unplaced {
+                p.error = Some(whole);
+            }
             page(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
         Err(AppError::Internal(detail)) => Err(WebError::Internal(detail)),
@@ -195,6 +244,12 @@ pub async fn sign_out(Post(ctx, _form): Post) -> WebResult {
 
 pub struct NotificationItem {
     pub kind: &'static str,
+    /// The kind in words, for the icon's text alternative.
+    pub kind_label: &'static str,
+    /// Newer than the read marker was when the page was asked for.
+    pub unread: bool,
+    /// A follow by someone the viewer does not follow (nor asked to).
+    pub follow_back: bool,
     pub from: AuthorModel,
     pub from_id: String,
     /// A follow request still waiting for an answer.
@@ -241,6 +296,25 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
         .into_iter()
         .map(|(_, a)| a.id)
         .collect();
+    // What was unread until now is marked on the page; the page's newest
+    // becomes read (as Mastodon's web app does when it shows them).
+    let markers = &ctx.services().markers;
+    let read_until = markers.get(me.id, &[MarkerTimeline::Notifications]).await?.pop().map_or(0, |m| m.last_read_id);
+    let newest = views.first().map(|n| n.notification.id.0).filter(|id| *id > read_until);
+    if let (Some(newest), None) = (newest, page_req.max_id) {
+        markers.save(me.id, vec![(MarkerTimeline::Notifications, newest)]).await?;
+    }
+    let followers: Vec<AccountId> =
+        views.iter().filter(|n| n.notification.kind == NotificationKind::Follow).map(|n| n.account.id).collect();
+    let not_followed: Vec<AccountId> = ctx
+        .services()
+        .accounts
+        .relationships(me.id, &followers)
+        .await?
+        .into_iter()
+        .filter(|(_, r)| !r.following && !r.requested)
+        .map(|(id, _)| id)
+        .collect();
     let now = Utc::now();
     let older = (views.len() >= page_req.limit)
         .then(|| views.last())
@@ -254,6 +328,11 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
             let t = n.notification.created_at;
             NotificationItem {
                 kind: n.notification.kind.as_str(),
+                kind_label: kind_label(n.notification.kind),
+                unread: n.notification.id.0 > read_until,
+                follow_back: n.notification.kind == NotificationKind::Follow
+                    && not_followed.contains(&n.account.id)
+                    && n.account.id != me.id,
                 from: models::author(&ctx.state.site, &n.account),
                 from_id: n.account.id.to_string(),
                 pending_request: n.notification.kind == NotificationKind::FollowRequest
@@ -266,7 +345,26 @@ pub async fn notifications(ctx: Ctx, uri: Uri) -> WebResult {
             }
         })
         .collect();
-    ok(&NotificationsPage { l: Layout::new(&ctx, "notifications", "Notifications"), items, older })
+    let mut l = Layout::new(&ctx, "notifications", "Notifications");
+    // Read now: the header no longer counts them.
+    if page_req.max_id.is_none() {
+        l.unread = String::new();
+    }
+    ok(&NotificationsPage { l, items, older })
+}
+
+/// A notification's kind in words.
+fn kind_label(kind: NotificationKind) -> &'static str {
+    match kind {
+        NotificationKind::Mention => "Mention",
+        NotificationKind::Status => "New post",
+        NotificationKind::Reblog => "Boost",
+        NotificationKind::Follow => "New follower",
+        NotificationKind::FollowRequest => "Follow request",
+        NotificationKind::Favourite => "Favourite",
+        NotificationKind::Poll => "Poll ended",
+        NotificationKind::Update => "Edited post",
+    }
 }
 
 #[derive(Template)]

@@ -22,6 +22,7 @@ use serde::Serialize;
 use super::{excerpt, parse_id, query};
 use crate::models::{self, PollModel, PollOptions, StatusCard};
 use crate::render::{EMBED_CSP, Layout, WebError, WebResult};
+use crate::session::FormData;
 use crate::{WebState, format};
 
 /// The width an embed is drawn at unless the site asks for less.
@@ -40,10 +41,110 @@ pub fn estimated_height(card: &StatusCard) -> u32 {
     150 + lines * 24 + card.poll.as_ref().map(poll_height).unwrap_or(0)
 }
 
+/// What an editor chose for an embed (`?view=` and `?theme=` on the embed
+/// page and on oEmbed): the standings or the vote form, and its colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EmbedStyle {
+    pub view: EmbedView,
+    pub theme: EmbedTheme,
+}
+
+/// An embedded live poll shows its standings unless the editor asks for the
+/// form: an article embeds a poll to show where it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedView {
+    #[default]
+    Results,
+    Vote,
+}
+
+/// Light by default: most articles are white whatever the reader's system
+/// says, and a frame whose colour scheme differs from its page's is painted
+/// opaque by browsers. `auto` follows the reader's system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmbedTheme {
+    #[default]
+    Light,
+    Dark,
+    Auto,
+}
+
+impl EmbedStyle {
+    /// Reads `view` and `theme`; an unknown value is an error naming the
+    /// accepted ones, never quietly the default.
+    pub fn from_query(q: &FormData) -> Result<EmbedStyle, String> {
+        let view = match q.get("view") {
+            None | Some("results") => EmbedView::Results,
+            Some("vote") => EmbedView::Vote,
+            Some(_) => return Err("view must be results or vote.".into()),
+        };
+        let theme = match q.get("theme") {
+            None | Some("light") => EmbedTheme::Light,
+            Some("dark") => EmbedTheme::Dark,
+            Some("auto") => EmbedTheme::Auto,
+            Some(_) => return Err("theme must be light, dark or auto.".into()),
+        };
+        Ok(EmbedStyle { view, theme })
+    }
+
+    /// The class on the embed's `<html>`, which picks the colours (parley.css).
+    pub fn theme_class(&self) -> &'static str {
+        match self.theme {
+            EmbedTheme::Light => "theme-light",
+            EmbedTheme::Dark => "theme-dark",
+            EmbedTheme::Auto => "theme-auto",
+        }
+    }
+
+    /// The `color-scheme` the embed declares: the same as its colours, so a
+    /// light frame on a light article stays transparent.
+    pub fn color_scheme(&self) -> &'static str {
+        match self.theme {
+            EmbedTheme::Light => "light",
+            EmbedTheme::Dark => "dark",
+            EmbedTheme::Auto => "light dark",
+        }
+    }
+
+    /// How the embed's poll is drawn: the form only in the vote view.
+    pub fn poll_options(&self) -> PollOptions {
+        PollOptions { embed: true, results: self.view == EmbedView::Results, ..Default::default() }
+    }
+
+    /// The query parameters that say this style, defaults left out.
+    fn params(&self) -> Vec<(&'static str, &'static str)> {
+        let mut params = Vec::new();
+        if self.view == EmbedView::Vote {
+            params.push(("view", "vote"));
+        }
+        match self.theme {
+            EmbedTheme::Light => {}
+            EmbedTheme::Dark => params.push(("theme", "dark")),
+            EmbedTheme::Auto => params.push(("theme", "auto")),
+        }
+        params
+    }
+
+    /// `url` (which may have a query already) with this style's parameters.
+    pub fn apply(&self, url: &str) -> String {
+        let mut out = url.to_string();
+        for (name, value) in self.params() {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(name);
+            out.push('=');
+            out.push_str(value);
+        }
+        out
+    }
+}
+
 #[derive(Template)]
 #[template(path = "embed.html")]
 pub struct EmbedPage {
     pub l: Layout,
+    pub style: EmbedStyle,
+    /// Showing a signed snapshot: drawn unmistakably unlike the live embed.
+    pub frozen: bool,
     pub origin: String,
     pub canonical: String,
     pub card: Option<StatusCard>,
@@ -104,11 +205,11 @@ pub async fn page(
         return Ok(crate::not_found_for(&state, &uri, &headers).await);
     };
     let id: StatusId = parse_id(&raw_id)?;
+    let q = query(&uri);
+    let style = EmbedStyle::from_query(&q).map_err(WebError::BadRequest)?;
     let view = embedded(&state, username, id).await?;
     let site = &state.site;
-    let opts = PollOptions { embed: true, ..Default::default() };
-    let mut card = models::card(site, &view, None, Utc::now(), &opts);
-    let q = query(&uri);
+    let mut card = models::card(site, &view, None, Utc::now(), &style.poll_options());
     let mut snapshot_error = None;
     let frozen = q.get("as_of").is_some();
     if let (Some(raw), Some(poll_id)) = (q.get("as_of"), view.status.poll_id) {
@@ -124,6 +225,8 @@ pub async fn page(
     let history_url = card.poll.as_ref().filter(|p| !p.hidden).map(|p| format!("{}{}", site.origin, p.history_path));
     let page = EmbedPage {
         l: Layout::anonymous(&state, format!("{} on {}", card.author.display_name, state.services.settings().title)),
+        style,
+        frozen: card.poll.as_ref().is_some_and(|p| p.frozen.is_some()),
         origin: site.origin.clone(),
         canonical,
         card: Some(card),
@@ -156,9 +259,13 @@ pub struct OEmbed {
     pub height: u32,
 }
 
+/// The code a site pastes to embed a status: a quotation of it (its text,
+/// the tally in words, who said it and when) that `embed.js` replaces with
+/// the live iframe. Where the script is stripped or readers have JavaScript
+/// off, the quotation is what shows, once.
 #[derive(Template)]
-#[template(path = "oembed.html")]
-struct OEmbedHtml<'a> {
+#[template(path = "embed_code.html")]
+struct EmbedCodeHtml<'a> {
     embed_url: &'a str,
     status_url: &'a str,
     script_url: &'a str,
@@ -171,6 +278,66 @@ struct OEmbedHtml<'a> {
     acct: &'a str,
     organisation: Option<&'a str>,
     date: String,
+}
+
+/// The iframe alone, for sites that accept an iframe but strip scripts: it
+/// keeps the height given here.
+#[derive(Template)]
+#[template(path = "embed_iframe.html")]
+struct EmbedIframeHtml<'a> {
+    embed_url: &'a str,
+    title: &'a str,
+    width: u32,
+    height: u32,
+}
+
+/// Both forms of a status's embed code, and what they were made from.
+pub struct EmbedCode {
+    /// The quotation and the script (oEmbed's `html`).
+    pub snippet: String,
+    /// The iframe alone.
+    pub iframe: String,
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The embed code of `card` (whose poll may be a frozen one) at `embed_url`.
+/// `size` is a site's `(maxwidth, maxheight)`, when it gave them.
+pub fn embed_code(
+    state: &WebState,
+    view: &StatusView,
+    card: &StatusCard,
+    embed_url: &str,
+    size: (Option<u32>, Option<u32>),
+) -> Result<EmbedCode, askama::Error> {
+    let site = &state.site;
+    let width = size.0.map_or(EMBED_WIDTH, |w| w.min(EMBED_WIDTH));
+    let height = size.1.map_or(estimated_height(card), |h| h.min(estimated_height(card)));
+    let title = format!(
+        "{} on {}: “{}”",
+        card.author.display_name,
+        state.services.settings().title,
+        excerpt(&view.status.text, 80)
+    );
+    let status_url = format!("{}{}", site.origin, card.path);
+    let snippet = EmbedCodeHtml {
+        embed_url,
+        status_url: &status_url,
+        script_url: &format!("{}/embed.js", site.origin),
+        title: &title,
+        width,
+        height,
+        text: &view.status.text,
+        tally: card.poll.as_ref().map(PollModel::in_words),
+        author_name: &card.author.display_name,
+        acct: &card.author.acct,
+        organisation: card.author.organisation.as_deref(),
+        date: format::long_datetime(view.status.created_at),
+    }
+    .render()?;
+    let iframe = EmbedIframeHtml { embed_url, title: &title, width, height }.render()?;
+    Ok(EmbedCode { snippet, iframe, title, width, height })
 }
 
 /// What an oEmbed `url` names: a status, and perhaps a snapshot time.
@@ -216,6 +383,10 @@ pub async fn oembed(State(state): State<WebState>, uri: Uri) -> WebResult<Respon
         return Ok(plain_status(StatusCode::BAD_REQUEST, "The url parameter is required"));
     };
     let site = &state.site;
+    let style = match EmbedStyle::from_query(&q) {
+        Ok(style) => style,
+        Err(message) => return Ok(plain_status(StatusCode::BAD_REQUEST, &message)),
+    };
     let Some(target) = parse_target(&site.origin, url) else {
         return Ok(plain_status(StatusCode::NOT_FOUND, "Not a post on this server"));
     };
@@ -224,8 +395,7 @@ pub async fn oembed(State(state): State<WebState>, uri: Uri) -> WebResult<Respon
         Err(WebError::NotFound) => return Ok(plain_status(StatusCode::NOT_FOUND, "Not a public post on this server")),
         Err(e) => return Err(e),
     };
-    let opts = PollOptions { embed: true, ..Default::default() };
-    let mut card = models::card(site, &view, None, Utc::now(), &opts);
+    let mut card = models::card(site, &view, None, Utc::now(), &style.poll_options());
     let mut embed_url = format!("{}{}/embed", site.origin, card.path);
     if let (Some(raw), Some(poll_id)) = (target.as_of.as_deref(), view.status.poll_id) {
         // A site that asked for the tally of a moment must not be handed the
@@ -239,39 +409,22 @@ pub async fn oembed(State(state): State<WebState>, uri: Uri) -> WebResult<Respon
             Err(reason) => return Ok(plain_status(StatusCode::UNPROCESSABLE_ENTITY, &reason)),
         }
     }
+    let embed_url = style.apply(&embed_url);
     let dimension = |name: &str| q.get(name).and_then(|v| v.parse::<u32>().ok()).filter(|v| *v > 0);
-    let width = dimension("maxwidth").map_or(EMBED_WIDTH, |w| w.min(EMBED_WIDTH));
-    let height = dimension("maxheight").map_or(estimated_height(&card), |h| h.min(estimated_height(&card)));
+    let code = embed_code(&state, &view, &card, &embed_url, (dimension("maxwidth"), dimension("maxheight")))?;
     let provider_name = state.services.settings().title.clone();
-    let title = format!("{} on {}: “{}”", card.author.display_name, provider_name, excerpt(&view.status.text, 80));
-    let status_url = format!("{}{}", site.origin, card.path);
-    let html = OEmbedHtml {
-        embed_url: &embed_url,
-        status_url: &status_url,
-        script_url: &format!("{}/embed.js", site.origin),
-        title: &title,
-        width,
-        height,
-        text: &view.status.text,
-        tally: card.poll.as_ref().map(PollModel::in_words),
-        author_name: &card.author.display_name,
-        acct: &card.author.acct,
-        organisation: card.author.organisation.as_deref(),
-        date: format::long_datetime(view.status.created_at),
-    }
-    .render()?;
     let body = OEmbed {
         kind: "rich",
         version: "1.0",
-        title,
+        title: code.title,
         author_name: card.author.display_name.clone(),
         author_url: format!("{}{}", site.origin, card.author.path),
         provider_name,
         provider_url: format!("{}/", site.origin),
         cache_age: 300,
-        html,
-        width,
-        height,
+        html: code.snippet,
+        width: code.width,
+        height: code.height,
     };
     let mut response = axum::Json(body).into_response();
     let h = response.headers_mut();

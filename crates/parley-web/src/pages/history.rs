@@ -9,6 +9,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use parley_app::views::StatusView;
 use parley_core::{PollId, StatusId};
 
+use super::embed::EmbedStyle;
 use super::{excerpt, parse_id, query};
 use crate::chart::{self, Chart, Row};
 use crate::format;
@@ -48,7 +49,10 @@ pub struct HistoryPage {
     pub opened: String,
     pub closing: String,
     pub share: bool,
-    pub chart: Chart,
+    /// `Votes over time` or `Share of the votes over time`.
+    pub title: &'static str,
+    /// The same chart for a desktop column and for a phone (see `chart::Frame`).
+    pub charts: [(&'static str, Chart); 2],
     pub titles: Vec<String>,
     pub rows: Vec<Row>,
     pub interval_text: String,
@@ -82,15 +86,20 @@ pub async fn page(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         )
     };
     ok(&HistoryPage {
-        l: Layout::new(&ctx, "", "Votes over time"),
+        l: Layout::new(&ctx, "", chart::title(share)),
         author: models::author(&ctx.state.site, &view.account),
-        question: excerpt(&view.status.text, 140),
+        // The whole question: a history is read and quoted for what was asked.
+        question: view.status.text.split_whitespace().collect::<Vec<_>>().join(" "),
         history_path: format!("{status_path}/history"),
         status_path,
         opened: format::long_datetime(poll.created_at),
         closing,
         share,
-        chart: chart::draw(&history, end, share),
+        title: chart::title(share),
+        charts: [
+            ("chart-wide", chart::draw(&history, end, share, chart::WIDE)),
+            ("chart-narrow", chart::draw(&history, end, share, chart::NARROW)),
+        ],
         titles: poll.options.clone(),
         rows: chart::rows(&history, end),
         interval_text: chart::interval_words(interval).replace('-', " "),
@@ -148,6 +157,12 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
     let at_text = format::iso_millis(at);
     let snapshot_url = p.frozen.as_ref().map(|f| f.snapshot_url.clone()).unwrap_or_default();
     let embed_path = format!("{status_path}/embed?as_of={at_text}");
+    // The frozen embed's code: the status as anyone sees it, with this poll.
+    let mut card = models::card(site, &view, None, Utc::now(), &EmbedStyle::default().poll_options());
+    card.poll = Some(p.clone());
+    let embed_code =
+        super::embed::embed_code(&ctx.state, &view, &card, &format!("{}{embed_path}", site.origin), (None, None))?
+            .snippet;
     let author = models::author(site, &view.account);
     let citation = format!(
         "{} (@{}), poll on {}, {}: \u{201c}{}\u{201d} {} Signed snapshot: {}",
@@ -173,12 +188,7 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         posted: format::long_datetime(view.status.created_at),
         ended: poll.expired.then(|| format::long_datetime(poll.poll.expires_at)),
         as_of_long: p.as_of_long.clone(),
-        embed_code: format!(
-            "<iframe src=\"{}{embed_path}\" class=\"parley-embed\" style=\"max-width: 100%; border: 0\" width=\"550\" height=\"{}\" allowfullscreen></iframe><script src=\"{}/embed.js\" async></script>",
-            site.origin,
-            super::embed::poll_height(&p) + 180,
-            site.origin
-        ),
+        embed_code,
         embed_path,
         key_url: format!("{}/.well-known/parley/snapshot-keys", site.origin),
         status_path,

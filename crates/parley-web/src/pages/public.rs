@@ -12,6 +12,7 @@ use parley_core::StatusId;
 use parley_core::model::ProfileField;
 
 use super::compose::ComposeModel;
+use super::embed::{EmbedStyle, EmbedTheme, EmbedView, embed_code};
 use super::{cards, excerpt, page_request, pager, parse_id, query};
 use crate::format;
 use crate::models::{self, AuthorModel, PollOptions, StatusCard};
@@ -35,9 +36,23 @@ pub struct TimelinePage {
     pub compose: Option<ComposeModel>,
     pub statuses: Vec<StatusCard>,
     pub empty: String,
+    /// A place to go from the empty state: (href, words).
+    pub empty_link: Option<(String, String)>,
+    /// People to follow, offered when an empty home timeline has nothing to show.
+    pub suggestions: Vec<Suggested>,
     pub older: Option<String>,
     pub newer: Option<String>,
 }
+
+/// An account offered to follow (`AccountService::suggestions`).
+pub struct Suggested {
+    pub id: String,
+    pub author: AuthorModel,
+    pub note: String,
+}
+
+/// How many accounts an empty home timeline offers.
+const SUGGESTED: usize = 6;
 
 /// `GET /`: what this server is, and its public timeline.
 pub async fn landing(ctx: Ctx, uri: Uri) -> WebResult {
@@ -65,6 +80,8 @@ pub async fn landing(ctx: Ctx, uri: Uri) -> WebResult {
         compose: None,
         statuses: cards(&ctx, &views),
         empty: "No public posts yet.".into(),
+        empty_link: None,
+        suggestions: Vec::new(),
         older,
         newer,
     })
@@ -78,6 +95,22 @@ pub async fn home(ctx: Ctx, uri: Uri) -> WebResult {
     let (older, newer) = pager("/home", &views, &page);
     let mut compose = ComposeModel::new(&ctx);
     compose.compact = true;
+    // Nothing to show yet: offer people to follow, official accounts first.
+    let suggestions = if views.is_empty() && page.max_id.is_none() && page.min_id.is_none() {
+        ctx.services()
+            .accounts
+            .suggestions(me.id, SUGGESTED)
+            .await?
+            .iter()
+            .map(|(a, _)| Suggested {
+                id: a.id.to_string(),
+                author: models::author(&ctx.state.site, a),
+                note: excerpt(&a.note, 140),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     ok(&TimelinePage {
         l: Layout::new(&ctx, "home", "Home"),
         heading: "Home".into(),
@@ -85,7 +118,9 @@ pub async fn home(ctx: Ctx, uri: Uri) -> WebResult {
         hero: None,
         compose: Some(compose),
         statuses: cards(&ctx, &views),
-        empty: "Your home timeline shows posts by the people you follow. Find people on the public timeline.".into(),
+        empty: "Your home timeline shows posts by the people you follow.".into(),
+        empty_link: Some(("/".into(), "Find people on the public timeline".into())),
+        suggestions,
         older,
         newer,
     })
@@ -110,6 +145,8 @@ pub async fn tag(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) 
         compose: None,
         statuses: cards(&ctx, &views),
         empty: format!("No public posts tagged #{tag} yet."),
+        empty_link: None,
+        suggestions: Vec::new(),
         older,
         newer,
     })
@@ -141,6 +178,9 @@ pub struct ProfilePage {
     pub pinned: Vec<StatusCard>,
     pub statuses: Vec<StatusCard>,
     pub empty: String,
+    /// The feed's empty state (shared with timelines): never set here.
+    pub empty_link: Option<(String, String)>,
+    pub suggestions: Vec<Suggested>,
     pub older: Option<String>,
     pub newer: Option<String>,
 }
@@ -207,6 +247,8 @@ pub async fn profile(
         l: Layout::new(&ctx, "", title),
         canonical: ctx.state.site.origin.clone() + &profile.author.path,
         empty: "No posts yet.".into(),
+        empty_link: None,
+        suggestions: Vec::new(),
         pinned: cards(&ctx, &pinned),
         statuses: cards(&ctx, &views),
         older,
@@ -227,15 +269,19 @@ pub struct StatusPage {
     pub focus: Option<StatusCard>,
     pub descendants: Vec<StatusCard>,
     pub reply: Option<ComposeModel>,
-    pub embed_code: String,
-    pub embed_path: String,
+    /// The embed panel: the editor's choices, and the code they give.
+    pub embed: EmbedPanel,
 }
 
-/// The HTML a site pastes to embed a status (the same as oEmbed's iframe).
-pub fn embed_code(origin: &str, path: &str, height: u32) -> String {
-    format!(
-        "<iframe src=\"{origin}{path}/embed\" class=\"parley-embed\" style=\"max-width: 100%; border: 0\" width=\"550\" height=\"{height}\" allowfullscreen></iframe><script src=\"{origin}/embed.js\" async></script>"
-    )
+/// "Embed this post": the view and theme chosen (`?view=`, `?theme=` on the
+/// status page, opening the panel), the code to paste, the iframe alone.
+pub struct EmbedPanel {
+    pub style: EmbedStyle,
+    /// The page was asked for a style: show the panel open.
+    pub open: bool,
+    pub code: String,
+    pub iframe: String,
+    pub preview_path: String,
 }
 
 /// `GET /@username/:id`: the status, the conversation around it, a reply box.
@@ -261,6 +307,7 @@ pub async fn status(
     }
     let (ancestors, descendants) = services.statuses.context(viewer, id).await?;
     let q = query(&uri);
+    let style = EmbedStyle::from_query(&q).map_err(WebError::BadRequest)?;
     let opts = PollOptions {
         results: q.checked("results"),
         choices: q.all("choices").iter().filter_map(|c| c.parse().ok()).collect(),
@@ -280,7 +327,17 @@ pub async fn status(
         c.compact = true;
         c
     });
-    let height = super::embed::estimated_height(&focus);
+    // The embed is anonymous whoever looks at this page: its code comes
+    // from the status as anyone sees it.
+    let anonymous = models::card(site, &view, None, Utc::now(), &style.poll_options());
+    let code = embed_code(&ctx.state, &view, &anonymous, &style.apply(&format!("{canonical}/embed")), (None, None))?;
+    let embed = EmbedPanel {
+        style,
+        open: q.get("view").is_some() || q.get("theme").is_some(),
+        code: code.snippet,
+        iframe: code.iframe,
+        preview_path: style.apply(&format!("{path}/embed")),
+    };
     ok(&StatusPage {
         l: Layout::new(&ctx, "", format!("{}: “{}”", focus.author.display_name, excerpt(&view.status.text, 60))),
         oembed_url: format!(
@@ -293,8 +350,7 @@ pub async fn status(
         ancestors: cards(&ctx, &ancestors),
         descendants: cards(&ctx, &descendants),
         reply,
-        embed_code: embed_code(&site.origin, &path, height),
-        embed_path: format!("{path}/embed"),
+        embed,
         focus: Some(focus),
         canonical,
     })
@@ -305,4 +361,64 @@ pub async fn status_by_id(ctx: Ctx, path: Result<Path<String>, PathRejection>) -
     let Ok(Path(raw)) = path else { return Err(WebError::NotFound) };
     let view = ctx.services().statuses.get(ctx.viewer(), parse_id(&raw)?).await?;
     Ok(see_other(&format!("/@{}/{}", view.account.username, view.status.id)))
+}
+
+/// Whom an account follows, or who follows it.
+#[derive(Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage {
+    pub l: Layout,
+    pub owner: AuthorModel,
+    pub heading: String,
+    /// Followers (else whom the account follows).
+    pub followers: bool,
+    pub people: Vec<Suggested>,
+    pub empty: String,
+    pub older: Option<String>,
+}
+
+/// `GET /@username/followers`: newest follow first.
+pub async fn followers(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) -> WebResult<Response> {
+    people(ctx, uri, path, true).await
+}
+
+/// `GET /@username/following`: newest follow first.
+pub async fn following(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>) -> WebResult<Response> {
+    people(ctx, uri, path, false).await
+}
+
+async fn people(ctx: Ctx, uri: Uri, path: Result<Path<String>, PathRejection>, followers: bool) -> WebResult<Response> {
+    let handle = path.map(|Path(h)| h).unwrap_or_default();
+    let kind = if followers { "followers" } else { "following" };
+    let username = username_of(&handle).ok_or(WebError::NotFound)?;
+    let services = ctx.services();
+    let account = services.accounts.lookup(username).await?;
+    if account.username != username {
+        return Ok(see_other(&format!("/@{}/{kind}", account.username)));
+    }
+    let page = page_request(&query(&uri));
+    let found = if followers {
+        services.accounts.followers(account.id, page).await?
+    } else {
+        services.accounts.following(account.id, page).await?
+    };
+    let owner = models::author(&ctx.state.site, &account);
+    let older = (found.len() >= page.limit)
+        .then(|| found.last())
+        .flatten()
+        .map(|(cursor, _)| format!("{}/{kind}?max_id={cursor}", owner.path));
+    let people = found
+        .iter()
+        .map(|(_, a)| Suggested {
+            id: a.id.to_string(),
+            author: models::author(&ctx.state.site, a),
+            note: excerpt(&a.note, 140),
+        })
+        .collect();
+    let (heading, empty) = if followers {
+        (format!("People following {}", owner.display_name), format!("Nobody follows {} yet.", owner.display_name))
+    } else {
+        (format!("People {} follows", owner.display_name), format!("{} follows nobody yet.", owner.display_name))
+    };
+    ok(&PeoplePage { l: Layout::new(&ctx, "", heading.clone()), owner, heading, followers, people, empty, older })
 }

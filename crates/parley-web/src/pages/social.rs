@@ -1,12 +1,18 @@
 //! Acting: favourite, boost, delete, follow, and voting in a poll. Each is a
 //! form post that redirects back to where it came from (to the status on
-//! that page), with a message saying what happened.
+//! that page), with a message saying what happened. Favourite and boost also
+//! answer JSON to the page's script (`Accept: application/json`), which
+//! toggles them in place; the form and its redirect stay for no-script use.
 
+use axum::Json;
 use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::http::Uri;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, Uri};
+use axum::response::IntoResponse;
 use parley_app::{AppError, FollowOptions};
 use parley_core::{AccountId, PollId, StatusId};
+use serde::Serialize;
 
 use super::{parse_id, query};
 use crate::render::{WebError, WebResult, readable, see_other, see_other_with};
@@ -19,8 +25,21 @@ fn back_to(back: Option<String>, default: &str, anchor: &str) -> String {
     if anchor.is_empty() { base } else { format!("{base}#{anchor}") }
 }
 
+/// A status's marks after a favourite or boost, for the script to show.
+#[derive(Serialize)]
+struct Marks {
+    favourited: bool,
+    favourites_count: i64,
+    reblogged: bool,
+    reblogs_count: i64,
+}
+
 /// `POST /statuses/:id/{favourite,unfavourite,reblog,unreblog,delete}`
-pub async fn status_action(path: Result<Path<(String, String)>, PathRejection>, Post(ctx, form): Post) -> WebResult {
+pub async fn status_action(
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, PathRejection>,
+    Post(ctx, form): Post,
+) -> WebResult {
     let Ok(Path((raw_id, action))) = path else { return Err(WebError::NotFound) };
     let back = form.back();
     let me = ctx.require_me(back.as_deref().unwrap_or("/home"))?.clone();
@@ -48,6 +67,20 @@ pub async fn status_action(path: Result<Path<(String, String)>, PathRejection>, 
         _ => return Err(WebError::NotFound),
     }
     .map_err(WebError::from)?;
+    let wants_json = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
+    if wants_json {
+        // Read back as the viewer now sees it: a boost's answer is the boost,
+        // the marks the page shows are the original's.
+        let view = statuses.get(Some(me.id), id).await?;
+        let shown = view.reblog.as_deref().unwrap_or(&view);
+        let marks = Marks {
+            favourited: shown.favourited == Some(true),
+            favourites_count: shown.status.favourites_count,
+            reblogged: shown.reblogged == Some(true),
+            reblogs_count: shown.status.reblogs_count,
+        };
+        return Ok(Json(marks).into_response());
+    }
     Ok(see_other(&back_to(back, "/home", &anchor)))
 }
 

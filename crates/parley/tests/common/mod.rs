@@ -1,5 +1,9 @@
 //! Test harness: a real Parley server on a free loopback port with its own
 //! temporary data directory, and a small HTTP client that speaks to it.
+//!
+//! `PARLEY_TEST_BACKEND=postgres` runs the same tests on PostgreSQL: each
+//! server gets a fresh database of its own (`PARLEY_TEST_POSTGRES_URL`
+//! names the server; see `parley_store::postgres::testing`), dropped after.
 #![allow(dead_code)]
 // Test code: a failed setup step should stop the test with its message.
 #![allow(clippy::expect_used)]
@@ -21,6 +25,8 @@ pub struct TestServer {
     pub public: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database, in the PostgreSQL mode.
+    database: Option<SharedDatabase>,
     /// An app with every scope, for registrations.
     app: App,
 }
@@ -66,6 +72,38 @@ impl Reply {
     }
 }
 
+/// Whether the tests run on PostgreSQL (`PARLEY_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("PARLEY_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+type SharedDatabase = std::sync::Arc<parley_store::postgres::testing::TestDatabase>;
+
+/// The PostgreSQL database of a server in the PostgreSQL mode (which needs
+/// the server): a fresh one, or, for a data directory a test chose itself
+/// (to start a second server on the same instance), the one that directory
+/// got first. Those are kept until the process ends, and dropped by the
+/// next run (`TestDatabase::create` drops the databases of dead processes).
+async fn test_database(data_dir: &std::path::Path, own_dir: &std::path::Path) -> Option<SharedDatabase> {
+    static BY_DIR: std::sync::Mutex<Vec<(std::path::PathBuf, SharedDatabase)>> = std::sync::Mutex::new(Vec::new());
+    if !on_postgres() {
+        return None;
+    }
+    let chosen = data_dir != own_dir;
+    if chosen && let Some((_, db)) = BY_DIR.lock().expect("registry").iter().find(|(d, _)| d == data_dir) {
+        return Some(db.clone());
+    }
+    let database = parley_store::postgres::testing::TestDatabase::create("an HTTP test")
+        .await
+        .expect("PostgreSQL test database")
+        .expect("PARLEY_TEST_BACKEND=postgres, but PostgreSQL cannot be reached");
+    let database = std::sync::Arc::new(database);
+    if chosen {
+        BY_DIR.lock().expect("registry").push((data_dir.to_path_buf(), database.clone()));
+    }
+    Some(database)
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn unique(prefix: &str) -> String {
@@ -86,6 +124,10 @@ impl TestServer {
             ..Config::default()
         };
         adjust(&mut config);
+        let database = test_database(&config.data_dir, dir.path()).await;
+        if config.database.url.is_none() {
+            config.database.url = database.as_ref().map(|d| d.url().to_string());
+        }
         let running = spawn(config).await.expect("server starts");
         let url = format!("http://{}", running.addr);
         let public = running.url.clone();
@@ -96,6 +138,7 @@ impl TestServer {
             public,
             http,
             _dir: dir,
+            database,
             app: App { client_id: String::new(), client_secret: String::new(), app_token: String::new() },
         };
         server.app = server.register_app("read write follow push", "urn:ietf:wg:oauth:2.0:oob").await;
@@ -110,18 +153,19 @@ impl TestServer {
 
     /// [`Self::restart`], with the server down for `pause` in between.
     pub async fn restart_after(self, pause: std::time::Duration) -> TestServer {
-        let TestServer { running, http, _dir, app, .. } = self;
+        let TestServer { running, http, _dir, database, app, .. } = self;
         running.stop().await;
         tokio::time::sleep(pause).await;
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("addr"),
             data_dir: _dir.path().to_path_buf(),
             ..Config::default()
         };
+        config.database.url = database.as_ref().map(|d| d.url().to_string());
         let running = spawn(config).await.expect("server restarts");
         let url = format!("http://{}", running.addr);
         let public = running.url.clone();
-        TestServer { running, url, public, http, _dir, app }
+        TestServer { running, url, public, http, _dir, database, app }
     }
 
     /// Rebuilds the server's derived state from the database and fails the
@@ -133,6 +177,16 @@ impl TestServer {
 
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
+    }
+
+    /// The command-line arguments that point the `parley` CLI at this
+    /// server's instance: its data directory, and its database on PostgreSQL.
+    pub fn instance_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec!["--data-dir".into(), self._dir.path().as_os_str().to_owned()];
+        if let Some(db) = &self.database {
+            args.extend(["--database-url".into(), db.url().into()]);
+        }
+        args
     }
 
     /// Sends a request; `body` goes as JSON unless it is `Null`.
@@ -188,6 +242,17 @@ impl TestServer {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
         self.call(Method::POST, path, token, body).await
+    }
+
+    /// A `read` token for an existing account whose password is `password`
+    /// (checked as signing in checks it).
+    pub async fn token_for(&self, login: &str, password: &str) -> String {
+        let services = &self.running.services;
+        let account = services.auth.check_password(login, password).await.expect("the password signs in");
+        let app =
+            services.ctx.store.find_app_by_client_id(&self.app.client_id).await.expect("app").expect("app exists").0;
+        let scopes = parley_core::scope::Scopes::parse("read").expect("scopes");
+        services.auth.issue_user_token(&app, account.id, scopes).await.expect("token")
     }
 
     pub async fn register_app(&self, scopes: &str, redirect_uri: &str) -> App {
@@ -315,8 +380,8 @@ pub fn ids(list: &Value) -> Vec<String> {
 /// server runs (WAL lets a second process read): success and output.
 pub fn verify_polls_cli(s: &TestServer) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
-        .args(["admin", "polls", "verify", "--data-dir"])
-        .arg(s.data_dir())
+        .args(["admin", "polls", "verify"])
+        .args(s.instance_args())
         .env("RUST_LOG", "warn")
         .output()
         .expect("run parley admin polls verify");

@@ -1,9 +1,14 @@
-//! The store's contract, exercised on a real SQLite file (so WAL, the writer
-//! thread and the reader pool are all in play). Written against `dyn Store`
-//! so the PostgreSQL implementation can run the same checks.
+//! The store's contract, written once against `dyn Store` and run on both
+//! backends (`common::Backend`): a real SQLite file (so WAL, the writer
+//! thread and the reader pool are all in play) and a fresh PostgreSQL
+//! database per test.
 
 // Test code: a failed setup step should stop the test with a message.
 #![allow(clippy::expect_used)]
+
+mod common;
+
+use common::Backend;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,7 +18,6 @@ use parley_core::AccountId;
 use parley_core::model::{Account, Role, Status, Visibility};
 use parley_core::page::PageRequest;
 use parley_store::changes::Change;
-use parley_store::sqlite::{SqliteOptions, SqliteStore};
 use parley_store::{AdminUpdate, Conflict, FollowOptions, NewAccount, NewStatus, Store, StoreError};
 
 fn new_account(name: &str) -> NewAccount {
@@ -56,15 +60,6 @@ async fn create_accounts(store: &Arc<dyn Store>, prefix: &str, n: usize) -> Vec<
     accounts
 }
 
-/// A fresh store in a temporary directory (kept alive by the first value),
-/// both as itself (for its reference queries) and as `dyn Store`.
-fn sqlite_store() -> (tempfile::TempDir, SqliteStore, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().expect("dir");
-    let sqlite = open_sqlite(&dir);
-    let store: Arc<dyn Store> = Arc::new(sqlite.clone());
-    (dir, sqlite, store)
-}
-
 /// A deterministic pseudo-random sequence (xorshift): `next(n)` is in `0..n`.
 fn pseudo_random(seed: u64) -> impl FnMut(usize) -> usize {
     let mut x = seed;
@@ -76,18 +71,8 @@ fn pseudo_random(seed: u64) -> impl FnMut(usize) -> usize {
     }
 }
 
-fn open_sqlite(dir: &tempfile::TempDir) -> SqliteStore {
-    SqliteStore::open(&dir.path().join("db.sqlite3"), SqliteOptions::default()).expect("open")
-}
-
-fn open(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    Arc::new(open_sqlite(dir))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_writes_all_commit_and_conflicts_stay_isolated() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir);
+async fn concurrent_writes_all_commit_and_conflicts_stay_isolated(backend: &Backend) {
+    let store = backend.store().await;
     let mut tasks = tokio::task::JoinSet::new();
     // 400 distinct accounts and 100 duplicates of the first 100, all at once:
     // the duplicates fail alone, their neighbours in the same group commit.
@@ -107,10 +92,8 @@ async fn concurrent_writes_all_commit_and_conflicts_stay_isolated() {
     assert_eq!(store.count_local_accounts().await.expect("count"), 400);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn counters_are_exact_under_concurrency() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir);
+async fn counters_are_exact_under_concurrency(backend: &Backend) {
+    let store = backend.store().await;
     let author = store.create_account(new_account("author")).await.expect("author");
     let status = store.insert_status(new_status(author.id, "hello")).await.expect("status");
     let mut fans = Vec::new();
@@ -148,17 +131,15 @@ async fn counters_are_exact_under_concurrency() {
     assert_eq!(notes.len(), 100, "one favourite and one follow notification per fan");
 }
 
-#[tokio::test]
-async fn acknowledged_writes_survive_reopening() {
-    let dir = tempfile::tempdir().expect("dir");
+async fn acknowledged_writes_survive_reopening(backend: &Backend) {
     let id = {
-        let store = open(&dir);
+        let store = backend.store().await;
         let a = store.create_account(new_account("durable")).await.expect("create");
         store.insert_status(new_status(a.id, "still here")).await.expect("status");
         a.id
     };
     // Reopening runs migrations again (a no-op) and sees everything.
-    let store = open(&dir);
+    let store = backend.store().await;
     let a = store.find_account(id).await.expect("read").expect("account");
     assert_eq!(a.statuses_count, 1);
     let page = store
@@ -171,10 +152,8 @@ async fn acknowledged_writes_survive_reopening() {
     assert!(b.id > a.id);
 }
 
-#[tokio::test]
-async fn pages_agree_with_the_reference_selection() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = open(&dir);
+async fn pages_agree_with_the_reference_selection(backend: &Backend) {
+    let store = backend.store().await;
     let a = store.create_account(new_account("pager")).await.expect("create");
     let mut ids = Vec::new();
     for i in 0..30 {
@@ -198,11 +177,10 @@ async fn pages_agree_with_the_reference_selection() {
 }
 
 /// A poll keeps who may vote, and an account says it is local.
-#[tokio::test]
-async fn poll_eligibility_is_stored_with_the_poll() {
+async fn poll_eligibility_is_stored_with_the_poll(backend: &Backend) {
     use parley_core::poll::Eligibility;
     use parley_store::NewPoll;
-    let (_dir, _sqlite, store) = sqlite_store();
+    let store = backend.store().await;
     let author = store.create_account(new_account("author")).await.expect("account");
     assert!(author.is_local(), "accounts made here are of this server");
     let rules = Eligibility { min_account_age_days: Some(30), local_only: true };
@@ -237,12 +215,34 @@ fn migrations_are_numbered_without_gaps() {
     assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
 }
 
+/// The versions a migrations directory holds, from its file names (`0007_….sql`).
+fn versions_in(dir: &str) -> Vec<i64> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+    let mut versions: Vec<i64> = std::fs::read_dir(&path)
+        .expect("migrations directory")
+        .map(|e| {
+            let name = e.expect("entry").file_name().into_string().expect("utf-8 name");
+            name.split('_').next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("unnumbered migration {name}"))
+        })
+        .collect();
+    versions.sort_unstable();
+    versions
+}
+
+#[test]
+fn both_backends_list_the_same_migration_versions() {
+    let sqlite = versions_in("sqlite");
+    assert_eq!(sqlite, versions_in("postgres"), "migrations/sqlite and migrations/postgres differ");
+    assert_eq!(sqlite, parley_store::sqlite::migration_versions(), "a SQLite migration is not in MIGRATIONS");
+    assert_eq!(sqlite, parley_store::postgres::migration_versions(), "a PostgreSQL migration is not in MIGRATIONS");
+}
+
 /// The fast home timeline agrees with the reference query on a random graph
 /// with replies, boosts, direct messages, blocks, mutes and hidden boosts.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn home_timeline_agrees_with_its_reference_query() {
+async fn home_timeline_agrees_with_its_reference_query(backend: &Backend) {
     use parley_store::NewReblog;
-    let (_dir, sqlite, store) = sqlite_store();
+    let opened = backend.open().await;
+    let store = opened.store();
     let accounts = create_accounts(&store, "h", 12).await;
     let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     for (i, a) in accounts.iter().enumerate() {
@@ -309,7 +309,7 @@ async fn home_timeline_agrees_with_its_reference_query() {
             let page = PageRequest::new(max, None, min, Some(limit), 20, 40);
             let fast: Vec<i64> =
                 store.home_timeline(*viewer, page).await.expect("fast").iter().map(|s| s.id.get()).collect();
-            let reference: Vec<i64> = sqlite
+            let reference: Vec<i64> = opened
                 .home_timeline_reference(*viewer, page)
                 .await
                 .expect("reference")
@@ -326,10 +326,10 @@ async fn home_timeline_agrees_with_its_reference_query() {
 /// boost, unboost, deletion, follow, unfollow, hidden boosts, block, unblock,
 /// mute, unmute, suspension) and then reads pages for several viewers, so
 /// what the store keeps in memory from earlier reads must follow every change.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn home_timeline_follows_every_change_of_the_graph() {
+async fn home_timeline_follows_every_change_of_the_graph(backend: &Backend) {
     use parley_store::{AdminUpdate, NewReblog};
-    let (_dir, sqlite, store) = sqlite_store();
+    let opened = backend.open().await;
+    let store = opened.store();
     let accounts = create_accounts(&store, "g", 8).await;
     let mut next = pseudo_random(0x2545_f491_4f6c_dd1d);
     for a in &accounts {
@@ -417,7 +417,7 @@ async fn home_timeline_follows_every_change_of_the_graph() {
             let page = PageRequest::new(max, None, None, Some([5, 20, 40][next(3)]), 20, 40);
             let fast: Vec<i64> =
                 store.home_timeline(viewer, page).await.expect("fast").iter().map(|s| s.id.get()).collect();
-            let reference: Vec<i64> = sqlite
+            let reference: Vec<i64> = opened
                 .home_timeline_reference(viewer, page)
                 .await
                 .expect("reference")
@@ -437,10 +437,10 @@ async fn home_timeline_follows_every_change_of_the_graph() {
 /// follow, unfollow, block, profile or admin change), then reads everything
 /// and one viewer's marks through the caches and compares them with the
 /// database: no write may leave a stale copy behind.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cached_statuses_and_accounts_follow_every_write() {
+async fn cached_statuses_and_accounts_follow_every_write(backend: &Backend) {
     use parley_store::{AdminUpdate, EditStatus, NewPoll, NewReblog, PollChange, ProfileUpdate};
-    let (_dir, sqlite, store) = sqlite_store();
+    let opened = backend.open().await;
+    let store = opened.store();
     let accounts = create_accounts(&store, "e", 6).await;
     let mut next = pseudo_random(0x9e37_79b9_7f4a_7c15);
     let mut statuses: Vec<(parley_core::StatusId, AccountId)> = Vec::new();
@@ -534,7 +534,7 @@ async fn cached_statuses_and_accounts_follow_every_write() {
             _ => {}
         }
         let (want_statuses, want_accounts) =
-            sqlite.entities_uncached(all_statuses.clone(), accounts.clone()).await.expect("uncached");
+            opened.entities_uncached(all_statuses.clone(), accounts.clone()).await.expect("uncached");
         let statuses: Vec<Status> =
             store.find_statuses(&all_statuses).await.expect("statuses").into_iter().map(Arc::unwrap_or_clone).collect();
         assert_eq!(statuses, want_statuses, "round {round}");
@@ -550,7 +550,7 @@ async fn cached_statuses_and_accounts_follow_every_write() {
         let viewer = accounts[next(accounts.len())];
         let live: Vec<parley_core::StatusId> = want_statuses.iter().map(|s| s.id).collect();
         let marks = store.status_flags(viewer, &live).await.expect("marks");
-        let want = sqlite.status_flags_uncached(viewer, live).await.expect("uncached marks");
+        let want = opened.status_flags_uncached(viewer, live).await.expect("uncached marks");
         assert_eq!(
             (marks.favourited, marks.reblogged, marks.pinned),
             (want.favourited, want.reblogged, want.pinned),
@@ -561,19 +561,12 @@ async fn cached_statuses_and_accounts_follow_every_write() {
 
 // ---- two stores on one file, as a server and the CLI (or two nodes) are ----
 
-fn open_path(path: &std::path::Path) -> SqliteStore {
-    SqliteStore::open(path, SqliteOptions::default()).expect("open")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_hold_different_node_numbers_and_never_make_the_same_id() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("db.sqlite3");
-    let (a, b) = (open_path(&path), open_path(&path));
+async fn two_processes_hold_different_node_numbers_and_never_make_the_same_id(backend: &Backend) {
+    let (a, b) = (backend.open().await, backend.open().await);
     assert_ne!(a.node(), b.node(), "two live stores share a node number");
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..300 {
-        let store: Arc<dyn Store> = Arc::new(if i % 2 == 0 { a.clone() } else { b.clone() });
+        let store = if i % 2 == 0 { a.store() } else { b.store() };
         tasks.spawn(async move { store.create_account(new_account(&format!("u{i}"))).await.expect("create").id });
     }
     let mut ids = HashSet::new();
@@ -583,11 +576,8 @@ async fn two_processes_hold_different_node_numbers_and_never_make_the_same_id() 
     assert_eq!(ids.len(), 300);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_store_applies_what_another_wrote_to_its_caches() {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("db.sqlite3");
-    let (server, cli) = (open_path(&path), open_path(&path));
+async fn a_store_applies_what_another_wrote_to_its_caches(backend: &Backend) {
+    let (server, cli) = (backend.store().await, backend.store().await);
     let author = server.create_account(new_account("embassy")).await.expect("author");
     let reader = server.create_account(new_account("reader")).await.expect("reader");
     server.follow(reader.id, author.id, false, Default::default()).await.expect("follow");
@@ -620,3 +610,118 @@ async fn a_store_applies_what_another_wrote_to_its_caches() {
     }
     assert!(server.check_derived().await.expect("check").is_empty());
 }
+
+/// Two processes (two nodes on PostgreSQL) take ballots for one poll at
+/// once, every ballot sent to both: each voter counts once, the other copy
+/// is `AlreadyVoted`, the tally and the hash chain are exact, each ballot
+/// has a leaf of its own in the poll's transparency log (indices 0..60, no
+/// two alike), and each process's change log carries every ballot.
+async fn ballots_are_exact_when_two_nodes_take_them_at_once(backend: &Backend) {
+    use parley_core::poll::Eligibility;
+    use parley_store::{NewBallot, NewPoll};
+    let (a, b) = (backend.store().await, backend.store().await);
+    let author = a.create_account(new_account("pollster")).await.expect("author");
+    let mut s = new_status(author.id, "which?");
+    s.poll = Some(NewPoll {
+        options: vec!["a".into(), "b".into(), "c".into()],
+        multiple: true,
+        hide_totals: false,
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        eligibility: Eligibility::default(),
+    });
+    let poll = a.insert_status(s).await.expect("status").poll_id.expect("poll");
+    let voters = create_accounts(&b, "voter", 60).await;
+    let start = a.catch_up().await.expect("position");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, voter) in voters.iter().enumerate() {
+        let choices: Vec<u32> = if i % 3 == 0 { vec![0, 2] } else { vec![(i % 3) as u32] };
+        for store in [a.clone(), b.clone()] {
+            let commitment = parley_core::tlog::commitment(&voter.0.to_be_bytes());
+            let ballot =
+                NewBallot { poll_id: poll, account_id: *voter, choices: choices.clone(), at: None, commitment };
+            tasks.spawn(async move { store.record_ballot(ballot).await });
+        }
+    }
+    let (mut recorded, mut refused) = (0, 0);
+    let mut leaves = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        match r.expect("task") {
+            Ok(ballot) => {
+                recorded += 1;
+                leaves.push(ballot.leaf_index);
+            }
+            Err(StoreError::Conflict(Conflict::AlreadyVoted)) => refused += 1,
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!((recorded, refused), (60, 60), "each voter counts once, on whichever node");
+    leaves.sort_unstable();
+    assert_eq!(leaves, (0..60).collect::<Vec<u64>>(), "each ballot has a leaf of its own");
+    assert_eq!(b.poll_log_size(poll).await.expect("log size"), 60);
+    let root = a.poll_log_root(poll, 60).await.expect("root");
+    let proof = b.poll_log_inclusion(poll, 17, 60).await.expect("inclusion");
+    assert_eq!(proof.root, root, "both nodes read one tree");
+    let leaf = parley_core::tlog::leaf_hash(&proof.leaf);
+    assert!(parley_core::tlog::verify_inclusion(17, 60, &leaf, &proof.proof, &root), "the proof verifies");
+    let stored = a.find_poll(poll).await.expect("read").expect("poll");
+    assert_eq!(stored.voters_count, 60);
+    assert_eq!(stored.option_votes, vec![20, 20, 40]);
+    assert_eq!(stored.votes_count, 80);
+    let audits = b.audit_polls().await.expect("audit");
+    assert!(audits.iter().all(|a| a.problems.is_empty()), "{audits:?}");
+    for store in [&a, &b] {
+        let state = store.poll_state(poll).await.expect("state").expect("poll");
+        assert_eq!(state.ballots.len(), 60);
+        let records = store.changes_after(start, 10_000).await.expect("log");
+        let ballots = records.iter().filter(|r| matches!(r.change, Change::BallotRecorded { .. })).count();
+        assert_eq!(ballots, 60, "every ballot is in the log, once");
+        assert!(records.windows(2).all(|w| w[1].seq == w[0].seq + 1), "the log has no gaps");
+    }
+}
+
+/// Every unique index or constraint of the PostgreSQL schema is listed in
+/// `postgres/constraints.rs`, so a violation is mapped, never a surprise.
+#[tokio::test]
+async fn every_unique_constraint_of_the_postgres_schema_is_listed() {
+    let Some(backend) = Backend::postgres("every_unique_constraint_of_the_postgres_schema_is_listed").await else {
+        return;
+    };
+    let common::Opened::Postgres(store) = backend.open().await else { unreachable!("a PostgreSQL backend") };
+    assert_eq!(store.unlisted_unique_constraints().await.expect("schema"), Vec::<String>::new());
+}
+
+/// A node applies another node's records when `NOTIFY` says there are new
+/// ones, not only at its next poll of the log (here an hour away).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_is_woken_by_notify_not_by_its_poll() {
+    use parley_store::postgres::{PgOptions, PgStore};
+    let Some(backend) = Backend::postgres("a_node_is_woken_by_notify_not_by_its_poll").await else { return };
+    let Backend::Postgres(db) = &backend else { unreachable!("a PostgreSQL backend") };
+    let slow = PgOptions { poll_interval: Duration::from_secs(3600), ..PgOptions::default() };
+    let reader = PgStore::open(db.url(), slow.clone()).await.expect("reader node");
+    let writer = PgStore::open(db.url(), slow).await.expect("writer node");
+    let account = writer.create_account(new_account("renamed")).await.expect("account");
+    // The reader's entity cache holds the account as it is now.
+    assert_eq!(reader.find_account(account.id).await.expect("read").expect("account").display_name, "");
+    let update = parley_store::ProfileUpdate { display_name: Some("New name".into()), ..Default::default() };
+    writer.update_profile(account.id, update).await.expect("rename");
+    let started = Instant::now();
+    while reader.find_account(account.id).await.expect("read").expect("account").display_name != "New name" {
+        assert!(started.elapsed() < Duration::from_secs(1), "the reader node was not woken by NOTIFY");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+on_both_backends!(
+    concurrent_writes_all_commit_and_conflicts_stay_isolated,
+    counters_are_exact_under_concurrency,
+    acknowledged_writes_survive_reopening,
+    pages_agree_with_the_reference_selection,
+    poll_eligibility_is_stored_with_the_poll,
+    home_timeline_agrees_with_its_reference_query,
+    home_timeline_follows_every_change_of_the_graph,
+    cached_statuses_and_accounts_follow_every_write,
+    two_processes_hold_different_node_numbers_and_never_make_the_same_id,
+    a_store_applies_what_another_wrote_to_its_caches,
+    ballots_are_exact_when_two_nodes_take_them_at_once,
+);

@@ -1,0 +1,3 @@
+-- Folded into 0001_core.sql (PostgreSQL support began after SQLite's 0018_filters);
+-- kept so both directories list the same versions.
+SELECT 1;
