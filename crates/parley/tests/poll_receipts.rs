@@ -3,7 +3,8 @@
 //! - 1,000 voters each check their receipt against the final signed
 //!   checkpoint (inclusion proof), and a checkpoint held half-way is
 //!   consistent with the final one.
-//! - Tampering with the SQLite file behind the server's back — a changed
+//! - Tampering with the database behind the server's back (raw SQL, on
+//!   SQLite or PostgreSQL) — a changed
 //!   choice, a deleted ballot, an inserted one (each with the whole log
 //!   rewritten consistently, the strongest case), a rollback — is caught by a
 //!   witness holding an earlier checkpoint (consistency), by the receipts it
@@ -169,66 +170,72 @@ async fn fixture() -> Fixture {
     Fixture { s, key, poll, receipts, held, outsider }
 }
 
-fn db(s: &TestServer) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(s.data_dir().join("parley.sqlite3")).expect("open the database file");
-    c.busy_timeout(std::time::Duration::from_secs(5)).expect("busy timeout");
-    c
+/// A byte string as an SQL literal of the backend the tests run on.
+fn blob(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if common::on_postgres() { format!("'\\x{hex}'::bytea") } else { format!("X'{hex}'") }
 }
 
-/// Recomputes the poll's whole log from its (tampered) leaves, as an attacker
-/// who can write the database would, and drops the checkpoints it signed.
-fn rewrite_log(c: &rusqlite::Connection, poll: &str) {
-    let leaves: Vec<Vec<u8>> = {
-        let mut stmt =
-            c.prepare("SELECT data FROM poll_log_leaves WHERE poll_id = ?1 ORDER BY leaf_index").expect("prepare");
-        stmt.query_map([poll], |r| r.get(0)).expect("leaves").map(|r| r.expect("leaf")).collect()
-    };
-    let mut hashes = std::collections::HashMap::new();
+/// The leaves the receipts name, in log order.
+fn leaves_of(receipts: &[Receipt]) -> Vec<Vec<u8>> {
+    let mut by_index: Vec<&Receipt> = receipts.iter().collect();
+    by_index.sort_by_key(|r| r.leaf_index);
+    by_index.iter().map(|r| r.leaf.as_bytes().to_vec()).collect()
+}
+
+/// A receipt's leaf with its choice moved to the next option: the leaf and the new choice.
+fn changed_choice(receipt: &Receipt) -> (String, u32) {
+    let mut fields: Vec<String> = receipt.leaf.split('\n').map(str::to_string).collect();
+    let new = (fields[3].parse::<u32>().expect("choice") + 1) % 3;
+    fields[3] = new.to_string();
+    (fields.join("\n"), new)
+}
+
+/// SQL that recomputes the poll's whole log from `leaves` (the tampered
+/// leaves), as an attacker who can write the database would, and drops the
+/// checkpoints it signed.
+fn rewrite_log(poll: &str, leaves: &[Vec<u8>]) -> String {
+    let mut hashes = std::collections::BTreeMap::new();
     for (i, data) in leaves.iter().enumerate() {
         let new = tlog::append(i as u64, tlog::leaf_hash(data), |p| Ok::<_, ()>(hashes[&p])).expect("append");
         hashes.extend(new);
     }
-    c.execute("DELETE FROM poll_log_hashes WHERE poll_id = ?1", [poll]).expect("delete hashes");
-    for (p, h) in &hashes {
-        c.execute(
-            "INSERT INTO poll_log_hashes (poll_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![poll, p.level, p.index as i64, &h[..]],
-        )
-        .expect("insert hash");
-    }
-    c.execute("UPDATE polls SET log_size = ?2 WHERE id = ?1", rusqlite::params![poll, leaves.len() as i64])
-        .expect("log size");
-    c.execute("DELETE FROM poll_checkpoints WHERE poll_id = ?1", [poll]).expect("drop checkpoints");
+    let rows: Vec<String> =
+        hashes.iter().map(|(p, h)| format!("({poll}, {}, {}, {})", p.level, p.index, blob(h))).collect();
+    format!(
+        "DELETE FROM poll_log_hashes WHERE poll_id = {poll};
+         INSERT INTO poll_log_hashes (poll_id, level, idx, hash) VALUES {};
+         UPDATE polls SET log_size = {} WHERE id = {poll};
+         DELETE FROM poll_checkpoints WHERE poll_id = {poll};",
+        rows.join(", "),
+        leaves.len()
+    )
 }
 
-/// Keeps the stored tallies equal to the rows, so only the logs can tell.
-fn recount(c: &rusqlite::Connection, poll: &str) {
-    c.execute_batch(&format!(
+/// SQL that keeps the stored tallies equal to the rows, so only the logs can tell.
+fn recount(poll: &str) -> String {
+    format!(
         "UPDATE poll_options SET votes_count = (SELECT count(*) FROM poll_votes v
             WHERE v.poll_id = {poll} AND v.round = 0 AND v.choice = poll_options.position) WHERE poll_id = {poll};
          UPDATE polls SET votes_count = (SELECT count(*) FROM poll_votes WHERE poll_id = {poll}),
                           voters_count = (SELECT count(*) FROM poll_voters WHERE poll_id = {poll}) WHERE id = {poll};"
-    ))
-    .expect("recount");
+    )
 }
 
 /// The victim ballot of the cases: mid-log, so later leaves depend on it.
 const K: u64 = 10;
 
-/// Tampers with the file, forgets derived state (the server would on
-/// restart), then checks the witness, the receipts and the audit.
-async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture, &rusqlite::Connection)) -> Fixture {
+/// Tampers with the database in the SQL `edit` gives (the server forgets
+/// its derived state, as on a restart), then checks the witness, the
+/// receipts and the audit.
+async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture) -> String) -> Fixture {
     let f = fixture().await;
     let (ok, out) = common::verify_polls_cli(&f.s);
     assert!(ok, "{name}: verify fails before tampering:\n{out}");
     for r in &f.receipts {
         check_receipt(&f.s, r, &f.held).await.expect("receipts verify before tampering");
     }
-    {
-        let c = db(&f.s);
-        edit(&f, &c);
-    }
-    f.s.running.store.execute_admin_sql("SELECT 1".into()).await.expect("forget derived state");
+    f.s.running.store.execute_admin_sql(edit(&f)).await.expect("the tampering SQL runs");
     let now = checkpoint(&f.s, &f.poll, &f.key).await;
     assert!(
         check_extends(&f.s, &f.poll, &f.held, &now).await.is_err(),
@@ -246,25 +253,20 @@ async fn tamper(name: &str, audit_sees_it: bool, edit: impl FnOnce(&Fixture, &ru
 
 #[tokio::test]
 async fn a_changed_choice_is_caught_even_with_the_log_rewritten() {
-    let f = tamper("changed choice", true, |f, c| {
-        let victim = &f.receipts[K as usize];
-        let mut fields: Vec<String> = victim.leaf.split('\n').map(str::to_string).collect();
-        let choice: u32 = fields[3].parse().expect("choice");
-        let new = (choice + 1) % 3;
-        fields[3] = new.to_string();
-        c.execute(
-            "UPDATE poll_votes SET choice = ?3 WHERE poll_id = ?1 AND account_id =
-                (SELECT account_id FROM poll_voters WHERE poll_id = ?1 AND leaf_index = ?2)",
-            rusqlite::params![f.poll, K as i64, new],
+    let f = tamper("changed choice", true, |f| {
+        let (leaf, new) = changed_choice(&f.receipts[K as usize]);
+        let mut leaves = leaves_of(&f.receipts);
+        leaves[K as usize] = leaf.clone().into_bytes();
+        format!(
+            "UPDATE poll_votes SET choice = {new} WHERE poll_id = {p} AND account_id =
+                (SELECT account_id FROM poll_voters WHERE poll_id = {p} AND leaf_index = {K});
+             UPDATE poll_log_leaves SET data = {data} WHERE poll_id = {p} AND leaf_index = {K};
+             {recount}{rewrite}",
+            p = f.poll,
+            data = blob(leaf.as_bytes()),
+            recount = recount(&f.poll),
+            rewrite = rewrite_log(&f.poll, &leaves),
         )
-        .expect("change the vote");
-        c.execute(
-            "UPDATE poll_log_leaves SET data = ?3 WHERE poll_id = ?1 AND leaf_index = ?2",
-            rusqlite::params![f.poll, K as i64, fields.join("\n").into_bytes()],
-        )
-        .expect("change the leaf");
-        recount(c, &f.poll);
-        rewrite_log(c, &f.poll);
     })
     .await;
     let now = checkpoint(&f.s, &f.poll, &f.key).await;
@@ -275,20 +277,22 @@ async fn a_changed_choice_is_caught_even_with_the_log_rewritten() {
 
 #[tokio::test]
 async fn a_deleted_ballot_is_caught_and_its_receipt_fails() {
-    let f = tamper("deleted ballot", true, |f, c| {
-        c.execute_batch(&format!(
+    let f = tamper("deleted ballot", true, |f| {
+        let mut leaves = leaves_of(&f.receipts);
+        leaves.remove(K as usize);
+        format!(
             "DELETE FROM poll_votes WHERE poll_id = {p} AND account_id =
                 (SELECT account_id FROM poll_voters WHERE poll_id = {p} AND leaf_index = {K});
              DELETE FROM poll_voters WHERE poll_id = {p} AND leaf_index = {K};
              DELETE FROM poll_log_leaves WHERE poll_id = {p} AND leaf_index = {K};
              UPDATE poll_log_leaves SET leaf_index = -leaf_index WHERE poll_id = {p} AND leaf_index > {K};
              UPDATE poll_log_leaves SET leaf_index = -leaf_index - 1 WHERE poll_id = {p} AND leaf_index < 0;
-             UPDATE poll_voters SET leaf_index = leaf_index - 1 WHERE poll_id = {p} AND leaf_index > {K};",
-            p = f.poll
-        ))
-        .expect("delete the ballot");
-        recount(c, &f.poll);
-        rewrite_log(c, &f.poll);
+             UPDATE poll_voters SET leaf_index = leaf_index - 1 WHERE poll_id = {p} AND leaf_index > {K};
+             {recount}{rewrite}",
+            p = f.poll,
+            recount = recount(&f.poll),
+            rewrite = rewrite_log(&f.poll, &leaves),
+        )
     })
     .await;
     let now = checkpoint(&f.s, &f.poll, &f.key).await;
@@ -300,14 +304,8 @@ async fn a_deleted_ballot_is_caught_and_its_receipt_fails() {
 
 #[tokio::test]
 async fn an_inserted_ballot_is_caught() {
-    tamper("inserted ballot", true, |f, c| {
-        let at: i64 = c
-            .query_row(
-                "SELECT created_at FROM poll_log_leaves WHERE poll_id = ?1 AND leaf_index = ?2",
-                rusqlite::params![f.poll, K as i64],
-                |r| r.get(0),
-            )
-            .expect("time");
+    tamper("inserted ballot", true, |f| {
+        let at: i64 = f.receipts[K as usize].leaf.split('\n').nth(4).expect("time").parse().expect("ms");
         let leaf = tlog::ballot_leaf(
             parley_core::PollId(f.poll.parse().expect("id")),
             0,
@@ -315,7 +313,9 @@ async fn an_inserted_ballot_is_caught() {
             at,
             &tlog::commitment(b"forged"),
         );
-        c.execute_batch(&format!(
+        let mut leaves = leaves_of(&f.receipts);
+        leaves.insert(K as usize, leaf.clone());
+        format!(
             "UPDATE poll_log_leaves SET leaf_index = -leaf_index - 1 WHERE poll_id = {p} AND leaf_index >= {K};
              UPDATE poll_log_leaves SET leaf_index = -leaf_index WHERE poll_id = {p} AND leaf_index < 0;
              UPDATE poll_voters SET leaf_index = leaf_index + 1 WHERE poll_id = {p} AND leaf_index >= {K};
@@ -323,18 +323,15 @@ async fn an_inserted_ballot_is_caught() {
                VALUES ({p}, 0, {a}, {at}, {K});
              INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash, round)
                VALUES ((SELECT max(id) + 1 FROM poll_votes), {p}, {a}, 1, {at},
-                       (SELECT max(seq) + 1 FROM poll_votes WHERE poll_id = {p}), 'forged', 0);",
+                       (SELECT max(seq) + 1 FROM poll_votes WHERE poll_id = {p}), 'forged', 0);
+             INSERT INTO poll_log_leaves (poll_id, leaf_index, data, created_at) VALUES ({p}, {K}, {data}, {at});
+             {recount}{rewrite}",
             p = f.poll,
-            a = f.outsider.id
-        ))
-        .expect("insert the ballot");
-        c.execute(
-            "INSERT INTO poll_log_leaves (poll_id, leaf_index, data, created_at) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![f.poll, K as i64, leaf, at],
+            a = f.outsider.id,
+            data = blob(&leaf),
+            recount = recount(&f.poll),
+            rewrite = rewrite_log(&f.poll, &leaves),
         )
-        .expect("insert the leaf");
-        recount(c, &f.poll);
-        rewrite_log(c, &f.poll);
     })
     .await;
 }
@@ -343,21 +340,22 @@ async fn an_inserted_ballot_is_caught() {
 async fn a_rollback_is_caught_by_a_held_checkpoint() {
     // An earlier backup put back: the last ten ballots never happened. The
     // database is sound in itself, so only the witness's checkpoint tells.
-    let f = tamper("rollback", false, |f, c| {
+    let f = tamper("rollback", false, |f| {
         let keep = BALLOTS as i64 - 10;
-        c.execute_batch(&format!(
+        let leaves = &leaves_of(&f.receipts)[..keep as usize];
+        format!(
             "DELETE FROM poll_votes WHERE poll_id = {p} AND account_id IN
                 (SELECT account_id FROM poll_voters WHERE poll_id = {p} AND leaf_index >= {keep});
              DELETE FROM poll_voters WHERE poll_id = {p} AND leaf_index >= {keep};
              DELETE FROM poll_log_leaves WHERE poll_id = {p} AND leaf_index >= {keep};
              UPDATE polls SET vote_seq = {keep},
                               chain_head = (SELECT hash FROM poll_votes WHERE poll_id = {p} AND seq = {keep})
-               WHERE id = {p};",
-            p = f.poll
-        ))
-        .expect("roll back");
-        recount(c, &f.poll);
-        rewrite_log(c, &f.poll);
+               WHERE id = {p};
+             {recount}{rewrite}",
+            p = f.poll,
+            recount = recount(&f.poll),
+            rewrite = rewrite_log(&f.poll, leaves),
+        )
     })
     .await;
     let last = f.receipts.last().expect("receipt");
@@ -503,18 +501,17 @@ async fn a_witness_cosigns_consistent_checkpoints_and_catches_a_rewrite() {
     s.post(&format!("/api/v1/parley/polls/{poll}/log/cosignatures"), None, forged).await.expect(422);
 
     // The operator rewrites a ballot and the whole log behind the witness's back.
-    {
-        let c = db(&s);
-        let victim = &receipts[2];
-        let mut fields: Vec<String> = victim.leaf.split('\n').map(str::to_string).collect();
-        fields[3] = ((fields[3].parse::<u32>().expect("choice") + 1) % 3).to_string();
-        c.execute(
-            "UPDATE poll_log_leaves SET data = ?3 WHERE poll_id = ?1 AND leaf_index = ?2",
-            rusqlite::params![poll, victim.leaf_index as i64, fields.join("\n").into_bytes()],
-        )
-        .expect("rewrite the leaf");
-        rewrite_log(&c, &poll);
-    }
+    let victim = &receipts[2];
+    let (leaf, _) = changed_choice(victim);
+    let mut leaves = leaves_of(&receipts);
+    leaves[victim.leaf_index as usize] = leaf.clone().into_bytes();
+    let rewrite = format!(
+        "UPDATE poll_log_leaves SET data = {} WHERE poll_id = {poll} AND leaf_index = {};{}",
+        blob(leaf.as_bytes()),
+        victim.leaf_index,
+        rewrite_log(&poll, &leaves)
+    );
+    s.running.store.execute_admin_sql(rewrite).await.expect("rewrite the leaf and the log");
     let (code, out) = witness().await;
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("INCONSISTENT: poll"), "{out}");
