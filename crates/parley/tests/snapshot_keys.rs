@@ -18,8 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_parley");
 fn cli(s: &TestServer, args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
-        .arg("--data-dir")
-        .arg(s.data_dir())
+        .args(s.instance_args())
         .env("RUST_LOG", "warn")
         .output()
         .expect("run parley");
