@@ -16,12 +16,8 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_parley");
 
 fn cli(s: &TestServer, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .args(s.instance_args())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run parley");
+    let out =
+        Command::new(BIN).args(args).args(s.instance_args()).env("RUST_LOG", "warn").output().expect("run parley");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "parley {args:?} failed:\n{text}");
     text
