@@ -25,6 +25,7 @@ pub mod snapshots;
 pub mod statuses;
 pub mod streaming;
 pub mod timelines;
+pub mod transparency;
 pub mod views;
 
 use std::sync::Arc;
@@ -48,7 +49,6 @@ pub struct Context {
     /// Where media files are kept.
     pub files: parley_store::files::MediaFiles,
     pub(crate) media_pool: media::MediaPool,
-    snapshot_key: tokio::sync::OnceCell<ed25519_dalek::SigningKey>,
 }
 
 /// All the use cases, cheap to clone into request handlers.
@@ -69,6 +69,7 @@ pub struct Services {
     pub polls: polls::PollService,
     pub media: media::MediaService,
     pub snapshots: snapshots::SnapshotService,
+    pub logs: transparency::LogService,
     pub streaming: streaming::StreamingService,
 }
 
@@ -83,7 +84,6 @@ impl Services {
             polls: Arc::default(),
             events: Arc::default(),
             identities: Arc::default(),
-            snapshot_key: tokio::sync::OnceCell::new(),
         });
         ctx.store.subscribe(ctx.polls.clone());
         ctx.store.subscribe(ctx.identities.clone());
@@ -103,6 +103,7 @@ impl Services {
             polls: polls::PollService::new(ctx.clone()),
             media: media::MediaService::new(ctx.clone()),
             snapshots: snapshots::SnapshotService::new(ctx.clone()),
+            logs: transparency::LogService::new(ctx.clone()),
             streaming: streaming::StreamingService::new(ctx.clone()),
             ctx,
         }
@@ -133,14 +134,15 @@ impl Services {
         Ok(found)
     }
 
-    /// Starts the background jobs (poll expiry, mute expiry, scheduled
-    /// statuses); they run until
+    /// Starts the background jobs (poll expiry, poll log checkpoints, mute
+    /// expiry, scheduled statuses); they run until
     /// the runtime stops, or until the handle is aborted.
     pub fn start_jobs(&self) -> tokio::task::JoinHandle<()> {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             tokio::join!(
                 polls::run_poll_closer(ctx.clone()),
+                transparency::run_checkpointer(ctx.clone()),
                 accounts::run_mute_expirer(ctx.clone()),
                 media::run_media_cleaner(ctx.clone()),
                 scheduled::run_scheduler(ctx)

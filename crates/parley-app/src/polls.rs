@@ -21,6 +21,7 @@ use parley_store::changes::{Change, ChangeListener, ChangeRecord};
 use parley_store::{Conflict, HistoryBucket, NewBallot, PollAudit, PollSignals, PollState, Rejection, StoreError};
 use tokio::sync::OnceCell;
 
+use crate::transparency::{LogService, Receipt, new_secret};
 use crate::views::visible_status;
 use crate::{AppError, Context, Result};
 
@@ -40,7 +41,7 @@ struct LivePoll {
 enum LiveState {
     /// Ballot records applied before the load finished: (seq, voter, choices).
     Loading(Vec<(i64, AccountId, Vec<u32>)>),
-    Ready(Tallies),
+    Ready(Box<Tallies>),
 }
 
 /// A loaded poll: its row with live counts, and who voted what.
@@ -100,7 +101,7 @@ impl LivePoll {
         for (seq, voter, choices) in pending {
             tallies.count(seq, voter, &choices);
         }
-        *state = LiveState::Ready(tallies);
+        *state = LiveState::Ready(Box::new(tallies));
     }
 
     fn seen(&self, viewer: Option<AccountId>) -> Result<Seen> {
@@ -290,8 +291,10 @@ impl PollService {
         Ok(PollView::new(seen.poll, viewer, seen.own, Utc::now()))
     }
 
-    /// `POST /api/v1/polls/:id/votes`
-    pub async fn vote(&self, voter: AccountId, id: PollId, choices: &[i64]) -> Result<PollView> {
+    /// `POST /api/v1/polls/:id/votes`: the poll as the voter now sees it,
+    /// and the ballot's receipt (its leaf in the poll's log and the secret
+    /// the leaf commits to, which the server does not keep).
+    pub async fn vote(&self, voter: AccountId, id: PollId, choices: &[i64]) -> Result<(PollView, Receipt)> {
         let ctx = &self.ctx;
         let seen = ctx.polls.live(ctx, id).await?.seen(Some(voter))?;
         // Public and unlisted polls: the ballot's own transaction checks that the
@@ -314,18 +317,31 @@ impl PollService {
             let standing = VoterStanding { created_at: account.created_at, local: account.is_local() };
             check_eligibility(seen.poll.eligibility, standing, now).map_err(vote_error)?;
         }
-        let recorded =
-            ctx.store.record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen, at: None }).await;
-        match recorded {
-            Ok(_) => {}
+        let (secret, commitment) = new_secret();
+        let recorded = ctx
+            .store
+            .record_ballot(NewBallot { poll_id: id, account_id: voter, choices: chosen, at: None, commitment })
+            .await;
+        let recorded = match recorded {
+            Ok(r) => r,
             Err(StoreError::Conflict(Conflict::AlreadyVoted)) => return Err(vote_error(VoteError::AlreadyVoted)),
             Err(StoreError::Rejected(Rejection::PollExpired)) => return Err(vote_error(VoteError::Expired)),
             Err(StoreError::Rejected(Rejection::InvalidChoice)) => return Err(vote_error(VoteError::InvalidChoice)),
             Err(StoreError::Rejected(Rejection::NotVisible)) => return Err(AppError::NotFound),
             Err(e) => return Err(e.into()),
-        }
+        };
+        let logs = LogService::new(ctx.clone());
+        let receipt = Receipt {
+            poll_id: id.to_string(),
+            origin: logs.origin(id),
+            leaf_index: recorded.leaf_index,
+            leaf: String::from_utf8_lossy(&recorded.leaf).into_owned(),
+            secret: hex::encode(secret),
+            tree_size: recorded.leaf_index + 1,
+            inclusion_url: logs.inclusion_url(id),
+        };
         // The ballot's record was applied to the tallies before the store answered.
-        ctx.polls.view(ctx, id, Some(voter)).await
+        Ok((ctx.polls.view(ctx, id, Some(voter)).await?, receipt))
     }
 
     /// May `viewer` see the poll's status? For public and unlisted polls only a
@@ -347,7 +363,7 @@ impl PollService {
 
     /// The readable poll, refusing while totals are hidden (history and
     /// snapshots would reveal them).
-    async fn readable(&self, viewer: Option<AccountId>, id: PollId) -> Result<Poll> {
+    pub(crate) async fn readable(&self, viewer: Option<AccountId>, id: PollId) -> Result<Poll> {
         let view = self.get(viewer, id).await?;
         if view.option_votes.is_none() {
             return Err(AppError::Forbidden("The totals of this poll are hidden until it ends".into()));

@@ -14,6 +14,7 @@ pub mod page;
 pub mod poll;
 pub mod scope;
 pub mod text;
+pub mod tlog;
 pub mod visibility;
 
 pub use id::{

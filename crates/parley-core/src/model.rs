@@ -308,6 +308,9 @@ pub struct Poll {
     pub voters_count: i64,
     pub chain_head: String,
     pub vote_seq: i64,
+    /// Editing the options or `multiple` starts a new round; only the
+    /// current round's ballots are counted, earlier ones are kept.
+    pub round: i64,
 }
 
 impl Poll {

@@ -375,8 +375,31 @@ pub trait Store: Send + Sync + 'static {
     async fn poll_tally_at(&self, id: PollId, at: DateTime<Utc>) -> Result<TallyAt>;
     async fn poll_history(&self, id: PollId, interval_seconds: i64) -> Result<Vec<HistoryBucket>>;
     async fn poll_signals(&self, id: PollId) -> Result<PollSignals>;
-    /// Recounts every poll from its vote rows and re-walks its hash chain.
+    /// Recounts every poll from its vote rows, re-walks its hash chain, and
+    /// rebuilds its transparency log from the leaves.
     async fn audit_polls(&self) -> Result<Vec<PollAudit>>;
+    // ---- poll transparency logs (RFC 9162 trees, `parley_core::tlog`) ----
+    /// The number of leaves now.
+    async fn poll_log_size(&self, poll: PollId) -> Result<u64>;
+    /// The number of leaves appended at or before `at`.
+    async fn poll_log_size_at(&self, poll: PollId, at: DateTime<Utc>) -> Result<u64>;
+    /// The root of the first `tree_size` leaves (`NotFound` past the end).
+    async fn poll_log_root(&self, poll: PollId, tree_size: u64) -> Result<parley_core::tlog::Hash>;
+    /// Leaf `index` and its inclusion proof in the tree of `tree_size` leaves.
+    async fn poll_log_inclusion(&self, poll: PollId, index: u64, tree_size: u64) -> Result<InclusionProof>;
+    /// The consistency proof between the trees of `old` and `new` leaves.
+    async fn poll_log_consistency(&self, poll: PollId, old: u64, new: u64) -> Result<ConsistencyProof>;
+    /// Keeps a signed checkpoint unless one of its size exists; the one kept.
+    async fn save_poll_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<StoredCheckpoint>;
+    async fn find_poll_checkpoint(&self, poll: PollId, tree_size: u64) -> Result<Option<StoredCheckpoint>>;
+    /// Every checkpoint of a poll, smallest first.
+    async fn poll_checkpoints(&self, poll: PollId) -> Result<Vec<StoredCheckpoint>>;
+    /// Polls whose log grew since their last checkpoint, with their size.
+    async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>>;
+    /// Keeps a witness's cosignature (checked by the caller); its first for a size stays.
+    async fn save_poll_cosignature(&self, cosignature: Cosignature) -> Result<()>;
+    /// The cosignatures of the checkpoint at `tree_size`.
+    async fn poll_cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>>;
     // ---- bulk loading (seeding and load tests; one transaction per call) ----
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>>;
     async fn bulk_insert_tokens(&self, tokens: Vec<NewToken>) -> Result<()>;
@@ -385,6 +408,10 @@ pub trait Store: Send + Sync + 'static {
     /// Recomputes every account's counters from the rows (after bulk loading).
     async fn recount_account_counters(&self) -> Result<()>;
 
-    /// The named server key, created from `candidate` the first time.
-    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>>;
+    /// Every signing key, oldest first (the last one signs).
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>>;
+    /// Adds `candidate` as the first signing key unless one exists; every key.
+    async fn first_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>>;
+    /// Adds `candidate` as the newest signing key (rotation); every key.
+    async fn rotate_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>>;
 }

@@ -317,6 +317,9 @@ pub struct NewBallot {
     /// When it was cast; `None` means the writer's clock (live votes). Vote
     /// times never run backwards within a poll, so the log is in time order.
     pub at: Option<DateTime<Utc>>,
+    /// The commitment its log leaf holds to the voter's secret
+    /// (`parley_core::tlog::commitment`); the secret itself is never stored.
+    pub commitment: parley_core::tlog::Hash,
 }
 
 /// A recorded ballot: the vote log's new head.
@@ -325,6 +328,36 @@ pub struct RecordedBallot {
     pub at: DateTime<Utc>,
     pub last_seq: i64,
     pub chain_head: String,
+    /// Its leaf in the poll's transparency log: index and data.
+    pub leaf_index: u64,
+    pub leaf: Vec<u8>,
+}
+
+/// A signed checkpoint of a poll's log as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub poll_id: PollId,
+    pub tree_size: u64,
+    pub root: parley_core::tlog::Hash,
+    /// The signed note (C2SP `signed-note` around a `tlog-checkpoint`).
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An inclusion proof: the leaf, the path, and the root it leads to.
+#[derive(Debug, Clone)]
+pub struct InclusionProof {
+    pub leaf: Vec<u8>,
+    pub proof: Vec<parley_core::tlog::Hash>,
+    pub root: parley_core::tlog::Hash,
+}
+
+/// A consistency proof between two tree sizes, with both roots.
+#[derive(Debug, Clone)]
+pub struct ConsistencyProof {
+    pub proof: Vec<parley_core::tlog::Hash>,
+    pub old_root: parley_core::tlog::Hash,
+    pub new_root: parley_core::tlog::Hash,
 }
 
 /// A poll's tally as of a moment, from the vote rows.
@@ -336,6 +369,21 @@ pub struct TallyAt {
     /// The hash of the last vote at or before the moment (the genesis if none).
     pub chain_head: String,
     pub last_seq: i64,
+    /// The status's text at the moment (its edit history).
+    pub question: String,
+    /// The poll's version at the moment; the tally is of its round.
+    pub version: PollVersion,
+}
+
+/// What a poll looked like from `started_at` until its next version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollVersion {
+    pub round: i64,
+    pub options: Vec<String>,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
 }
 
 /// Votes cast within one interval of a poll's history.
@@ -464,6 +512,35 @@ pub struct FilterChange {
     pub fields: Option<FilterFields>,
     pub keywords: Vec<KeywordChange>,
     pub statuses: Vec<FilteredStatusChange>,
+}
+
+/// A signing key as stored: its place in the order of rotation, its secret
+/// (an Ed25519 seed) and when it was made. The newest signs.
+#[derive(Clone)]
+pub struct SigningKeyRow {
+    pub number: i64,
+    pub secret: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SigningKeyRow {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRow").field("number", &self.number).field("created_at", &self.created_at).finish()
+    }
+}
+
+/// A witness's cosignature of a checkpoint, as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosignature {
+    pub poll_id: PollId,
+    pub tree_size: u64,
+    /// The witness's name, as in its signature line.
+    pub witness: String,
+    pub public_key: Vec<u8>,
+    /// The note signature line (`— name base64`).
+    pub line: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Why an account is suggested (Mastodon's `sources`).

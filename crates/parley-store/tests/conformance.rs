@@ -616,8 +616,9 @@ async fn a_store_applies_what_another_wrote_to_its_caches(backend: &Backend) {
 
 /// Two processes (two nodes on PostgreSQL) take ballots for one poll at
 /// once, every ballot sent to both: each voter counts once, the other copy
-/// is `AlreadyVoted`, the tally and the hash chain are exact, and each
-/// process's change log carries every ballot.
+/// is `AlreadyVoted`, the tally and the hash chain are exact, each ballot
+/// has a leaf of its own in the poll's transparency log (indices 0..60, no
+/// two alike), and each process's change log carries every ballot.
 async fn ballots_are_exact_when_two_nodes_take_them_at_once(backend: &Backend) {
     use parley_core::poll::Eligibility;
     use parley_store::{NewBallot, NewPoll};
@@ -638,19 +639,33 @@ async fn ballots_are_exact_when_two_nodes_take_them_at_once(backend: &Backend) {
     for (i, voter) in voters.iter().enumerate() {
         let choices: Vec<u32> = if i % 3 == 0 { vec![0, 2] } else { vec![(i % 3) as u32] };
         for store in [a.clone(), b.clone()] {
-            let ballot = NewBallot { poll_id: poll, account_id: *voter, choices: choices.clone(), at: None };
+            let commitment = parley_core::tlog::commitment(&voter.0.to_be_bytes());
+            let ballot =
+                NewBallot { poll_id: poll, account_id: *voter, choices: choices.clone(), at: None, commitment };
             tasks.spawn(async move { store.record_ballot(ballot).await });
         }
     }
     let (mut recorded, mut refused) = (0, 0);
+    let mut leaves = Vec::new();
     while let Some(r) = tasks.join_next().await {
         match r.expect("task") {
-            Ok(_) => recorded += 1,
+            Ok(ballot) => {
+                recorded += 1;
+                leaves.push(ballot.leaf_index);
+            }
             Err(StoreError::Conflict(Conflict::AlreadyVoted)) => refused += 1,
             Err(e) => panic!("unexpected {e:?}"),
         }
     }
     assert_eq!((recorded, refused), (60, 60), "each voter counts once, on whichever node");
+    leaves.sort_unstable();
+    assert_eq!(leaves, (0..60).collect::<Vec<u64>>(), "each ballot has a leaf of its own");
+    assert_eq!(b.poll_log_size(poll).await.expect("log size"), 60);
+    let root = a.poll_log_root(poll, 60).await.expect("root");
+    let proof = b.poll_log_inclusion(poll, 17, 60).await.expect("inclusion");
+    assert_eq!(proof.root, root, "both nodes read one tree");
+    let leaf = parley_core::tlog::leaf_hash(&proof.leaf);
+    assert!(parley_core::tlog::verify_inclusion(17, 60, &leaf, &proof.proof, &root), "the proof verifies");
     let stored = a.find_poll(poll).await.expect("read").expect("poll");
     assert_eq!(stored.voters_count, 60);
     assert_eq!(stored.option_votes, vec![20, 20, 40]);

@@ -332,6 +332,7 @@ mod tests {
             voters_count: 8,
             chain_head: String::new(),
             vote_seq: 8,
+            round: 0,
         };
         let bucket = |m: u32, votes: Vec<i64>| HistoryBucket {
             start: at(16, m),

@@ -163,6 +163,29 @@ pub async fn verify_polls(services: &Services) -> anyhow::Result<bool> {
     Ok(bad == 0)
 }
 
+fn describe_key(k: &parley_app::snapshots::PublicKeyInfo) -> String {
+    let state = match k.retired_at {
+        None => "signs now".to_string(),
+        Some(t) => format!("retired {}", t.to_rfc3339()),
+    };
+    format!("{}\t{}\tcreated {}\t{state}", k.key_id, k.public_key_base64, k.created_at.to_rfc3339())
+}
+
+/// `parley admin keys list`
+pub async fn list_keys(services: &Services) -> anyhow::Result<()> {
+    for k in services.snapshots.public_keys().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        println!("{}", describe_key(&k));
+    }
+    Ok(())
+}
+
+/// `parley admin keys rotate`
+pub async fn rotate_key(services: &Services) -> anyhow::Result<()> {
+    let key = services.snapshots.rotate().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("now signing with {}", describe_key(&key));
+    Ok(())
+}
+
 /// `parley verify-snapshot FILE`: checks a saved snapshot offline.
 pub fn verify_snapshot_file(path: &std::path::Path, key: Option<&str>) -> anyhow::Result<bool> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -171,7 +194,11 @@ pub fn verify_snapshot_file(path: &std::path::Path, key: Option<&str>) -> anyhow
     match parley_app::snapshots::verify_snapshot(&document, key) {
         Ok(()) => {
             let s = &document["snapshot"];
-            println!("valid: signed by key {}", document["signature"]["public_key"].as_str().unwrap_or("?"));
+            println!(
+                "valid: signed by key {} ({})",
+                document["signature"]["key_id"].as_str().unwrap_or("?"),
+                document["signature"]["public_key"].as_str().unwrap_or("?")
+            );
             println!(
                 "poll {} ({}) as of {}",
                 s["poll_id"].as_str().unwrap_or("?"),
@@ -197,10 +224,32 @@ pub fn verify_snapshot_file(path: &std::path::Path, key: Option<&str>) -> anyhow
                 s["chain"]["head"].as_str().unwrap_or("?"),
                 s["chain"]["length"]
             );
+            let signer = key.unwrap_or_else(|| document["signature"]["public_key"].as_str().unwrap_or_default());
+            if let Some(note) = s["log"]["checkpoint"].as_str() {
+                match parley_app::transparency::check_checkpoint(note, signer) {
+                    Ok(cp) if cp.size == s["log"]["tree_size"].as_u64().unwrap_or(u64::MAX) => println!(
+                        "  transparency log {}: signed checkpoint of {} ballots, root {}",
+                        cp.origin,
+                        cp.size,
+                        s["log"]["root_hash"].as_str().unwrap_or("?")
+                    ),
+                    Ok(_) => {
+                        println!("INVALID: the embedded checkpoint is not of the log size the snapshot states");
+                        return Ok(false);
+                    }
+                    Err(parley_app::transparency::LogCheckError::NotSigned(_)) => println!(
+                        "  the embedded checkpoint was signed by an earlier key of the server: check it with that key"
+                    ),
+                    Err(e) => {
+                        println!("INVALID checkpoint: {e}");
+                        return Ok(false);
+                    }
+                }
+            }
             if key.is_none() {
                 println!(
-                    "compare the key with the server's published one: {}",
-                    document["signature"]["key_id"].as_str().unwrap_or("/.well-known/parley/snapshot-key")
+                    "compare the key with one the server publishes: {}",
+                    document["signature"]["keys_url"].as_str().unwrap_or("/.well-known/parley/snapshot-keys")
                 );
             }
             Ok(true)

@@ -298,7 +298,9 @@ pub async fn seed(services: &Services, store: &dyn Store, voters: usize) -> anyh
             // After the mark, St. Petersburg keeps gaining.
             (the_mark() + Duration::seconds(1 + j * 5), [2, 1, 2, 0, 2][(j % 5) as usize])
         };
-        ballots.push(NewBallot { poll_id, account_id: voter, choices: vec![choice], at: Some(at) });
+        // Demo voters never ask for their receipts: a fresh secret, forgotten.
+        let (_, commitment) = parley_app::transparency::new_secret();
+        ballots.push(NewBallot { poll_id, account_id: voter, choices: vec![choice], at: Some(at), commitment });
     }
     for chunk in ballots.chunks(2_000) {
         store.record_ballots(chunk.to_vec()).await?;

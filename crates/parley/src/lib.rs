@@ -7,3 +7,5 @@ pub mod config;
 pub mod demo;
 pub mod seed;
 pub mod server;
+pub mod verify;
+pub mod witness;

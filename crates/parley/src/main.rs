@@ -49,6 +49,56 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Check a ballot receipt offline against a signed checkpoint and the
+    /// inclusion proof for it (exit 0 if the ballot is in the log, 1 if not).
+    VerifyReceipt {
+        /// The receipt: the vote's answer, or its `parley_receipt`.
+        receipt: PathBuf,
+        /// The signed checkpoint (`…/log/checkpoint`), as text.
+        #[arg(long)]
+        checkpoint: PathBuf,
+        /// The proof (`…/log/inclusion?leaf_index=&tree_size=`), JSON.
+        #[arg(long)]
+        proof: PathBuf,
+        /// The server's published key (base64).
+        #[arg(long)]
+        key: String,
+    },
+    /// Check offline that a newer checkpoint extends an older one of the
+    /// same poll's log (exit 0 if so, 1 if history was rewritten).
+    VerifyConsistency {
+        old: PathBuf,
+        new: PathBuf,
+        /// The proof (`…/log/consistency?from=&to=`), JSON; not needed for equal sizes.
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// The server's published key (base64).
+        #[arg(long)]
+        key: String,
+    },
+    /// Follow polls' transparency logs on a server: check each checkpoint is
+    /// consistent with the last one seen, keep it, co-sign it and hand the
+    /// cosignature back (exit 1 as soon as a log was rewritten).
+    Witness {
+        /// The server's URL (http://…).
+        #[arg(long)]
+        server: String,
+        /// A poll to follow (repeat for several).
+        #[arg(long = "poll", required = true)]
+        polls: Vec<String>,
+        /// Where the witness keeps its key and the checkpoints it saw.
+        #[arg(long)]
+        state: PathBuf,
+        /// The witness's name in its cosignatures (e.g. its outlet's host).
+        #[arg(long)]
+        name: String,
+        /// Seconds between looks.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+        /// Look once and exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Fill the data directory with the demo story, then serve it.
     Demo {
         #[command(flatten)]
@@ -84,6 +134,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: PollsCommand,
     },
+    /// The keys snapshots and checkpoints are signed with.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Copy the database to a new FILE while the server runs (a consistent
     /// snapshot; never overwrites FILE). Restore by putting the copy in an
     /// empty data directory as `parley.sqlite3`.
@@ -114,6 +169,15 @@ enum PollsCommand {
     /// Recount every poll from its vote rows and check every vote log's chain
     /// (exit 1 if anything drifted).
     Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List every signing key (the last one signs now).
+    List,
+    /// Start signing with a new key; the old ones stay published, so what
+    /// they signed still verifies.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -175,6 +239,25 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
+    let offline = match &cli.command {
+        Command::VerifyReceipt { receipt, checkpoint, proof, key } => {
+            Some(parley::verify::receipt(receipt, checkpoint, proof, key))
+        }
+        Command::VerifyConsistency { old, new, proof, key } => {
+            Some(parley::verify::consistency(old, new, proof.as_deref(), key))
+        }
+        _ => None,
+    };
+    if let Some(result) = offline {
+        return match result {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -182,6 +265,24 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    if let Command::Witness { server, polls, state, name, interval, once } = cli.command {
+        let args = parley::witness::WitnessArgs {
+            server,
+            polls,
+            state,
+            name,
+            interval: std::time::Duration::from_secs(interval.max(1)),
+            once,
+        };
+        return match runtime.block_on(parley::witness::run(args)) {
+            Ok(true) => std::process::ExitCode::SUCCESS,
+            Ok(false) => std::process::ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -263,6 +364,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Admin { command: AdminCommand::Keys { command } } => {
+            let (_store, services) = server::open(&config).await?;
+            match command {
+                KeysCommand::List => admin::list_keys(&services).await,
+                KeysCommand::Rotate => admin::rotate_key(&services).await,
+            }
+        }
         Command::Admin { command: AdminCommand::Backup { file } } => admin::backup(&config, file).await,
         Command::Admin { command: AdminCommand::Polls { command: PollsCommand::Verify } } => {
             let (_store, services) = server::open(&config).await?;
@@ -272,6 +380,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("poll verification found problems")
             }
         }
-        Command::Config { .. } | Command::VerifySnapshot { .. } => Ok(()),
+        Command::Config { .. }
+        | Command::VerifySnapshot { .. }
+        | Command::VerifyReceipt { .. }
+        | Command::VerifyConsistency { .. }
+        | Command::Witness { .. } => Ok(()),
     }
 }

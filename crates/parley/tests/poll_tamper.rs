@@ -12,15 +12,12 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::DateTime;
 use common::{TestServer, User};
 use parley_core::PollId;
 use parley_core::poll::{chain_genesis, chain_next};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_parley");
 const BALLOTS: usize = 30;
 /// The ballot (by chain position) that the cases alter or remove: mid-log,
 /// so later links depend on it.
@@ -61,18 +58,6 @@ async fn problems(s: &TestServer, poll: i64) -> Vec<String> {
     audits.into_iter().find(|a| a.poll_id == PollId(poll)).expect("poll audited").problems
 }
 
-/// `parley admin polls verify` on the server's data directory, run while the
-/// server runs (WAL lets a second process read): success and output.
-fn verify_cli(s: &TestServer) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(["admin", "polls", "verify"])
-        .args(s.instance_args())
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run parley admin polls verify");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-}
-
 async fn snapshot(s: &TestServer, poll: i64, at: Option<&str>) -> Value {
     let query = at.map(|a| format!("?at={}", a.replace('+', "%2B"))).unwrap_or_default();
     s.get(&format!("/api/v1/parley/polls/{poll}/snapshot{query}"), None).await.ok()
@@ -100,7 +85,7 @@ async fn tamper(name: &str, evidence: Evidence, edit: impl FnOnce(&Fixture, i64)
     let s = &f.s;
     assert_eq!(problems(s, f.target).await, Vec::<String>::new(), "{name}: untampered target");
     assert_eq!(problems(s, f.control).await, Vec::<String>::new(), "{name}: untampered control");
-    let (ok, out) = verify_cli(s);
+    let (ok, out) = common::verify_polls_cli(s);
     assert!(ok, "{name}: verify fails before tampering:\n{out}");
 
     let before = snapshot(s, f.target, None).await;
@@ -115,7 +100,7 @@ async fn tamper(name: &str, evidence: Evidence, edit: impl FnOnce(&Fixture, i64)
     let found = problems(s, f.target).await;
     assert!(!found.is_empty(), "{name}: the recount did not notice");
     assert_eq!(problems(s, f.control).await, Vec::<String>::new(), "{name}: the control poll is still clean");
-    let (ok, out) = verify_cli(s);
+    let (ok, out) = common::verify_polls_cli(s);
     assert!(!ok, "{name}: parley admin polls verify exited 0 after tampering:\n{out}");
     assert!(out.contains(&format!("poll {}:", f.target)), "{name}: the CLI names the tampered poll:\n{out}");
     assert!(!out.contains(&format!("poll {}:", f.control)), "{name}: the CLI blames the control poll:\n{out}");
@@ -182,7 +167,7 @@ async fn a_forged_ballot_is_found() {
 
 fn forge_sql(p: i64, account: &str, seq: i64, at: i64, hash: &str) -> String {
     format!(
-        "INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES ({p}, {account}, {at});
+        "INSERT INTO poll_voters (poll_id, round, account_id, created_at) VALUES ({p}, 0, {account}, {at});
          INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash)
            VALUES ((SELECT max(id) + 1 FROM poll_votes), {p}, {account}, 1, {at}, {seq}, '{hash}');
          UPDATE poll_options SET votes_count = votes_count + 1 WHERE poll_id = {p} AND position = 1;

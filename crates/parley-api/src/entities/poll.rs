@@ -31,6 +31,10 @@ pub struct Poll {
     /// Parley's own: who may vote, as the author chose, so a client can say
     /// why a vote would be refused.
     pub parley_eligibility: Eligibility,
+    /// Parley's own, on the answer to a vote only: the ballot's receipt
+    /// (docs/snapshots.md), which checks it is in any later checkpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parley_receipt: Option<parley_app::transparency::Receipt>,
 }
 
 /// Who may vote in a poll (Parley's own).
@@ -69,6 +73,7 @@ impl Poll {
                 min_account_age_days: p.eligibility.min_account_age_days,
                 local_only: p.eligibility.local_only,
             },
+            parley_receipt: None,
         }
     }
 }

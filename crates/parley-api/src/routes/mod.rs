@@ -16,6 +16,7 @@ pub mod media;
 mod notifications;
 mod oauth;
 mod parley;
+mod poll_log;
 mod polls;
 mod preferences;
 mod scheduled_statuses;
@@ -84,7 +85,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/parley/polls/{id}/history", get(parley::history))
         .route("/api/v1/parley/polls/{id}/snapshot", get(parley::snapshot))
         .route("/api/v1/parley/polls/{id}/signals", get(parley::signals))
+        .route("/api/v1/parley/polls/{id}/log/checkpoint", get(poll_log::checkpoint))
+        .route("/api/v1/parley/polls/{id}/log/checkpoints", get(poll_log::checkpoints))
+        .route("/api/v1/parley/polls/{id}/log/inclusion", get(poll_log::inclusion))
+        .route("/api/v1/parley/polls/{id}/log/consistency", get(poll_log::consistency))
+        .route("/api/v1/parley/polls/{id}/log/cosignatures", post(poll_log::add_cosignature))
         .route("/.well-known/parley/snapshot-key", get(parley::snapshot_key))
+        .route("/.well-known/parley/snapshot-keys", get(parley::snapshot_keys))
         .route("/api/v1/parley/admin/derived_state", get(parley::derived_state))
         .route("/api/v1/streaming", get(streaming::websocket))
         .route("/api/v1/streaming/health", get(streaming::health))

@@ -148,15 +148,31 @@ pub async fn signals(
     })))
 }
 
-/// `GET /.well-known/parley/snapshot-key`
-pub async fn snapshot_key(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let key = state.services.snapshots.public_key().await?;
-    Ok(Json(json!({
+fn published_key(key: &parley_app::snapshots::PublicKeyInfo, note_key: Option<&String>) -> Value {
+    json!({
+        "note_verifier_key": note_key,
         "key_id": key.key_id,
         "algorithm": "ed25519",
         "public_key": key.public_key_base64,
         "public_key_pem": key.public_key_pem,
-    })))
+        "created_at": timestamp(key.created_at),
+        "retired_at": key.retired_at.map(timestamp),
+    })
+}
+
+/// `GET /.well-known/parley/snapshot-key`: the key that signs now.
+pub async fn snapshot_key(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let note_keys = state.services.logs.verifier_keys().await?;
+    Ok(Json(published_key(&state.services.snapshots.public_key().await?, note_keys.last())))
+}
+
+/// `GET /.well-known/parley/snapshot-keys`: every key the server has signed
+/// with, oldest first, so that what a retired key signed still verifies.
+pub async fn snapshot_keys(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let keys = state.services.snapshots.public_keys().await?;
+    let note_keys = state.services.logs.verifier_keys().await?;
+    let keys: Vec<Value> = keys.iter().enumerate().map(|(i, k)| published_key(k, note_keys.get(i))).collect();
+    Ok(Json(json!({ "keys": keys })))
 }
 
 /// `GET /api/v1/parley/admin/derived_state`: rebuilds the server's derived

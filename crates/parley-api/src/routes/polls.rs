@@ -32,6 +32,8 @@ pub async fn vote(
     Params(form): Params<VoteForm>,
 ) -> ApiResult<Json<Poll>> {
     let me = auth.user("write:statuses")?;
-    let view = state.services.polls.vote(me.id, path_id(&id)?, &form.choices).await?;
-    Ok(Json(Poll::from_view(&view)))
+    let (view, receipt) = state.services.polls.vote(me.id, path_id(&id)?, &form.choices).await?;
+    let mut poll = Poll::from_view(&view);
+    poll.parley_receipt = Some(receipt);
+    Ok(Json(poll))
 }

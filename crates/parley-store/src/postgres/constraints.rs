@@ -13,7 +13,7 @@ const UNIQUE_VIOLATION: &str = "23505";
 const MEANINGFUL: &[(&str, Conflict)] = &[
     ("accounts_username_unique", Conflict::UsernameTaken),
     ("accounts_email_unique", Conflict::EmailTaken),
-    // One ballot per account and poll, and one vote row per chosen option.
+    // One ballot per account, poll and round, and one vote row per chosen option.
     ("poll_voters_pkey", Conflict::AlreadyVoted),
     ("poll_votes_unique", Conflict::AlreadyVoted),
     ("list_accounts_unique", Conflict::AlreadyListed),
@@ -59,6 +59,14 @@ const OTHERS: &[&str] = &[
     "poll_votes_pkey",
     "poll_votes_seq",
     "server_keys_pkey",
+    "signing_keys_pkey",
+    "poll_versions_pkey",
+    // A leaf's index is the poll's log size, taken under the poll row's lock.
+    "poll_log_leaves_pkey",
+    "poll_log_hashes_pkey",
+    // Saved with `ON CONFLICT DO NOTHING`: the first signed at a size stays.
+    "poll_checkpoints_pkey",
+    "poll_cosignatures_pkey",
     "change_log_pkey",
     "change_log_head_pkey",
     "nodes_pkey",

@@ -20,11 +20,13 @@ mod constraints;
 mod conversations;
 mod filters;
 mod home;
+mod keys;
 mod lists;
 mod markers;
 mod media;
 mod notifications;
 mod oauth;
+mod poll_log;
 mod polls;
 mod routes;
 mod rows;
@@ -76,6 +78,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../../migrations/postgres/0018_filters.sql")),
     (19, include_str!("../../migrations/postgres/0019_suggestions.sql")),
     (20, include_str!("../../migrations/postgres/0020_media.sql")),
+    (21, include_str!("../../migrations/postgres/0021_signing_keys.sql")),
+    (22, include_str!("../../migrations/postgres/0022_poll_rounds.sql")),
+    (23, include_str!("../../migrations/postgres/0023_poll_log.sql")),
+    (24, include_str!("../../migrations/postgres/0024_poll_cosignatures.sql")),
 ];
 
 /// The versions of the bundled migrations (a test checks every backend lists the same).

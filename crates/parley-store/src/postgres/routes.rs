@@ -17,8 +17,8 @@ use parley_core::{
 };
 
 use super::{
-    PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, lists, markers, media,
-    notifications, oauth, polls, scheduled, social, statuses, suggestions, timelines,
+    PgStore, accounts, bookmarks, bulk, changelog, check, conversations, filters, home, keys, lists, markers, media,
+    notifications, oauth, poll_log, polls, scheduled, social, statuses, suggestions, timelines,
 };
 use crate::changes::{ChangeListener, ChangeRecord};
 use crate::types::*;
@@ -582,6 +582,39 @@ impl Store for PgStore {
     async fn audit_polls(&self) -> Result<Vec<PollAudit>> {
         polls::audit(&mut *self.conn().await?).await
     }
+    async fn poll_log_size(&self, poll: PollId) -> Result<u64> {
+        poll_log::size(&mut *self.conn().await?, poll).await
+    }
+    async fn poll_log_size_at(&self, poll: PollId, at: DateTime<Utc>) -> Result<u64> {
+        poll_log::size_at(&mut *self.conn().await?, poll, at).await
+    }
+    async fn poll_log_root(&self, poll: PollId, tree_size: u64) -> Result<parley_core::tlog::Hash> {
+        poll_log::root(&mut *self.conn().await?, poll, tree_size).await
+    }
+    async fn poll_log_inclusion(&self, poll: PollId, index: u64, tree_size: u64) -> Result<InclusionProof> {
+        poll_log::inclusion(&mut *self.conn().await?, poll, index, tree_size).await
+    }
+    async fn poll_log_consistency(&self, poll: PollId, old: u64, new: u64) -> Result<ConsistencyProof> {
+        poll_log::consistency(&mut *self.conn().await?, poll, old, new).await
+    }
+    async fn save_poll_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<StoredCheckpoint> {
+        self.write(move |w| Box::pin(poll_log::save_checkpoint(w.c(), checkpoint))).await
+    }
+    async fn find_poll_checkpoint(&self, poll: PollId, tree_size: u64) -> Result<Option<StoredCheckpoint>> {
+        poll_log::find_checkpoint(&mut *self.conn().await?, poll, tree_size).await
+    }
+    async fn poll_checkpoints(&self, poll: PollId) -> Result<Vec<StoredCheckpoint>> {
+        poll_log::checkpoints(&mut *self.conn().await?, poll).await
+    }
+    async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>> {
+        poll_log::uncheckpointed(&mut *self.conn().await?).await
+    }
+    async fn save_poll_cosignature(&self, cosignature: Cosignature) -> Result<()> {
+        self.write(move |w| Box::pin(poll_log::save_cosignature(w.c(), cosignature))).await
+    }
+    async fn poll_cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>> {
+        poll_log::cosignatures(&mut *self.conn().await?, poll, tree_size).await
+    }
 
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
         self.write(move |w| Box::pin(bulk::accounts(w, accounts))).await
@@ -599,8 +632,13 @@ impl Store for PgStore {
         self.write(|w| Box::pin(bulk::recount(w))).await
     }
 
-    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
-        let name = name.to_string();
-        self.write(move |w| Box::pin(async move { polls::server_key(w, &name, candidate).await })).await
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>> {
+        keys::all(&mut *self.conn().await?).await
+    }
+    async fn first_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |w| Box::pin(keys::first(w, candidate))).await
+    }
+    async fn rotate_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |w| Box::pin(keys::rotate(w, candidate))).await
     }
 }

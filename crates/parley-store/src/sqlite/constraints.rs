@@ -41,9 +41,37 @@ const fn unique(
 const UNIQUE: &[Unique] = &[
     unique("accounts_username_unique", "accounts", &["username"], Conflict::UsernameTaken),
     unique("accounts_email_unique", "accounts", &["email"], Conflict::EmailTaken),
-    // One ballot per account and poll, and one vote row per chosen option.
-    unique("poll_voters_pkey", "poll_voters", &["poll_id", "account_id"], Conflict::AlreadyVoted),
-    unique("poll_votes_unique", "poll_votes", &["poll_id", "account_id", "choice"], Conflict::AlreadyVoted),
+    // One ballot per account, poll and round, and one vote row per chosen option.
+    unique("poll_voters_pkey", "poll_voters", &["poll_id", "round", "account_id"], Conflict::AlreadyVoted),
+    unique("poll_votes_unique", "poll_votes", &["poll_id", "round", "account_id", "choice"], Conflict::AlreadyVoted),
+    // A leaf's index is the poll's log size, taken and incremented in the ballot's transaction.
+    unique(
+        "poll_log_leaves_pkey",
+        "poll_log_leaves",
+        &["poll_id", "leaf_index"],
+        Conflict::Other("poll_log_leaves_pkey"),
+    ),
+    unique(
+        "poll_log_hashes_pkey",
+        "poll_log_hashes",
+        &["poll_id", "level", "idx"],
+        Conflict::Other("poll_log_hashes_pkey"),
+    ),
+    // Saved with `INSERT OR IGNORE`: the first checkpoint signed at a size stays.
+    unique(
+        "poll_checkpoints_pkey",
+        "poll_checkpoints",
+        &["poll_id", "tree_size"],
+        Conflict::Other("poll_checkpoints_pkey"),
+    ),
+    // Saved with `INSERT OR IGNORE`: a witness's first cosignature of a size stays.
+    unique(
+        "poll_cosignatures_pkey",
+        "poll_cosignatures",
+        &["poll_id", "tree_size", "witness", "public_key"],
+        Conflict::Other("poll_cosignatures_pkey"),
+    ),
+    unique("poll_versions_pkey", "poll_versions", &["poll_id", "version"], Conflict::Other("poll_versions_pkey")),
     unique("poll_votes_seq", "poll_votes", &["poll_id", "seq"], Conflict::Other("poll_votes_seq")),
     unique("polls_status_id", "polls", &["status_id"], Conflict::Other("polls_status_id")),
     unique("poll_options_pkey", "poll_options", &["poll_id", "position"], Conflict::Other("poll_options_pkey")),
@@ -197,13 +225,13 @@ mod tests {
                  VALUES (10, 1, 'q', 'q', 'public', 0);
              INSERT INTO polls (id, status_id, account_id, multiple, hide_totals, expires_at, created_at, chain_head)
                  VALUES (20, 10, 1, 0, 0, 1, 0, '');
-             INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES (20, 5, 0);
+             INSERT INTO poll_voters (poll_id, round, account_id, created_at) VALUES (20, 0, 5, 0);
              INSERT INTO poll_votes (id, poll_id, account_id, choice, created_at, seq, hash)
                  VALUES (30, 20, 5, 0, 0, 1, '');",
         )
         .unwrap();
         let again_voter = c
-            .execute("INSERT INTO poll_voters (poll_id, account_id, created_at) VALUES (20, 5, 0)", [])
+            .execute("INSERT INTO poll_voters (poll_id, round, account_id, created_at) VALUES (20, 0, 5, 0)", [])
             .map_err(store_error);
         assert!(matches!(again_voter, Err(StoreError::Conflict(Conflict::AlreadyVoted))));
         let again_vote = c

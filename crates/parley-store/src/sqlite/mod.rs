@@ -17,11 +17,13 @@ mod conversations;
 mod entities;
 mod filters;
 mod home;
+mod keys;
 mod lists;
 mod markers;
 mod media;
 mod notifications;
 mod oauth;
+mod poll_log;
 mod polls;
 mod rows;
 mod scheduled;
@@ -89,6 +91,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../../migrations/sqlite/0018_filters.sql")),
     (19, include_str!("../../migrations/sqlite/0019_suggestions.sql")),
     (20, include_str!("../../migrations/sqlite/0020_media.sql")),
+    (21, include_str!("../../migrations/sqlite/0021_signing_keys.sql")),
+    (22, include_str!("../../migrations/sqlite/0022_poll_rounds.sql")),
+    (23, include_str!("../../migrations/sqlite/0023_poll_log.sql")),
+    (24, include_str!("../../migrations/sqlite/0024_poll_cosignatures.sql")),
 ];
 
 impl From<rusqlite::Error> for StoreError {
@@ -987,6 +993,39 @@ impl Store for SqliteStore {
     async fn audit_polls(&self) -> Result<Vec<PollAudit>> {
         self.read(polls::audit).await
     }
+    async fn poll_log_size(&self, poll: PollId) -> Result<u64> {
+        self.read(move |c| poll_log::size(c, poll)).await
+    }
+    async fn poll_log_size_at(&self, poll: PollId, at: DateTime<Utc>) -> Result<u64> {
+        self.read(move |c| poll_log::size_at(c, poll, at)).await
+    }
+    async fn poll_log_root(&self, poll: PollId, tree_size: u64) -> Result<parley_core::tlog::Hash> {
+        self.read(move |c| poll_log::root(c, poll, tree_size)).await
+    }
+    async fn poll_log_inclusion(&self, poll: PollId, index: u64, tree_size: u64) -> Result<InclusionProof> {
+        self.read(move |c| poll_log::inclusion(c, poll, index, tree_size)).await
+    }
+    async fn poll_log_consistency(&self, poll: PollId, old: u64, new: u64) -> Result<ConsistencyProof> {
+        self.read(move |c| poll_log::consistency(c, poll, old, new)).await
+    }
+    async fn save_poll_checkpoint(&self, checkpoint: StoredCheckpoint) -> Result<StoredCheckpoint> {
+        self.write(move |c, _| poll_log::save_checkpoint(c, checkpoint)).await
+    }
+    async fn find_poll_checkpoint(&self, poll: PollId, tree_size: u64) -> Result<Option<StoredCheckpoint>> {
+        self.read(move |c| poll_log::find_checkpoint(c, poll, tree_size)).await
+    }
+    async fn poll_checkpoints(&self, poll: PollId) -> Result<Vec<StoredCheckpoint>> {
+        self.read(move |c| poll_log::checkpoints(c, poll)).await
+    }
+    async fn uncheckpointed_polls(&self) -> Result<Vec<(PollId, u64)>> {
+        self.read(poll_log::uncheckpointed).await
+    }
+    async fn save_poll_cosignature(&self, cosignature: Cosignature) -> Result<()> {
+        self.write(move |c, _| poll_log::save_cosignature(c, cosignature)).await
+    }
+    async fn poll_cosignatures(&self, poll: PollId, tree_size: u64) -> Result<Vec<Cosignature>> {
+        self.read(move |c| poll_log::cosignatures(c, poll, tree_size)).await
+    }
     async fn bulk_insert_accounts(&self, accounts: Vec<NewAccount>) -> Result<Vec<AccountId>> {
         self.write(move |c, ids| bulk::accounts(c, ids, accounts)).await
     }
@@ -1002,8 +1041,13 @@ impl Store for SqliteStore {
     async fn recount_account_counters(&self) -> Result<()> {
         self.write(|c, _| bulk::recount(c)).await
     }
-    async fn server_key(&self, name: &str, candidate: Vec<u8>) -> Result<Vec<u8>> {
-        let name = name.to_string();
-        self.write(move |c, _| polls::server_key(c, &name, candidate)).await
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRow>> {
+        self.read(keys::all).await
+    }
+    async fn first_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |c, _| keys::first(c, candidate)).await
+    }
+    async fn rotate_signing_key(&self, candidate: Vec<u8>) -> Result<Vec<SigningKeyRow>> {
+        self.write(move |c, _| keys::rotate(c, candidate)).await
     }
 }

@@ -190,7 +190,7 @@ pub async fn cite(ctx: Ctx, uri: Uri, path: Result<Path<(String, String)>, PathR
         as_of_long: p.as_of_long.clone(),
         embed_code,
         embed_path,
-        key_url: format!("{}/.well-known/parley/snapshot-key", site.origin),
+        key_url: format!("{}/.well-known/parley/snapshot-keys", site.origin),
         status_path,
         snapshot_url,
         citation,

@@ -375,3 +375,15 @@ pub fn ids(list: &Value) -> Vec<String> {
         .map(|a| a.iter().map(|s| s["id"].as_str().unwrap_or_default().to_string()).collect())
         .unwrap_or_default()
 }
+
+/// `parley admin polls verify` on the server's data directory, run while the
+/// server runs (WAL lets a second process read): success and output.
+pub fn verify_polls_cli(s: &TestServer) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["admin", "polls", "verify"])
+        .args(s.instance_args())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run parley admin polls verify");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
